@@ -1,0 +1,110 @@
+// perf/common/bench.hpp: what every C++ program of the performance suite shares (goro, and
+// the Boost.Fiber and std::thread peers): the command line, a clock, the process's RSS, and
+// the one output line perf/run.py parses:
+//   metric=<name> value=<number> unit=<unit>
+// Not goro code: it depends on nothing but the standard library and Linux's /proc.
+#pragma once
+#include <chrono>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <string>
+#include <string_view>
+
+#include <unistd.h>
+
+namespace perf {
+
+struct args {
+  std::int64_t n = 0;  // size of the workload (--n)
+  int procs = 0;       // processors / worker threads (--procs); 0: the system's default
+};
+
+// Parses `--n N --procs P` (or `--n=N`); a bad flag prints usage to stderr and exits 2.
+inline args parse_or_exit(int argc, char** argv, std::int64_t default_n) {
+  args a{default_n, 0};
+  auto usage = [&] {
+    std::fprintf(stderr, "usage: %s [--n N=%lld] [--procs P]\n", argv[0],
+                 static_cast<long long>(default_n));
+    std::exit(2);
+  };
+  for (int i = 1; i < argc; ++i) {
+    std::string_view flag = argv[i];
+    std::string value;
+    if (auto eq = flag.find('='); eq != std::string_view::npos) {
+      value = flag.substr(eq + 1);
+      flag = flag.substr(0, eq);
+    } else if (i + 1 < argc) {
+      value = argv[++i];
+    } else {
+      usage();
+    }
+    char* end = nullptr;
+    long long v = std::strtoll(value.c_str(), &end, 10);
+    if (value.empty() || *end != '\0' || v < 0) usage();
+    if (flag == "--n" || flag == "-n") {
+      a.n = v;
+    } else if (flag == "--procs" || flag == "-procs") {
+      a.procs = static_cast<int>(v);
+    } else {
+      usage();
+    }
+  }
+  if (a.n < 1) usage();
+  return a;
+}
+
+// skynet's tree needs a power of ten leaves.
+inline void require_power_of_ten(std::int64_t n) {
+  std::int64_t p = 1;
+  while (p < n) p *= 10;
+  if (p != n) {
+    std::fprintf(stderr, "--n must be a power of ten, got %lld\n", static_cast<long long>(n));
+    std::exit(2);
+  }
+}
+
+using clock = std::chrono::steady_clock;
+
+inline double ns_between(clock::time_point a, clock::time_point b) {
+  return std::chrono::duration<double, std::nano>(b - a).count();
+}
+
+inline void print_metric(const char* name, double value, const char* unit) {
+  std::printf("metric=%s value=%.6g unit=%s\n", name, value, unit);
+  std::fflush(stdout);
+}
+
+// A wrong result: say so and exit 1 (the runner records the run as failed).
+inline void check(bool ok, const char* what) {
+  if (!ok) {
+    std::fprintf(stderr, "wrong result: %s\n", what);
+    std::exit(1);
+  }
+}
+
+// Resident set size now, in bytes (/proc/self/statm, second field).
+inline std::int64_t rss_bytes() {
+  long long size = 0, resident = 0;
+  if (FILE* f = std::fopen("/proc/self/statm", "r")) {
+    if (std::fscanf(f, "%lld %lld", &size, &resident) != 2) resident = 0;
+    std::fclose(f);
+  }
+  return resident * sysconf(_SC_PAGESIZE);
+}
+
+// Peak resident set size so far, in bytes (VmHWM in /proc/self/status).
+inline std::int64_t peak_rss_bytes() {
+  long long kib = 0;
+  if (FILE* f = std::fopen("/proc/self/status", "r")) {
+    char line[256];
+    while (std::fgets(line, sizeof line, f)) {
+      if (std::strncmp(line, "VmHWM:", 6) == 0) kib = std::atoll(line + 6);
+    }
+    std::fclose(f);
+  }
+  return kib * 1024;
+}
+
+}  // namespace perf
