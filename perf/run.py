@@ -1,0 +1,497 @@
+#!/usr/bin/python3
+"""perf/run.py: goro's performance suite (see perf/README.md and shared PERF.md).
+
+Builds the workload programs of goro and of its peers (Go, Boost.Fiber, std::thread), runs
+each workload for each system at P=1 and P=2 (pinned with taskset; GORO_PROCS, GOMAXPROCS
+and --procs set to P), repetitions interleaved round-robin across systems, then prints a
+table of medians (min-max) with the ratio goro/peer and marks each PERF.md target met or
+missed. Writes raw.csv, summary.csv, targets.csv, table.md and PNG charts to --out.
+
+    python3 perf/run.py [--quick] [--workloads skynet,yield] [--reps 5] [--out perf/results]
+
+Standard library only, plus matplotlib (Debian's python3-matplotlib) for the charts.
+"""
+
+import argparse
+import csv
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+DEBIAN_PYTHON = "/usr/bin/python3"
+if __name__ == "__main__" and os.path.realpath(sys.executable) != os.path.realpath(
+        DEBIAN_PYTHON) and os.path.exists(DEBIAN_PYTHON) and "PERF_NO_REEXEC" not in os.environ:
+    try:
+        import matplotlib  # noqa: F401
+    except ImportError:  # another python3 is first on PATH: Debian's has python3-matplotlib
+        os.environ["PERF_NO_REEXEC"] = "1"
+        os.execv(DEBIAN_PYTHON, [DEBIAN_PYTHON] + sys.argv)
+
+ROOT = Path(__file__).resolve().parent.parent
+PERF = ROOT / "perf"
+SYSTEMS = ["goro", "go", "boost_fiber", "threads"]
+PEERS = SYSTEMS[1:]
+LABEL = {"goro": "goro", "go": "Go", "boost_fiber": "Boost.Fiber", "threads": "threads"}
+
+# Each workload: sizes N (full run, --quick, extra with --big); per system, the largest N it
+# runs at (a larger one needs more memory or threads than the machine has: shown as "—");
+# metrics in the order printed, with units (as the programs print them).
+WORKLOADS = {
+    "skynet": dict(sizes=[10_000, 100_000, 1_000_000], quick=[10_000], big=[10_000_000],
+                   max_n={"threads": 10_000, "boost_fiber": 1_000_000},
+                   metrics={"total": "ms", "rss_peak": "B/task"}),
+    "spawn_park": dict(sizes=[10_000, 100_000, 1_000_000], quick=[10_000], big=[],
+                       max_n={"threads": 10_000},
+                       metrics={"spawn": "ns/task", "release_join": "ns/task",
+                                "rss": "B/task"}),
+    "yield": dict(sizes=[1_000_000], quick=[100_000], big=[], max_n={},
+                  metrics={"yield": "ns/yield"}),
+}
+
+
+def log(msg):
+    print(msg, file=sys.stderr, flush=True)
+
+
+def short_n(n):
+    for div, suffix in ((1_000_000, "M"), (1_000, "k")):
+        if n >= div and n % div == 0:
+            return f"{n // div}{suffix}"
+    return str(n)
+
+
+def fmt(v):
+    if v is None:
+        return "?"
+    a = abs(v)
+    return f"{v:.0f}" if a >= 100 else f"{v:.1f}" if a >= 10 else f"{v:.2f}"
+
+
+# ---------------------------------------------------------------------------- building
+
+def run_logged(cmd, logf, **kw):
+    logf.write(f"$ {' '.join(map(str, cmd))}\n")
+    logf.flush()
+    return subprocess.run(cmd, stdout=logf, stderr=subprocess.STDOUT, **kw).returncode
+
+
+def build(args, workloads):
+    """Builds every program; returns ({(system, workload): binary}, {system: why missing})."""
+    out_bin = args.out / "bin"
+    out_bin.mkdir(parents=True, exist_ok=True)
+    logpath = args.out / "build.log"
+    binaries, missing = {}, {}
+    with open(logpath, "w") as logf:
+        gen = ["-G", "Ninja"] if shutil.which("ninja") else []
+        keep_going = ["--", "-k", "0"] if gen else ["--", "-k"]
+        bdir = args.build_dir
+        ok = run_logged(["cmake", "-S", ROOT, "-B", bdir, *gen, "-DCMAKE_BUILD_TYPE=Release",
+                         "-DGORO_BUILD_PERF=ON", "-DGORO_BUILD_TESTS=OFF",
+                         "-DGORO_BUILD_SAMPLES=OFF"], logf) == 0
+        if not ok or not (bdir / "perf").is_dir():
+            missing["goro"] = f"goro did not configure (see {logpath})"
+            bdir = Path(str(bdir) + "-peers")  # the peers alone, from perf/CMakeLists.txt
+            run_logged(["cmake", "-S", PERF, "-B", bdir, *gen, "-DCMAKE_BUILD_TYPE=Release"],
+                       logf)
+        log(f"building C++ programs in {bdir} (log: {logpath})")
+        all_ok = run_logged(["cmake", "--build", bdir, "--target", "goro_perf_all",
+                             *keep_going], logf) == 0
+        for system in ("goro", "boost_fiber", "threads"):
+            for w in workloads:
+                exe = bdir / "perf-bin" / f"{system}_{w}"
+                built = exe.exists() and (all_ok or run_logged(
+                    ["cmake", "--build", bdir, "--target", f"perf_{system}_{w}"], logf) == 0)
+                if built:
+                    binaries[(system, w)] = exe
+                elif system not in missing:
+                    why = {"boost_fiber": "Boost.Fiber not found (libboost-fiber-dev)"}.get(
+                        system, "build failed") if not exe.exists() else "build failed"
+                    missing[system] = f"{why} (see {logpath})"
+        go = shutil.which("go")
+        if not go:
+            missing["go"] = "no `go` on PATH (golang-go)"
+        else:
+            env = dict(os.environ, GO111MODULE="off", GOFLAGS="",
+                       GOCACHE=str(args.build_dir.resolve() / "go-cache"),
+                       GOPATH=str(args.build_dir.resolve() / "go-path"))
+            log(f"building Go peers with {go}")
+            for w in workloads:
+                exe = out_bin / f"go_{w}"
+                if run_logged([go, "build", "-o", exe.resolve(), "main.go"], logf,
+                              cwd=PERF / "peers" / "go" / w, env=env) == 0:
+                    binaries[("go", w)] = exe
+                else:
+                    missing["go"] = f"go build failed (see {logpath})"
+    for system, why in missing.items():
+        log(f"{LABEL[system]}: MISSING: {why}")
+    return binaries, missing
+
+
+# ---------------------------------------------------------------------------- running
+
+def run_once(exe, n, procs, timeout):
+    """Runs one program pinned to `procs` cores; returns (status, {metric: (value, unit)})."""
+    cmd = [str(exe), "--n", str(n), "--procs", str(procs)]
+    if shutil.which("taskset"):
+        cmd = ["taskset", "-c", ",".join(str(c) for c in range(procs))] + cmd
+    env = dict(os.environ, GORO_PROCS=str(procs), GOMAXPROCS=str(procs))
+    try:
+        p = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=timeout)
+    except subprocess.TimeoutExpired:
+        return f"timeout>{timeout}s", {}
+    metrics = {}
+    for line in p.stdout.splitlines():
+        kv = dict(f.split("=", 1) for f in line.split() if "=" in f)
+        if {"metric", "value", "unit"} <= kv.keys():
+            metrics[kv["metric"]] = (float(kv["value"]), kv["unit"])
+    if p.returncode != 0:
+        err = p.stderr.strip().splitlines()
+        return f"failed rc={p.returncode}" + (f": {err[-1][:80]}" if err else ""), metrics
+    return "ok", metrics
+
+
+def cells(args):
+    """The (workload, N, P) cells of this run, and for each the systems that run it."""
+    for w in args.workloads:
+        spec = WORKLOADS[w]
+        sizes = spec["quick"] if args.quick else spec["sizes"] + (spec["big"] if args.big else [])
+        for n in sizes:
+            for p in args.procs:
+                yield w, n, p, [s for s in args.systems if n <= spec["max_n"].get(s, n)]
+
+
+def run_all(args, binaries):
+    raw = []
+    todo = list(cells(args))
+    for rep in range(args.reps):
+        for w, n, p, systems in todo:
+            systems = [s for s in systems if (s, w) in binaries]
+            k = rep % max(len(systems), 1)  # rotate the order: no system always goes first
+            for s in systems[k:] + systems[:k]:
+                t0 = time.monotonic()
+                status, metrics = run_once(binaries[(s, w)], n, p, args.timeout)
+                wall = time.monotonic() - t0
+                shown = " ".join(f"{m}={fmt(v)}" for m, (v, _) in metrics.items())
+                log(f"[rep {rep + 1}/{args.reps}] {w} N={short_n(n)} P={p} {LABEL[s]}: "
+                    + " ".join(x for x in (shown, "" if status == "ok" else status) if x))
+                base = dict(rep=rep + 1, workload=w, n=n, procs=p, system=s, status=status,
+                            wall_s=f"{wall:.3f}")
+                if not metrics:
+                    raw.append(dict(base, metric="", value="", unit=""))
+                for m, (v, unit) in metrics.items():
+                    raw.append(dict(base, metric=m, value=v, unit=unit))
+    return raw
+
+
+# ---------------------------------------------------------------------------- reporting
+
+def summarize(raw):
+    """{(workload, n, procs, metric, system): dict(median, min, max, runs, failed)}."""
+    groups, failures = {}, {}
+    for r in raw:
+        key = (r["workload"], r["n"], r["procs"], r["system"])
+        if r["status"] != "ok":
+            failures.setdefault(key, set()).add((r["rep"], r["status"]))
+        if r["metric"] and r["status"] == "ok":
+            groups.setdefault(key[:3] + (r["metric"], r["system"]), []).append(r["value"])
+    summary = {}
+    for key, vals in groups.items():
+        summary[key] = dict(median=statistics.median(vals), min=min(vals), max=max(vals),
+                            runs=len(vals))
+    return summary, failures
+
+
+def cell_text(args, summary, failures, missing, w, n, p, m, s):
+    if s in missing:
+        return "missing"
+    if n > WORKLOADS[w]["max_n"].get(s, n):
+        return "—"
+    st = summary.get((w, n, p, m, s))
+    failed = failures.get((w, n, p, s), set())
+    if not st:
+        return "FAILED " + sorted(failed)[0][1].split(":")[0] if failed else "no data"
+    text = fmt(st["median"]) if st["runs"] == 1 else \
+        f"{fmt(st['median'])} ({fmt(st['min'])}–{fmt(st['max'])})"
+    return text + (f" [{len(failed)} failed]" if failed else "")
+
+
+def ratio(summary, w, n, p, m, peer):
+    a, b = summary.get((w, n, p, m, "goro")), summary.get((w, n, p, m, peer))
+    return a["median"] / b["median"] if a and b and b["median"] else None
+
+
+def table(args, summary, failures, missing):
+    peers = [s for s in args.systems if s != "goro"]
+    head = ["workload", "N", "metric", "P"] + [LABEL[s] for s in args.systems] + \
+        [f"goro/{LABEL[s]}" for s in peers if "goro" in args.systems]
+    rows = []
+    todo = list(cells(args))
+    for w, n in dict.fromkeys((w, n) for w, n, _, _ in todo):  # workload, N, metric, P
+        for m, unit in WORKLOADS[w]["metrics"].items():
+            for p in args.procs:
+                row = [w, short_n(n), f"{m} ({unit})", str(p)]
+                row += [cell_text(args, summary, failures, missing, w, n, p, m, s)
+                        for s in args.systems]
+                if "goro" in args.systems:
+                    row += [fmt(r) if (r := ratio(summary, w, n, p, m, s)) is not None else "—"
+                            for s in peers]
+                rows.append(row)
+    widths = [max(len(x) for x in col) for col in zip(head, *rows)]
+    line = lambda cols: "| " + " | ".join(c.ljust(wd) for c, wd in zip(cols, widths)) + " |"
+    return "\n".join([line(head), "|" + "|".join("-" * (wd + 2) for wd in widths) + "|"] +
+                     [line(r) for r in rows])
+
+
+def targets(args, summary, missing):
+    """The PERF.md targets of the workloads run: [(workload, target, N, P, figure, verdict)]."""
+    out = []
+    med = lambda w, n, p, m, s: (summary.get((w, n, p, m, s)) or {}).get("median")
+
+    def check(w, what, n, p, goro, peer_name, peer, limit, le=True):
+        if goro is None or peer is None:
+            who = "goro" if goro is None else peer_name
+            why = "missing" if who in missing or peer_name in missing else "no data"
+            out.append((w, what, n, p, f"{who} {why}", "UNMEASURED"))
+            return
+        r = goro / peer
+        ok = r <= limit if le else r >= limit
+        figure = f"goro {fmt(goro)} vs {peer_name} {fmt(peer)}: {r:.3g}×"
+        out.append((w, what, n, p, figure, "met" if ok else "MISSED"))
+
+    for w, n, p, _ in cells(args):
+        if w == "yield" and n == max(WORKLOADS[w]["quick" if args.quick else "sizes"]):
+            check(w, "yield ≤ 0.4 × Go", n, p, med(w, n, p, "yield", "goro"), "Go",
+                  med(w, n, p, "yield", "go"), 0.4)
+        if w == "skynet":
+            if n == max(WORKLOADS[w]["quick" if args.quick else "sizes"]):
+                best = min(((v, LABEL[s]) for s in ("go", "boost_fiber")
+                            if (v := med(w, n, p, "total", s)) is not None),
+                           default=(None, "best peer"))
+                check(w, "total ≤ 0.5 × best peer", n, p, med(w, n, p, "total", "goro"),
+                      best[1], best[0], 0.5)
+            if n == WORKLOADS[w]["max_n"]["threads"]:
+                t, g = med(w, n, p, "total", "threads"), med(w, n, p, "total", "goro")
+                # ≥ 50× faster than threads, at the N threads can run: goro/threads ≤ 1/50.
+                check(w, "≥ 50 × faster than threads (goro/threads ≤ 0.02)", n, p, g, "threads",
+                      t, 0.02)
+        if w == "spawn_park":
+            for m in ("spawn", "release_join"):
+                check(w, f"{m} ≤ 0.5 × Go", n, p, med(w, n, p, m, "goro"), "Go",
+                      med(w, n, p, m, "go"), 0.5)
+            g = med(w, n, p, "rss", "goro")
+            # RSS per parked fiber ≤ 4.5 KB: one page of stack plus the control block.
+            what = "rss ≤ 4.5 KB per parked fiber"
+            if g is None:
+                out.append((w, what, n, p, "goro " + ("missing" if "goro" in missing else
+                                                      "no data"), "UNMEASURED"))
+            else:
+                out.append((w, what, n, p, f"goro {fmt(g)} B/task",
+                            "met" if g <= 4500 else "MISSED"))
+    return out
+
+
+def machine():
+    cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo")
+                if l.startswith("model name")), platform.processor())
+    mem = next((int(l.split()[1]) // (1024 * 1024) for l in open("/proc/meminfo")
+                if l.startswith("MemTotal")), 0)
+    ver = lambda cmd: (subprocess.run(cmd, capture_output=True, text=True).stdout or "").split(
+        "\n")[0].strip() if shutil.which(cmd[0]) else "missing"
+    boost = "missing"
+    if Path("/usr/include/boost/version.hpp").exists():
+        boost = next((l.split()[2].strip('"') for l in open("/usr/include/boost/version.hpp")
+                      if l.startswith("#define BOOST_LIB_VERSION")), "?")
+    return (f"{cpu}, {os.cpu_count()} cores, {mem} GiB; Linux {platform.release()}; "
+            f"{ver(['c++', '--version'])}; {ver(['go', 'version'])}; Boost {boost}")
+
+
+def write_csv(path, rows, fields):
+    with open(path, "w", newline="") as f:
+        wr = csv.DictWriter(f, fieldnames=fields)
+        wr.writeheader()
+        wr.writerows(rows)
+
+
+def charts(args, summary, missing):
+    try:
+        import matplotlib
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        log("no matplotlib (Debian: python3-matplotlib): charts skipped")
+        return []
+    colors = {"goro": "tab:red", "go": "tab:blue", "boost_fiber": "tab:green",
+              "threads": "tab:gray"}
+    made = []
+    for w in args.workloads:
+        metrics = WORKLOADS[w]["metrics"]
+        groups = [(n, p) for ww, n, p, _ in cells(args) if ww == w]
+        fig, axes = plt.subplots(1, len(metrics), figsize=(5.5 * len(metrics), 4.2),
+                                 squeeze=False)
+        width = 0.8 / len(args.systems)
+        for ax, (m, unit) in zip(axes[0], metrics.items()):
+            for i, s in enumerate(args.systems):
+                xs, ys, lo, hi = [], [], [], []
+                for g, (n, p) in enumerate(groups):
+                    st = summary.get((w, n, p, m, s))
+                    if st:
+                        xs.append(g + (i - (len(args.systems) - 1) / 2) * width)
+                        ys.append(st["median"])
+                        lo.append(st["median"] - st["min"])
+                        hi.append(st["max"] - st["median"])
+                label = LABEL[s] + (" (missing)" if s in missing else "")
+                ax.bar(xs, ys, width, yerr=[lo, hi], capsize=2, color=colors[s], label=label)
+            ax.set_xticks(range(len(groups)),
+                          [f"N={short_n(n)}\nP={p}" for n, p in groups], fontsize=8)
+            ax.set_yscale("log")
+            ax.set_title(f"{w}: {m}")
+            ax.set_ylabel(f"{unit} (median, min–max; log)")
+            ax.grid(axis="y", alpha=0.3)
+        axes[0][0].legend(fontsize=8)
+        fig.tight_layout()
+        made.append(args.out / f"{w}.png")
+        fig.savefig(made[-1], dpi=110)
+        plt.close(fig)
+        if w not in ("skynet", "spawn_park"):
+            continue
+        # Scale curves: time and RSS per task against N, log-log; one line per system and P.
+        curves = {"skynet": [("total", "time per leaf (ns/task)", 1e6), ("rss_peak",
+                              "peak RSS growth per leaf (B/task)", 1)],
+                  "spawn_park": [("spawn", "spawn until parked (ns/task)", 1),
+                                 ("release_join", "release + join (ns/task)", 1),
+                                 ("rss", "RSS per parked task (B/task)", 1)]}[w]
+        fig, axes = plt.subplots(1, len(curves), figsize=(5.5 * len(curves), 4.2),
+                                 squeeze=False)
+        for ax, (m, title, scale) in zip(axes[0], curves):
+            for s in args.systems:
+                for p in args.procs:
+                    pts = sorted((n, st["median"] * (scale / n if scale != 1 else 1))
+                                 for (ww, n, pp, mm, ss), st in summary.items()
+                                 if (ww, pp, mm, ss) == (w, p, m, s))
+                    if pts:
+                        ax.plot(*zip(*pts), color=colors[s], label=f"{LABEL[s]} P={p}",
+                                marker="o" if p == 1 else "s", fillstyle="full" if p == 1
+                                else "none", linestyle="-" if p == 1 else "--")
+            ax.set_xscale("log")
+            ax.set_yscale("log")
+            ax.set_xlabel("N (tasks)")
+            ax.set_title(f"{w}: {title}")
+            ax.grid(alpha=0.3, which="both")
+        axes[0][0].legend(fontsize=7)
+        fig.tight_layout()
+        made.append(args.out / f"scale_{w}.png")
+        fig.savefig(made[-1], dpi=110)
+        plt.close(fig)
+    return made
+
+
+# ---------------------------------------------------------------------------- main
+
+def parse_args():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--quick", action="store_true",
+                    help="small N, 1 repetition: a smoke run (CI), under a minute once built")
+    ap.add_argument("--workloads", default=",".join(WORKLOADS),
+                    help=f"comma-separated, of: {','.join(WORKLOADS)} (spawn-park = spawn_park)")
+    ap.add_argument("--systems", default=",".join(SYSTEMS),
+                    help=f"comma-separated, of: {','.join(SYSTEMS)}")
+    ap.add_argument("--procs", default="1,2", help="processor counts to run at (default 1,2)")
+    ap.add_argument("--reps", type=int, help="repetitions per cell (default 5; --quick: 1)")
+    ap.add_argument("--big", action="store_true", help="also skynet at N=10M (Go and goro)")
+    ap.add_argument("--out", type=Path, default=PERF / "results", help="results directory")
+    ap.add_argument("--build-dir", type=Path, default=ROOT / "build" / "perf",
+                    help="CMake build directory (default build/perf)")
+    ap.add_argument("--no-build", action="store_true", help="run what is already built")
+    ap.add_argument("--no-charts", action="store_true", help="skip the PNG charts")
+    ap.add_argument("--timeout", type=float, help="seconds per run (default 600; --quick: 60)")
+    args = ap.parse_args()
+    args.workloads = [w.strip().replace("-", "_") for w in args.workloads.split(",") if w]
+    args.systems = [s.strip() for s in args.systems.split(",") if s]
+    args.procs = [int(p) for p in args.procs.split(",")]
+    for name, got, known in (("workload", args.workloads, WORKLOADS),
+                             ("system", args.systems, SYSTEMS)):
+        if bad := [x for x in got if x not in known]:
+            ap.error(f"unknown {name}(s): {', '.join(bad)}")
+    if max(args.procs) > (os.cpu_count() or 1) or min(args.procs) < 1:
+        ap.error(f"--procs must be within 1..{os.cpu_count()}")
+    args.reps = args.reps or (1 if args.quick else 5)
+    args.timeout = args.timeout or (60 if args.quick else 600)
+    args.systems = [s for s in SYSTEMS if s in args.systems]  # goro first, then the peers
+    args.out = args.out.resolve()
+    args.build_dir = args.build_dir.resolve()
+    return args
+
+
+def main():
+    args = parse_args()
+    args.out.mkdir(parents=True, exist_ok=True)
+    command = "python3 perf/run.py " + " ".join(sys.argv[1:])
+    load = os.getloadavg()[0]
+    if load > 0.7:
+        log(f"warning: load average {load:.2f}: another job is running; results will be noisy")
+    if args.no_build:
+        binaries, missing = {}, {}
+        for s in SYSTEMS:
+            for w in args.workloads:
+                exe = (args.out / "bin" / f"go_{w}" if s == "go"
+                       else args.build_dir / "perf-bin" / f"{s}_{w}")
+                if exe.exists():
+                    binaries[(s, w)] = exe
+                else:
+                    missing.setdefault(s, f"not built ({exe})")
+    else:
+        binaries, missing = build(args, args.workloads)
+    missing = {s: why for s, why in missing.items() if s in args.systems}
+    started = time.time()
+    raw = run_all(args, binaries)
+    summary, failures = summarize(raw)
+
+    fields = ["rep", "workload", "n", "procs", "system", "metric", "value", "unit", "status",
+              "wall_s"]
+    write_csv(args.out / "raw.csv", raw, fields)
+    srows = [dict(workload=w, n=n, procs=p, metric=m, system=s, **st,
+                  unit=WORKLOADS[w]["metrics"].get(m, ""))
+             for (w, n, p, m, s), st in sorted(summary.items())]
+    write_csv(args.out / "summary.csv", srows,
+              ["workload", "n", "procs", "metric", "unit", "system", "median", "min", "max",
+               "runs"])
+    tgts = targets(args, summary, missing)
+    write_csv(args.out / "targets.csv",
+              [dict(zip(["workload", "target", "n", "procs", "figure", "verdict"], t))
+               for t in tgts], ["workload", "target", "n", "procs", "figure", "verdict"])
+
+    text = [f"command: {command}",
+            f"machine: {machine()}",
+            f"date: {time.strftime('%Y-%m-%d %H:%M')}, {args.reps} rep(s) per cell, "
+            f"{time.time() - started:.0f} s of runs; load average at start {load:.2f}",
+            "cells: median (min–max) over the repetitions; ratio: goro median / peer median "
+            "(below 1: goro faster or smaller); —: not run at this N (too many threads or "
+            "too much memory for this system)", ""]
+    text.append(table(args, summary, failures, missing))
+    for s, why in missing.items():
+        text.append(f"\n{LABEL[s]}: MISSING: {why}")
+    text.append("\nPERF.md targets:")
+    for w, what, n, p, figure, verdict in tgts:
+        text.append(f"  [{verdict}] {w} N={short_n(n)} P={p}: {what}: {figure}")
+    counts = {v: sum(t[5] == v for t in tgts) for v in ("met", "MISSED", "UNMEASURED")}
+    text.append("targets: " + ", ".join(f"{c} {v.lower()}" for v, c in counts.items()))
+    if not args.no_charts:
+        made = charts(args, summary, missing)
+        if made:
+            text.append("charts: " + ", ".join(str(p.relative_to(args.out)) for p in made))
+    report = "\n".join(text)
+    (args.out / "table.md").write_text(report + "\n")
+    print(report)
+    log(f"results in {args.out}")
+    # A workload that failed (wrong result, crash, timeout) fails the run; missed targets don't.
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
