@@ -310,6 +310,15 @@ def machine():
             f"{ver(['c++', '--version'])}; {ver(['go', 'version'])}; Boost {boost}")
 
 
+def cpu_busy(seconds=1.0):
+    """Fraction of CPU time not idle over `seconds`, from /proc/stat: other jobs' load."""
+    def sample():
+        f = [int(x) for x in open("/proc/stat").readline().split()[1:]]
+        return sum(f), f[3] + f[4]  # total, idle + iowait
+    (t0, i0), _, (t1, i1) = sample(), time.sleep(seconds), sample()
+    return 1 - (i1 - i0) / max(t1 - t0, 1)
+
+
 def write_csv(path, rows, fields):
     with open(path, "w", newline="") as f:
         wr = csv.DictWriter(f, fieldnames=fields)
@@ -432,9 +441,10 @@ def main():
     args = parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
     command = "python3 perf/run.py " + " ".join(sys.argv[1:])
-    load = os.getloadavg()[0]
-    if load > 0.7:
-        log(f"warning: load average {load:.2f}: another job is running; results will be noisy")
+    busy = cpu_busy()
+    if busy > 0.2:
+        log(f"warning: the CPUs were {busy:.0%} busy before the run: another job is running, "
+            "results will be noisy")
     if args.no_build:
         binaries, missing = {}, {}
         for s in SYSTEMS:
@@ -469,7 +479,7 @@ def main():
     text = [f"command: {command}",
             f"machine: {machine()}",
             f"date: {time.strftime('%Y-%m-%d %H:%M')}, {args.reps} rep(s) per cell, "
-            f"{time.time() - started:.0f} s of runs; load average at start {load:.2f}",
+            f"{time.time() - started:.0f} s of runs; CPUs {busy:.0%} busy just before",
             "cells: median (min–max) over the repetitions; ratio: goro median / peer median "
             "(below 1: goro faster or smaller); —: not run at this N (too many threads or "
             "too much memory for this system)", ""]
