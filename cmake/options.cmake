@@ -1,0 +1,26 @@
+# Build options shared by every goro target.
+#   GORO_SANITIZE=address  -> ASan + UBSan
+#   GORO_SANITIZE=thread   -> TSan (use clang: g++ TSan needs ~8 VMAs per live fiber)
+set(GORO_SANITIZE "" CACHE STRING "Sanitizer build: '', address or thread")
+set_property(CACHE GORO_SANITIZE PROPERTY STRINGS "" address thread)
+if(NOT GORO_SANITIZE MATCHES "^(|address|thread)$")
+  message(FATAL_ERROR "GORO_SANITIZE must be empty, 'address' or 'thread', not '${GORO_SANITIZE}'")
+endif()
+
+# A large frame must not jump a stack guard page (see runtime/src/stack_pool.cpp).
+add_compile_options(-fstack-clash-protection)
+
+if(GORO_SANITIZE STREQUAL "address")
+  add_compile_options(-fsanitize=address,undefined -fno-omit-frame-pointer
+                      -fno-sanitize-recover=undefined)
+  add_link_options(-fsanitize=address,undefined)
+elseif(GORO_SANITIZE STREQUAL "thread")
+  add_compile_options(-fsanitize=thread -fno-omit-frame-pointer)
+  add_link_options(-fsanitize=thread)
+endif()
+
+# Warnings as errors for goro's own targets (not for consumers of the package).
+function(goro_warnings target)
+  target_compile_options(${target} PRIVATE -Wall -Wextra -Wpedantic -Werror
+                         -Wno-missing-field-initializers)
+endfunction()

@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Installs the Debian 12 packages goro needs (build, tests, samples, perf peers) when missing.
+# Run as root (or with sudo available). Idempotent: installs nothing when all are present.
+set -euo pipefail
+packages=(
+  build-essential cmake ninja-build g++ clang libclang-rt-14-dev  # compilers, sanitizer runtimes
+  libboost-context-dev libfmt-dev                                 # goro's dependencies
+  libgtest-dev libgmock-dev libbenchmark-dev                      # tests, micro-benchmarks
+  golang-go libboost-fiber-dev                                    # perf peers
+  python3 python3-matplotlib                                      # perf runner and charts
+  valgrind curl
+)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -eq 0 ]; then
+  echo "install-deps: all ${#packages[@]} packages present"
+  exit 0
+fi
+echo "install-deps: installing ${missing[*]}"
+sudo_cmd=()
+[ "$(id -u)" -eq 0 ] || sudo_cmd=(sudo)
+export DEBIAN_FRONTEND=noninteractive
+"${sudo_cmd[@]}" apt-get update -qq
+"${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"

@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# The second README command: install what is missing, build and pass the whole test suite:
+#   1. release build: every test (unit, stress, scale, death, sample, package, perf smoke)
+#   2. ASan+UBSan build (g++): unit, stress, death and the sanitizer canaries
+#   3. TSan build (clang 14): the same
+# Usage: test.sh [release|asan|tsan]...   (default: all three)
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+bash cmake/scripts/install-deps.sh
+jobs=$(nproc)
+lanes=("$@")
+[ ${#lanes[@]} -gt 0 ] || lanes=(release asan tsan)
+for lane in "${lanes[@]}"; do
+  echo "=== goro tests: $lane ==="
+  start=$(date +%s)
+  cmake --preset "$lane" > /dev/null
+  cmake --build --preset "$lane"
+  case "$lane" in
+    release) ctest --preset release -j "$jobs" ;;
+    *)       ctest --preset "$lane" -j "$jobs" -L 'unit|stress|death|sanitizer' ;;
+  esac
+  echo "=== $lane passed in $(( $(date +%s) - start )) s ==="
+done

@@ -1,0 +1,87 @@
+// Internal. The runtime's entry points that goro's templates (spawn, join_handle, channels)
+// call. The fiber control block stays opaque here: its layout is private to runtime/src.
+#pragma once
+
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+#include <exception>
+
+#include <goro/detail/spinlock.hpp>
+
+namespace goro {
+struct spawn_options;
+}
+
+namespace goro::detail {
+
+struct fiber;
+
+// Why a fiber is parked; shown in dumps and the deadlock report.
+enum class wait_reason : std::uint8_t {
+  none,
+  join,
+  wait_group,
+  sleep,
+  chan_send,
+  chan_receive,
+  select,
+  mutex,
+  cond,
+  semaphore,
+  io,
+};
+const char* to_string(wait_reason r) noexcept;
+
+// The running fiber, or nullptr on a thread that is not running a fiber. Never inlined:
+// the answer changes at scheduling points (DESIGN invariant 3).
+fiber* current_fiber() noexcept;
+
+// --- spawn and join (used by goro::spawn / goro::join_handle) ---
+// The payload (callable plus result storage) lives on the new fiber's own stack, next to
+// its control block: one allocation-free carve-out from a pooled stack per spawn.
+struct payload_ops {
+  void (*run)(void* payload);      // runs the callable, stores the result; may throw
+  void (*destroy)(void* payload);  // destroys what run() left (the result), at release
+};
+struct new_fiber {
+  fiber* f;
+  void* payload;
+};
+// Creates a fiber (not yet runnable) with `size` bytes of payload aligned to `align`.
+// `joinable`: a join_handle holds a second reference until join() or detach().
+new_fiber fiber_create(const spawn_options& opts, std::size_t size, std::size_t align,
+                       const payload_ops* ops, bool joinable);
+void fiber_start(fiber* f);                  // makes a created fiber runnable
+void fiber_discard(fiber* f) noexcept;       // frees a created fiber that never started
+void fiber_join(fiber* f);                   // waits for the end; rethrows its exception
+void fiber_detach(fiber* f) noexcept;        // drops the handle's reference
+void fiber_release_joined(fiber* f) noexcept;  // drops the handle's reference after join
+std::uint64_t fiber_id(const fiber* f) noexcept;
+
+// --- park / ready: the one waiting mechanism (DESIGN invariant 1) ---
+// Parks the current fiber. Once its context is fully saved, the scheduler calls
+// unlock(arg) on the other side of the switch; a waker that finds the fiber under the
+// lock that unlock() releases therefore always finds it parked.
+void park(wait_reason reason, void (*unlock)(void* arg), void* arg);
+// Makes a parked fiber runnable (on the caller's processor when it has one).
+void ready(fiber* f);
+
+// waiter: a blocked fiber's or thread's place in a wait queue (Go's sudog). Lives on the
+// waiter's own stack: blocking allocates nothing.
+// W1: linked and unlinked only under its queue's lock.
+// W2: wake() is called after the unlink; `this` may be destroyed as soon as wake() starts.
+struct waiter {
+  fiber* f = current_fiber();           // nullptr: a plain thread, blocked on `word`
+  std::atomic<std::uint32_t> word{0};   // plain thread: 1 once woken (futex word)
+  waiter* next = nullptr;
+  waiter* prev = nullptr;
+  void* data = nullptr;                 // what the waker hands over (e.g. a channel value)
+
+  // Called with `lock` held; releases it and returns once woken. A scheduling point.
+  void wait(spinlock& lock, wait_reason reason);
+  // Wakes the waiter (W2).
+  void wake();
+};
+
+}  // namespace goro::detail

@@ -1,0 +1,30 @@
+// goro::error: the base of every exception goro throws for misuse. Outcomes that are not
+// misuse (a closed channel drained, a timeout) are values, not exceptions.
+//
+//   try { wg.add(-1); } catch (const goro::wait_group_error& e) { log(e.what()); }
+#pragma once
+
+#include <stdexcept>
+
+namespace goro {
+
+struct error : std::logic_error {
+  using std::logic_error::logic_error;
+};
+
+// wait_group counter went negative ("goro: negative wait_group counter").
+struct wait_group_error : error {
+  using error::error;
+};
+
+// The runtime was used in a way its lifecycle forbids (e.g. shutdown() from a fiber).
+struct runtime_error : error {
+  using error::error;
+};
+
+// An invalid option (procs out of range, a stack size that is too small...).
+struct option_error : error {
+  using error::error;
+};
+
+}  // namespace goro

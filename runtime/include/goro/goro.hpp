@@ -1,0 +1,10 @@
+// goro: Go's concurrency for C++20. The umbrella header.
+#pragma once
+
+#include <goro/blocking.hpp>
+#include <goro/error.hpp>
+#include <goro/runtime.hpp>
+#include <goro/spawn.hpp>
+#include <goro/stats.hpp>
+#include <goro/this_fiber.hpp>
+#include <goro/wait_group.hpp>

@@ -1,0 +1,57 @@
+// goro::start / goro::shutdown: the runtime's lifecycle. Optional: the runtime starts by
+// itself on first use (sized by the GORO_PROCS environment variable, else one processor per
+// hardware thread) and shuts down at process exit. Call start() to choose options, and
+// shutdown() to join its threads at a point of your choosing; after shutdown() it may be
+// started again.
+// Fibers still parked at shutdown are abandoned (their stacks are not unwound): join your
+// fibers first. goro::live_fibers() tells how many have not ended.
+//
+//   int main() {
+//     goro::start({.procs = 2});
+//     auto h = goro::spawn([] { return 6 * 7; });
+//     fmt::print("{}\n", h.join());
+//     goro::shutdown();
+//   }
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+namespace goro {
+
+// How stacks are guarded against overflow.
+enum class stack_guard {
+  automatic,  // MADV_GUARD_INSTALL (Linux >= 6.13) if the kernel has it, else mprotect
+  mprotect,   // mprotect guard pages within the VMA budget, then canaries (forces the fallback)
+};
+
+struct options {
+  // Number of processors (Go's GOMAXPROCS). 0: GORO_PROCS, else hardware threads. 1..1024.
+  int procs = 0;
+  // Default usable stack size of a fiber, in bytes; 0 means 64 KiB. Rounded up to pages.
+  std::size_t stack_size = 0;
+  // Guard strategy; the GORO_STACK_GUARD environment variable (auto|mprotect) overrides it.
+  stack_guard guard = stack_guard::automatic;
+  // Maximum number of mprotect guard pages (each costs 2 VMAs of vm.max_map_count);
+  // 0 derives it from /proc/sys/vm/max_map_count. Beyond it, stacks get a canary only.
+  std::size_t mprotect_guard_budget = 0;
+};
+
+// Starts the runtime. Throws goro::runtime_error if it is running, goro::option_error on
+// an invalid option.
+void start(const options& opts = {});
+
+// Stops the runtime: waits for each machine to finish the fiber it is running, then joins
+// all its threads. Throws goro::runtime_error when called from a fiber. No-op if stopped.
+void shutdown();
+
+// True between start (explicit or implicit) and shutdown.
+bool running() noexcept;
+
+// Number of processors of the running runtime (starts it if needed).
+int procs();
+
+// Fibers spawned and not yet ended (parked, runnable or running).
+std::int64_t live_fibers() noexcept;
+
+}  // namespace goro

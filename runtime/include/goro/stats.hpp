@@ -1,0 +1,37 @@
+// goro::stats: a snapshot of the scheduler's counters, one entry per processor (P).
+// Counters only grow; compare two snapshots to see a rate. Safe from any thread; each
+// field is read atomically, the snapshot as a whole is not.
+//
+//   for (auto& p : goro::stats().processors) fmt::print("P{} ran {}\n", p.id, p.runs);
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+namespace goro {
+
+struct processor_stats {
+  int id = 0;
+  std::uint64_t spawns = 0;    // fibers spawned by fibers running on this P
+  std::uint64_t runs = 0;      // fibers switched to on this P
+  std::uint64_t parks = 0;     // fibers that parked while running on this P
+  std::uint64_t steals = 0;    // successful steals by this P from others
+  std::uint64_t stolen = 0;    // fibers taken in those steals
+  std::uint64_t timers_fired = 0;
+  std::uint32_t run_queue = 0; // current local run-queue length
+};
+
+struct runtime_stats {
+  std::vector<processor_stats> processors;
+  std::uint64_t machines = 0;         // OS threads created (Ms)
+  std::uint64_t machine_wakeups = 0;  // futex wakes of idle machines
+  std::uint64_t machine_sleeps = 0;   // times a machine went idle on its futex
+  std::int64_t live_fibers = 0;
+  int idle_processors = 0;            // processors without a machine
+  int idle_machines = 0;              // machines asleep on their futex
+  int spinning_machines = 0;          // machines looking for work
+};
+
+runtime_stats stats();
+
+}  // namespace goro

@@ -1,0 +1,33 @@
+// goro::blocking: Go's entersyscall/exitsyscall with an immediate hand-off of the processor.
+#include <goro/blocking.hpp>
+
+#include "scheduler.hpp"
+
+namespace goro::detail {
+
+bool enter_blocking() noexcept {
+  machine* m = current_m();
+  if (!m || !m->current) return false;  // a plain thread, or already inside blocking()
+  // Inside, the fiber acts as a plain thread: goro waits block the thread (invariant 2).
+  m->blocked = std::exchange(m->current, nullptr);
+  processor* p = std::exchange(m->p, nullptr);
+  hand_off(p);
+  return true;
+}
+
+void exit_blocking() {
+  machine* m = current_m();  // the same thread: nothing switched since enter_blocking()
+  fiber* f = std::exchange(m->blocked, nullptr);
+  m->current = f;
+  if (processor* p = take_idle_processor()) {
+    m->p = p;
+    p->m = m;
+    return;
+  }
+  // Every processor is busy: queue this fiber globally; this machine goes idle.
+  switch_record rec;
+  rec.action = switch_action::block;
+  switch_to(f->ctx, m->sched_ctx, &rec);
+}
+
+}  // namespace goro::detail

@@ -1,0 +1,71 @@
+// Internal. context and switch_to: the one context switch of the runtime (DESIGN
+// invariant 5), on raw Boost.Context fcontext, carrying everything that must travel with
+// an execution context:
+// C1: the saved registers (fctx), written by the side that is switched *to*, from the
+//     transfer it receives: a context is "fully saved" only once that store is done, and
+//     only after it may anyone resume it (invariant 1).
+// C2: libstdc++'s per-thread exception state (caught-exception stack, uncaught count) is
+//     saved into the outgoing context and the incoming one's restored, so `throw;` and
+//     std::uncaught_exceptions() stay right across switches and migrations.
+// C3: ASan's fiber-switch annotations (start before the jump, finish right after it) and
+//     TSan's (switch immediately before the jump); see RELIABILITY.md §5.
+// Every switch is between a fiber and its machine's scheduler context: fibers never switch
+// directly to each other.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+#include <boost/context/detail/fcontext.hpp>
+
+namespace goro::detail {
+
+namespace bctx = boost::context::detail;
+
+// libstdc++'s __cxa_eh_globals.
+struct eh_state {
+  void* caught = nullptr;
+  unsigned int uncaught = 0;
+};
+
+struct context {
+  bctx::fcontext_t fctx = nullptr;
+  // Bounds of the stack this context runs on (ASan). A scheduler context learns its
+  // thread's bounds from the first switch into a fiber.
+  const void* stack_lo = nullptr;
+  std::size_t stack_size = 0;
+  void* asan_fake_stack = nullptr;  // ASan's fake-stack handle while switched out
+  void* tsan_fiber = nullptr;       // TSan's fiber handle
+  eh_state eh;                      // C2
+};
+
+// What a switch asks of the side it switches to. Lives on the switching side's stack,
+// which stays intact until the receiver is done with it.
+enum class switch_action : std::uint8_t { run, yield, park, exit, block };
+struct switch_record {
+  context* from = nullptr;  // filled by switch_to
+  switch_action action = switch_action::run;
+  void (*unlock)(void*) = nullptr;  // park: called after the switch (invariant 1)
+  void* arg = nullptr;
+};
+
+// Switches from `from` (the running context) to `to`, handing over `rec`. Returns, once
+// something switches back to `from`, the record that came with that switch (whose `from`
+// context has been saved, C1). `dying`: `from` will never run again (ASan frees its
+// fake stack).
+switch_record* switch_to(context& from, context& to, switch_record* rec, bool dying = false);
+
+// Prepares `ctx` to run `entry` on the stack [lo, lo + size). `entry` receives the first
+// record and must never return.
+void make_context(context& ctx, void* lo, std::size_t size, void (*entry)(bctx::transfer_t));
+
+// For an entry function: completes the switch that entered it (C1, C3) and returns its record.
+switch_record* on_entry(bctx::transfer_t t);
+
+// Sanitizer hooks for fiber lifetime (no-ops in plain builds).
+void* tsan_create_fiber(const char* name);
+void tsan_destroy_fiber(void* f);
+void* tsan_current_fiber();
+void asan_unpoison(void* lo, std::size_t size);
+
+}  // namespace goro::detail

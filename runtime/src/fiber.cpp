@@ -1,0 +1,200 @@
+// Fiber lifecycle: create (control block and payload carved from a pooled stack), start,
+// run to the end, hand the result or exception to the joiner, release. Invariants F1-F3
+// are in fiber.hpp.
+#include "fiber.hpp"
+
+#include <algorithm>
+#include <cstring>
+#include <cxxabi.h>
+#include <memory>
+#include <new>
+#include <string>
+#include <typeinfo>
+
+#include <goro/error.hpp>
+#include <goro/spawn.hpp>
+
+#include "fatal.hpp"
+#include "scheduler.hpp"
+
+namespace goro::detail {
+
+namespace {
+
+std::atomic<std::int64_t> thread_spawns{0};  // fibers spawned from plain threads
+std::atomic<std::int64_t> thread_exits{0};   // fibers ended on a machine without processor
+
+// "std::runtime_error: boom" for an exception_ptr, for fatal messages.
+std::string describe(std::exception_ptr e) {
+  try {
+    std::rethrow_exception(e);
+  } catch (const std::exception& ex) {
+    int status = 0;
+    std::unique_ptr<char, void (*)(void*)> name(
+        abi::__cxa_demangle(typeid(ex).name(), nullptr, nullptr, &status), std::free);
+    return std::string(status == 0 ? name.get() : typeid(ex).name()) + ": " + ex.what();
+  } catch (...) {
+    auto* t = abi::__cxa_current_exception_type();
+    int status = 0;
+    std::unique_ptr<char, void (*)(void*)> name(
+        t ? abi::__cxa_demangle(t->name(), nullptr, nullptr, &status) : nullptr, std::free);
+    return std::string("exception of type ") +
+           (name ? name.get() : (t ? t->name() : "unknown"));
+  }
+}
+
+[[noreturn]] void fatal_unhandled(fiber* f, std::exception_ptr e) {
+  fiber_label l(f);
+  fatal("{} ended with an unhandled exception: {} (join it to receive the exception)", l.text,
+        describe(e));
+}
+
+// Marks f done and wakes its joiner (F3). Runs on f's own stack, at its end.
+void finish(fiber* f, std::exception_ptr e) {
+  machine* m = current_m();
+  if (m->p) {
+    m->p->exits.inc();
+  } else {
+    thread_exits.fetch_add(1, std::memory_order_relaxed);
+  }
+  f->join_lock.lock();
+  f->done = true;
+  if (e && f->detached) {
+    f->join_lock.unlock();
+    fatal_unhandled(f, e);
+  }
+  f->exception = std::move(e);
+  waiter* j = std::exchange(f->joiner, nullptr);
+  f->join_lock.unlock();
+  if (j) j->wake();  // W2: after the unlock
+}
+
+// Every fiber starts here, on its own stack (make_fcontext); it never returns.
+[[noreturn]] void fiber_main(bctx::transfer_t t) {
+  on_entry(t);
+  fiber* f = current_m()->current;
+  std::exception_ptr e;
+  try {
+    f->ops->run(f->payload);
+  } catch (...) {
+    e = std::current_exception();
+  }
+  finish(f, std::move(e));
+  // Final switch: the scheduler drops this fiber's reference (F2) on its own stack.
+  switch_record rec;
+  rec.action = switch_action::exit;
+  switch_to(f->ctx, current_m()->sched_ctx, &rec, /*dying=*/true);
+  fatal("a dead fiber was resumed");  // make_fcontext's trampoline would _exit(0) silently
+}
+
+}  // namespace
+
+fiber_label::fiber_label(const fiber* f) noexcept {
+  auto r = f->name[0] ? fmt::format_to_n(text, sizeof text - 1, "fiber {} ({})", f->id, f->name)
+                      : fmt::format_to_n(text, sizeof text - 1, "fiber {}", f->id);
+  text[std::min(r.size, sizeof text - 1)] = '\0';
+}
+
+new_fiber fiber_create(const spawn_options& opts, std::size_t size, std::size_t align,
+                       const payload_ops* ops, bool joinable) {
+  ensure_started();
+  machine* m = current_m();
+  processor* p = m ? m->p : nullptr;
+  stack s = stack_pool::instance().acquire(opts.stack_size, p ? &p->stacks : nullptr);
+
+  // Layout, from the top of the stack down: control block, payload, then the frames.
+  char* top = s.hi();
+  auto* f = ::new (top - ((sizeof(fiber) + 63) & ~std::size_t{63})) fiber;
+  auto payload_at = (reinterpret_cast<std::uintptr_t>(f) - size) & ~(std::uintptr_t{align} - 1);
+  char* frames_top = reinterpret_cast<char*>(payload_at & ~std::uintptr_t{63});
+  if (frames_top - s.lo < 4096) {
+    stack_pool::instance().release(s, p ? &p->stacks : nullptr);
+    throw option_error("goro: spawn: the callable and its arguments do not fit the stack");
+  }
+  f->stk = s;
+  f->ops = ops;
+  f->payload = reinterpret_cast<void*>(payload_at);
+  f->refs.store(joinable ? 2 : 1, std::memory_order_relaxed);  // F2
+  f->detached = !joinable;
+  f->id = next_fiber_id(p);
+  if (opts.name) {
+    std::strncpy(f->name, opts.name, sizeof f->name - 1);
+  }
+  make_context(f->ctx, s.lo, static_cast<std::size_t>(frames_top - s.lo), fiber_main);
+  f->ctx.tsan_fiber = tsan_create_fiber(f->name);
+  if (p) {
+    p->spawns.inc();
+  } else {
+    thread_spawns.fetch_add(1, std::memory_order_relaxed);
+  }
+  return {f, f->payload};
+}
+
+void fiber_start(fiber* f) {
+  f->state.store(fiber_state::runnable, std::memory_order_relaxed);
+  machine* m = current_m();
+  if (m && m->p) {
+    runq_put(m->p, f, true);  // as Go: the new fiber runs next
+    wakep();
+  } else {
+    global_put(f);
+  }
+}
+
+void fiber_discard(fiber* f) noexcept {
+  tsan_destroy_fiber(f->ctx.tsan_fiber);
+  machine* m = current_m();
+  processor* p = m ? m->p : nullptr;
+  if (p) {
+    p->exits.inc();
+  } else {
+    thread_exits.fetch_add(1, std::memory_order_relaxed);
+  }
+  f->refs.store(1, std::memory_order_relaxed);
+  f->ops = nullptr;  // the payload's constructor threw: nothing to destroy
+  fiber_unref(f);
+}
+
+void fiber_unref(fiber* f) noexcept {
+  // acq_rel: the last owner sees everything the others did with the fiber.
+  if (f->refs.fetch_sub(1, std::memory_order_acq_rel) != 1) return;
+  if (f->ops) f->ops->destroy(f->payload);
+  stack s = f->stk;
+  f->~fiber();
+  machine* m = current_m();
+  stack_pool::instance().release(s, m && m->p ? &m->p->stacks : nullptr);
+}
+
+void fiber_join(fiber* f) {
+  f->join_lock.lock();
+  if (!f->done) {
+    waiter w;
+    f->joiner = &w;
+    w.wait(f->join_lock, wait_reason::join);  // F3: woken by finish()
+  } else {
+    f->join_lock.unlock();
+  }
+  if (f->exception) std::rethrow_exception(std::exchange(f->exception, nullptr));
+}
+
+void fiber_detach(fiber* f) noexcept {
+  f->join_lock.lock();
+  f->detached = true;
+  std::exception_ptr e = f->done ? std::exchange(f->exception, nullptr) : nullptr;
+  f->join_lock.unlock();
+  if (e) fatal_unhandled(f, e);  // its exception would otherwise be lost
+  fiber_unref(f);
+}
+
+void fiber_release_joined(fiber* f) noexcept { fiber_unref(f); }
+
+std::uint64_t fiber_id(const fiber* f) noexcept { return f->id; }
+
+void throw_empty_join() { throw goro::error("goro: join of an empty join_handle"); }
+
+std::int64_t thread_fiber_balance() noexcept {
+  return thread_spawns.load(std::memory_order_relaxed) -
+         thread_exits.load(std::memory_order_relaxed);
+}
+
+}  // namespace goro::detail

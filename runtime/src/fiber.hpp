@@ -1,0 +1,58 @@
+// Internal. fiber: a goroutine's control block (Go's g). It lives at the top of its own
+// stack, with the spawn payload (callable, result) just below it: one pooled stack per
+// fiber and no other allocation.
+// F1: state moves created -> runnable -> running -> (parked -> runnable -> running)* -> dead.
+//     Only the scheduler of the machine that switched it out sets `parked`, after the switch
+//     (invariant 1); only ready() moves parked -> runnable, by CAS, so a double wake is
+//     caught, not run twice.
+// F2: refs counts the fiber itself (until its final switch) and a join handle (until join
+//     or detach). The last reference returns the stack; the control block dies with it.
+// F3: `done`, `joiner`, `detached` and `exception` hand-offs between the fiber and its
+//     handle happen under join_lock.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <exception>
+
+#include <goro/detail/fiber_api.hpp>
+
+#include "context.hpp"
+#include "stack_pool.hpp"
+
+namespace goro::detail {
+
+enum class fiber_state : std::uint32_t { created, runnable, running, parked, dead };
+
+struct fiber {
+  context ctx;
+  fiber* next = nullptr;  // link in the global run queue (owned by whoever queues it)
+  std::uint64_t id = 0;
+  std::atomic<fiber_state> state{fiber_state::created};  // F1
+  std::atomic<std::uint32_t> refs{1};                    // F2
+  wait_reason reason = wait_reason::none;
+  bool detached = false;          // F3
+  bool done = false;              // F3
+  const payload_ops* ops = nullptr;
+  void* payload = nullptr;
+  waiter* joiner = nullptr;       // F3
+  std::exception_ptr exception;   // F3
+  spinlock join_lock;
+  stack stk;
+  char name[32] = {};
+
+  bool canary_intact() const {
+    return stk.guarded() || *reinterpret_cast<const std::uint64_t*>(stk.lo) == stack_canary;
+  }
+};
+
+// Releases one reference (F2); the last one frees the fiber and its stack.
+void fiber_unref(fiber* f) noexcept;
+
+// Describes a fiber for messages: "fiber 17 (name)".
+struct fiber_label {
+  char text[64];
+  explicit fiber_label(const fiber* f) noexcept;
+};
+
+}  // namespace goro::detail

@@ -1,0 +1,39 @@
+// Internal. machine: Go's M, an OS thread that runs fibers while it holds a processor.
+// M1: the scheduler context (sched_ctx) runs on the thread's own stack and never migrates;
+//     fibers switch only to the sched_ctx of the machine they run on.
+// M2: an idle machine sleeps on `note` (futex); whoever wakes it first sets next_p (or
+//     not, for a timer or stop wake) under the scheduler lock, then sets note to 1.
+// M3: the runtime's per-thread state is reached only through current_m(), never inlined,
+//     so that fiber code re-reads it after every scheduling point (invariant 3).
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <thread>
+
+#include "context.hpp"
+
+namespace goro::detail {
+
+struct fiber;
+struct processor;
+
+struct machine {
+  int id = 0;
+  context sched_ctx;               // M1
+  processor* p = nullptr;          // the processor held, owned by this thread
+  processor* next_p = nullptr;     // M2: handed over under the scheduler lock
+  fiber* current = nullptr;        // the fiber running on this machine
+  fiber* blocked = nullptr;        // the fiber inside goro::blocking (acts as a thread)
+  bool spinning = false;           // counted in scheduler::nmspinning
+  std::atomic<std::uint32_t> note{0};  // M2
+  machine* idle_link = nullptr;    // scheduler lock
+  std::thread thread;
+  void* altstack = nullptr;        // SIGSEGV handler stack
+  std::uint64_t rng = 0;           // steal-order randomness, this thread only
+};
+
+// M3: the machine running the calling thread, or nullptr on a plain thread.
+machine* current_m() noexcept;
+
+}  // namespace goro::detail

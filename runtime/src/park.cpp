@@ -1,0 +1,98 @@
+// park / ready and the waiter built on them: the one waiting mechanism (invariant 1).
+#include <goro/detail/fiber_api.hpp>
+
+#include <sched.h>
+
+#include "fatal.hpp"
+#include "futex.hpp"
+#include "scheduler.hpp"
+
+namespace goro::detail {
+
+void spin_pause() noexcept {
+  // A few hundred pause instructions, then let the holder's thread run (it may have been
+  // preempted by the kernel while holding the lock).
+  thread_local unsigned spins = 0;
+  if (++spins % 128 == 0) {
+    ::sched_yield();
+  } else {
+    __builtin_ia32_pause();
+  }
+}
+
+const char* to_string(wait_reason r) noexcept {
+  switch (r) {
+    case wait_reason::none: return "running";
+    case wait_reason::join: return "join";
+    case wait_reason::wait_group: return "wait_group wait";
+    case wait_reason::sleep: return "sleep";
+    case wait_reason::chan_send: return "chan send";
+    case wait_reason::chan_receive: return "chan receive";
+    case wait_reason::select: return "select";
+    case wait_reason::mutex: return "mutex lock";
+    case wait_reason::cond: return "condition wait";
+    case wait_reason::semaphore: return "semaphore acquire";
+    case wait_reason::io: return "io wait";
+  }
+  return "?";
+}
+
+void park(wait_reason reason, void (*unlock)(void*), void* arg) {
+  machine* m = current_m();
+  fiber* f = m ? m->current : nullptr;
+  GORO_CHECK(f, "park called outside a fiber");
+  f->reason = reason;
+  switch_record rec;
+  rec.action = switch_action::park;
+  rec.unlock = unlock;
+  rec.arg = arg;
+  switch_to(f->ctx, m->sched_ctx, &rec);
+  // Resumed by ready(), maybe on another machine: re-read any current_*() (M3).
+  f->reason = wait_reason::none;
+}
+
+void ready(fiber* f) {
+  // F1: only a parked fiber can be readied, exactly once. Acquire pairs with the release
+  // store of `parked` by the scheduler that switched it out.
+  auto expected = fiber_state::parked;
+  if (!f->state.compare_exchange_strong(expected, fiber_state::runnable,
+                                        std::memory_order_acq_rel)) {
+    fiber_label l(f);
+    fatal("ready of {} which is not parked (state {}): a double wake-up",
+          l.text, static_cast<int>(expected));
+  }
+  machine* m = current_m();
+  if (m && m->p) {
+    runq_put(m->p, f, true);
+    wakep();
+  } else {
+    global_put(f);  // a plain thread, or a machine inside goro::blocking
+  }
+}
+
+namespace {
+void unlock_spinlock(void* l) { static_cast<spinlock*>(l)->unlock(); }
+}  // namespace
+
+void waiter::wait(spinlock& lock, wait_reason reason) {
+  if (f) {
+    park(reason, unlock_spinlock, &lock);  // the lock is released after the switch-out
+    return;
+  }
+  lock.unlock();
+  // A plain thread (invariant 2). Pairs with the release store in wake().
+  while (word.load(std::memory_order_acquire) == 0) futex_wait(word, 0);
+}
+
+void waiter::wake() {
+  if (fiber* fib = f) {
+    ready(fib);
+    return;
+  }
+  // W2: the waiting thread may return and destroy *this right after the store; the futex
+  // wake on its (still mapped) stack address is then at worst a spurious wake.
+  word.store(1, std::memory_order_release);
+  futex_wake(word);
+}
+
+}  // namespace goro::detail

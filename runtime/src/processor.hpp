@@ -1,0 +1,42 @@
+// Internal. processor: Go's P, the right to run fibers. A machine (M) must hold one to run
+// fibers; there are `procs` of them.
+// P1: the fields marked "owner" are touched only by the machine holding the processor
+//     (handed over under the scheduler lock, which orders the hand-off).
+// P2: counters are written by the owner alone with relaxed load+store (no RMW needed) and
+//     read by anyone with relaxed loads (stats() is a snapshot of hints).
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+
+#include "run_queue.hpp"
+#include "stack_pool.hpp"
+#include "timer_heap.hpp"
+
+namespace goro::detail {
+
+struct machine;
+
+struct counter {
+  std::atomic<std::uint64_t> v{0};
+  void inc(std::uint64_t n = 1) { v.store(v.load(std::memory_order_relaxed) + n, std::memory_order_relaxed); }  // P2
+  std::uint64_t get() const { return v.load(std::memory_order_relaxed); }
+};
+
+struct processor {
+  int id = 0;
+  run_queue runq;
+  // The fiber readied last, run next (ping-pong latency). Owner exchanges; thieves CAS.
+  std::atomic<fiber*> runnext{nullptr};
+  timer_heap timers;
+  stack_cache stacks;              // owner (K2)
+  machine* m = nullptr;            // owner, or the scheduler lock when idle
+  processor* idle_link = nullptr;  // scheduler lock
+  std::uint32_t schedtick = 0;     // owner
+  std::uint32_t runnext_streak = 0;  // owner: consecutive runs from runnext
+  std::uint64_t next_id = 0, id_end = 0;  // owner: a batch of fiber ids
+
+  counter spawns, runs, parks, steals, stolen, timers_fired, exits;
+};
+
+}  // namespace goro::detail

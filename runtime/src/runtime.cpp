@@ -1,0 +1,187 @@
+// The runtime's lifecycle (start, shutdown, implicit start) and its statistics.
+#include <goro/runtime.hpp>
+
+#include <charconv>
+#include <cstdlib>
+#include <cstring>
+#include <string_view>
+#include <thread>
+
+#include <fmt/format.h>
+
+#include <goro/error.hpp>
+#include <goro/stats.hpp>
+
+#include "scheduler.hpp"
+
+namespace goro {
+
+using namespace goro::detail;
+
+namespace {
+
+std::mutex lifecycle;                 // serializes start and shutdown
+std::atomic<bool> is_running{false};  // release in start, acquire in ensure_started
+// Counters of processors from earlier runs (folded in at shutdown), guarded by lifecycle.
+std::int64_t retired_spawns = 0, retired_exits = 0;
+
+int procs_from_env() {
+  const char* v = std::getenv("GORO_PROCS");
+  if (!v || !*v) return 0;
+  int n = 0;
+  auto [end, ec] = std::from_chars(v, v + std::strlen(v), n);
+  if (ec != std::errc() || *end != '\0' || n < 1 || n > 1024)
+    throw option_error(fmt::format("goro: GORO_PROCS={}: want a number in 1..1024", v));
+  return n;
+}
+
+stack_guard guard_from_env(stack_guard dflt) {
+  const char* v = std::getenv("GORO_STACK_GUARD");
+  if (!v || !*v) return dflt;
+  std::string_view s(v);
+  if (s == "auto") return stack_guard::automatic;
+  if (s == "mprotect") return stack_guard::mprotect;
+  throw option_error(fmt::format("goro: GORO_STACK_GUARD={}: want auto or mprotect", v));
+}
+
+void shutdown_at_exit() { shutdown(); }
+
+void start_locked(const options& opts) {
+  if (opts.procs < 0 || opts.procs > 1024)
+    throw option_error(fmt::format("goro: options.procs={}: want 0 (default) or 1..1024", opts.procs));
+  if (opts.stack_size > (std::size_t{1} << 30))
+    throw option_error(fmt::format("goro: options.stack_size={}: at most 1 GiB", opts.stack_size));
+  int n = opts.procs ? opts.procs : procs_from_env();
+  if (n == 0) n = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  stack_pool::instance().configure(opts.stack_size, guard_from_env(opts.guard),
+                                   opts.mprotect_guard_budget);
+  install_overflow_handler();
+
+  auto& s = sched();
+  std::lock_guard g(s.lock);
+  s.stopping.store(false, std::memory_order_relaxed);
+  s.nprocs = n;
+  for (int i = 0; i < n; ++i) {
+    auto* p = new processor;
+    p->id = i;
+    s.ps.push_back(p);
+  }
+  for (int i = n - 1; i >= 0; --i) {  // P0 first out of the idle list
+    s.ps[i]->idle_link = s.pidle;
+    s.pidle = s.ps[i];
+  }
+  s.npidle.store(n, std::memory_order_seq_cst);
+  static bool registered = (std::atexit(shutdown_at_exit), true);
+  (void)registered;
+  is_running.store(true, std::memory_order_release);
+}
+
+}  // namespace
+
+namespace detail {
+void ensure_started() {
+  if (is_running.load(std::memory_order_acquire)) return;
+  std::lock_guard g(lifecycle);
+  if (!is_running.load(std::memory_order_relaxed)) start_locked({});
+}
+}  // namespace detail
+
+void start(const options& opts) {
+  std::lock_guard g(lifecycle);
+  if (is_running.load(std::memory_order_relaxed))
+    throw runtime_error("goro: start: the runtime is already running");
+  start_locked(opts);
+}
+
+void shutdown() {
+  if (current_fiber() || (current_m() && current_m()->blocked))
+    throw runtime_error("goro: shutdown called from a fiber");
+  std::lock_guard g(lifecycle);
+  if (!is_running.load(std::memory_order_relaxed)) return;
+  auto& s = sched();
+  s.stopping.store(true, std::memory_order_seq_cst);
+  // Machines see `stopping` at their next scheduling decision; idle ones are woken. Keep
+  // joining until no new machine appeared (start_machine creates none once stopping).
+  std::size_t joined = 0;
+  for (;;) {
+    wake_all_idle_machines();
+    machine* m = nullptr;
+    {
+      std::lock_guard l(s.lock);
+      if (joined < s.all_ms.size()) m = s.all_ms[joined];
+    }
+    if (!m) break;
+    m->thread.join();
+    ++joined;
+  }
+  std::lock_guard l(s.lock);
+  for (auto* p : s.ps) {
+    retired_spawns += static_cast<std::int64_t>(p->spawns.get());
+    retired_exits += static_cast<std::int64_t>(p->exits.get());
+    stack_pool::instance().drain(p->stacks);
+    delete p;
+  }
+  for (auto* m : s.all_ms) delete m;
+  s.ps.clear();
+  s.all_ms.clear();
+  s.pidle = nullptr;
+  s.midle = nullptr;
+  s.npidle.store(0);
+  s.nmidle.store(0);
+  s.nmspinning.store(0);
+  s.timed_waiter = nullptr;
+  s.timed_deadline.store(no_deadline);
+  s.nprocs = 0;
+  // Fibers left in the global queue are abandoned with their stacks.
+  s.gq_head = s.gq_tail = nullptr;
+  s.gq_size.store(0);
+  if (retired_spawns - retired_exits + thread_fiber_balance() == 0) stack_pool::instance().trim();
+  is_running.store(false, std::memory_order_release);
+}
+
+bool running() noexcept { return is_running.load(std::memory_order_acquire); }
+
+int procs() {
+  ensure_started();
+  std::lock_guard l(sched().lock);
+  return sched().nprocs;
+}
+
+std::int64_t live_fibers() noexcept {
+  std::lock_guard g(lifecycle);
+  std::int64_t n = retired_spawns - retired_exits + thread_fiber_balance();
+  std::lock_guard l(sched().lock);
+  for (auto* p : sched().ps)
+    n += static_cast<std::int64_t>(p->spawns.get()) - static_cast<std::int64_t>(p->exits.get());
+  return n;
+}
+
+runtime_stats stats() {
+  runtime_stats r;
+  auto& s = sched();
+  {
+    std::lock_guard l(s.lock);
+    for (auto* p : s.ps) {
+      processor_stats ps;
+      ps.id = p->id;
+      ps.spawns = p->spawns.get();
+      ps.runs = p->runs.get();
+      ps.parks = p->parks.get();
+      ps.steals = p->steals.get();
+      ps.stolen = p->stolen.get();
+      ps.timers_fired = p->timers_fired.get();
+      ps.run_queue = p->runq.size() + (p->runnext.load(std::memory_order_relaxed) ? 1 : 0);
+      r.processors.push_back(ps);
+    }
+  }
+  r.idle_processors = s.npidle.load(std::memory_order_relaxed);
+  r.idle_machines = s.nmidle.load(std::memory_order_relaxed);
+  r.spinning_machines = s.nmspinning.load(std::memory_order_relaxed);
+  r.machines = s.machines_created.load(std::memory_order_relaxed);
+  r.machine_wakeups = s.machine_wakeups.load(std::memory_order_relaxed);
+  r.machine_sleeps = s.machine_sleeps.load(std::memory_order_relaxed);
+  r.live_fibers = live_fibers();
+  return r;
+}
+
+}  // namespace goro

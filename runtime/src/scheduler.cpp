@@ -1,0 +1,500 @@
+// The scheduler loop of every machine: find a runnable fiber, switch to it, act on what it
+// asked for when it switches back (yield, park, exit, block). See scheduler.hpp for the
+// invariants R1-R3 and DESIGN.md for the model (Go's G/M/P).
+#include "scheduler.hpp"
+
+#include <cstdlib>
+#include <memory>
+#include <string>
+
+#include "fatal.hpp"
+#include "futex.hpp"
+
+namespace goro::detail {
+
+namespace {
+
+// M3: initial-exec so that the SIGSEGV handler may read it (async-signal-safe).
+thread_local machine* tls_m __attribute__((tls_model("initial-exec"))) = nullptr;
+
+scheduler* g_sched = new scheduler;  // never destroyed: machines may outlive statics
+
+constexpr std::uint32_t global_queue_interval = 61;  // as Go: a prime, to avoid patterns
+constexpr std::uint32_t runnext_streak_limit = 61;
+constexpr int steal_rounds = 4;
+
+std::uint64_t next_random(machine* m) {
+  // xorshift64*: steal order only.
+  auto x = m->rng;
+  x ^= x >> 12;
+  x ^= x << 25;
+  x ^= x >> 27;
+  m->rng = x;
+  return x * 0x2545F4914F6CDD1DULL;
+}
+
+// --- global run queue (lock held) ---
+void gq_push_locked(scheduler& s, fiber* f) {
+  f->next = nullptr;
+  if (s.gq_tail) {
+    s.gq_tail->next = f;
+  } else {
+    s.gq_head = f;
+  }
+  s.gq_tail = f;
+  s.gq_size.store(s.gq_size.load(std::memory_order_relaxed) + 1, std::memory_order_seq_cst);
+}
+
+fiber* gq_pop_locked(scheduler& s) {
+  fiber* f = s.gq_head;
+  if (!f) return nullptr;
+  s.gq_head = f->next;
+  if (!s.gq_head) s.gq_tail = nullptr;
+  s.gq_size.store(s.gq_size.load(std::memory_order_relaxed) - 1, std::memory_order_seq_cst);
+  return f;
+}
+
+// Takes one fiber to run and moves up to a fair share more onto p's local queue.
+fiber* gq_get_locked(scheduler& s, processor* p, bool batch) {
+  fiber* f = gq_pop_locked(s);
+  if (!f || !batch) return f;
+  auto n = s.gq_size.load(std::memory_order_relaxed) / s.nprocs + 1;
+  n = std::min<std::int64_t>(n, run_queue::capacity / 2);
+  for (; n > 0; --n) {
+    fiber* g = gq_pop_locked(s);
+    if (!g) break;
+    if (!p->runq.push(g)) {  // cannot happen: the queue was empty; keep it safe anyway
+      gq_push_locked(s, g);
+      break;
+    }
+  }
+  return f;
+}
+
+// --- idle processors and machines (lock held) ---
+void pidle_put_locked(scheduler& s, processor* p) {
+  p->m = nullptr;
+  p->idle_link = s.pidle;
+  s.pidle = p;
+  s.npidle.fetch_add(1, std::memory_order_seq_cst);  // R2
+}
+
+processor* pidle_get_locked(scheduler& s) {
+  processor* p = s.pidle;
+  if (!p) return nullptr;
+  s.pidle = p->idle_link;
+  s.npidle.fetch_sub(1, std::memory_order_seq_cst);
+  return p;
+}
+
+void machine_main(machine* m);
+
+void note_wake(machine* m) {
+  sched().machine_wakeups.fetch_add(1, std::memory_order_relaxed);
+  // Pairs with the acquire load in stop_machine(): next_p (written under the lock before
+  // this) is visible to the woken machine.
+  m->note.store(1, std::memory_order_release);
+  futex_wake(m->note);
+}
+
+// Gives processor p to an idle machine (or a new one), spinning or not.
+void start_machine(processor* p, bool spinning) {
+  auto& s = sched();
+  machine* m;
+  {
+    std::lock_guard g(s.lock);
+    if (s.stopping.load(std::memory_order_acquire)) {  // no new machines while stopping
+      pidle_put_locked(s, p);
+      if (spinning) s.nmspinning.fetch_sub(1, std::memory_order_seq_cst);
+      return;
+    }
+    m = s.midle;
+    if (m) {
+      s.midle = m->idle_link;
+      s.nmidle.fetch_sub(1, std::memory_order_relaxed);
+      m->next_p = p;
+      m->spinning = spinning;
+    } else {
+      m = new machine;
+      m->id = static_cast<int>(s.all_ms.size());
+      m->rng = 0x9E3779B97F4A7C15ULL * (m->id + 1);
+      m->next_p = p;
+      m->spinning = spinning;
+      s.all_ms.push_back(m);
+      s.machines_created.fetch_add(1, std::memory_order_relaxed);
+      m->thread = std::thread(machine_main, m);
+      return;
+    }
+  }
+  note_wake(m);
+}
+
+// The machine has no processor: it sleeps until handed one (M2). Returns false when the
+// runtime is stopping.
+bool stop_machine(machine* m) {
+  auto& s = sched();
+  for (;;) {
+    std::int64_t deadline = -1;
+    {
+      std::lock_guard g(s.lock);
+      if (s.stopping.load(std::memory_order_acquire)) return false;
+      m->note.store(0, std::memory_order_relaxed);
+      m->idle_link = s.midle;
+      s.midle = m;
+      s.nmidle.fetch_add(1, std::memory_order_seq_cst);
+      if (!s.timed_waiter) {  // R3: busy processors run their own timers
+        std::int64_t next = no_deadline;
+        for (auto* p = s.pidle; p; p = p->idle_link) next = std::min(next, p->timers.next());
+        if (next != no_deadline) {
+          s.timed_waiter = m;
+          s.timed_deadline.store(next, std::memory_order_seq_cst);
+          deadline = next;
+        }
+      }
+    }
+    s.machine_sleeps.fetch_add(1, std::memory_order_relaxed);
+    // Pairs with the release store in note_wake().
+    while (m->note.load(std::memory_order_acquire) == 0) {
+      futex_wait(m->note, 0, deadline);
+      if (deadline >= 0 && monotonic_ns() >= deadline) break;
+    }
+    processor* p;
+    bool timed_out = false;
+    {
+      std::lock_guard g(s.lock);
+      if (s.timed_waiter == m) {
+        s.timed_waiter = nullptr;
+        s.timed_deadline.store(no_deadline, std::memory_order_seq_cst);
+      }
+      p = std::exchange(m->next_p, nullptr);
+      if (!p) {
+        // Woken by a timer, a kick or stop: still on the idle list; take ourselves off.
+        for (machine** pm = &s.midle; *pm; pm = &(*pm)->idle_link) {
+          if (*pm == m) {
+            *pm = m->idle_link;
+            s.nmidle.fetch_sub(1, std::memory_order_relaxed);
+            break;
+          }
+        }
+        if (s.stopping.load(std::memory_order_acquire)) return false;
+        p = pidle_get_locked(s);  // run the timers that are due (or recompute the wait)
+        timed_out = p != nullptr;
+      }
+    }
+    if (p) {
+      m->p = p;
+      p->m = m;
+      if (timed_out) {  // look at every processor's timers: count as spinning
+        m->spinning = true;
+        s.nmspinning.fetch_add(1, std::memory_order_seq_cst);
+      }
+      return true;
+    }
+  }
+}
+
+// Runs the due timers of p (the caller's own, or a victim's); they ready onto `me`.
+bool run_timers(processor* p, processor* me, bool try_only) {
+  if (p->timers.next() == no_deadline) return false;
+  int n = p->timers.run_expired(monotonic_ns(), try_only);
+  if (n) me->timers_fired.inc(static_cast<std::uint64_t>(n));
+  return n > 0;
+}
+
+fiber* runq_get(processor* p) {
+  if (p->runnext_streak < runnext_streak_limit) {
+    // Pairs with the release exchange in runq_put(): the fiber's state is visible.
+    if (fiber* f = p->runnext.exchange(nullptr, std::memory_order_acquire)) {
+      ++p->runnext_streak;
+      return f;
+    }
+  }
+  p->runnext_streak = 0;
+  if (fiber* f = p->runq.pop()) return f;
+  return p->runnext.exchange(nullptr, std::memory_order_acquire);
+}
+
+// Steals from another processor: half its queue, or its runnext in the last round.
+fiber* steal_work(machine* m) {
+  auto& s = sched();
+  processor* me = m->p;
+  const int n = s.nprocs;
+  for (int round = 0; round < steal_rounds; ++round) {
+    const bool last = round == steal_rounds - 1;
+    int start = static_cast<int>(next_random(m) % n);
+    for (int i = 0; i < n; ++i) {
+      processor* victim = s.ps[(start + i) % n];
+      if (victim == me) continue;
+      if (run_timers(victim, me, true))  // due timers of a busy or idle P ready onto `me`
+        if (fiber* f = runq_get(me)) return f;
+      if (auto got = victim->runq.steal_into(me->runq)) {
+        me->steals.inc();
+        me->stolen.inc(got);
+        return me->runq.pop();
+      }
+      if (last) {
+        fiber* f = victim->runnext.load(std::memory_order_acquire);
+        // Pairs with the owner's exchange: exactly one of them takes f.
+        if (f && victim->runnext.compare_exchange_strong(f, nullptr, std::memory_order_acq_rel)) {
+          me->steals.inc();
+          me->stolen.inc();
+          return f;
+        }
+      }
+    }
+  }
+  return nullptr;
+}
+
+bool any_local_work(scheduler& s) {
+  for (auto* p : s.ps)
+    if (!p->runq.empty() || p->runnext.load(std::memory_order_seq_cst)) return true;
+  return false;
+}
+
+// Stops spinning; the last spinner to find work wakes another (Go's resetspinning).
+void stop_spinning(machine* m) {
+  if (!m->spinning) return;
+  m->spinning = false;
+  if (sched().nmspinning.fetch_sub(1, std::memory_order_seq_cst) == 1) wakep();
+}
+
+// Blocks until there is a fiber to run on m (which then holds a processor), or returns
+// nullptr when the runtime stops.
+fiber* find_runnable(machine* m) {
+  auto& s = sched();
+  for (;;) {
+    if (!m->p && !stop_machine(m)) return nullptr;
+    processor* p = m->p;
+    if (s.stopping.load(std::memory_order_acquire)) return nullptr;
+
+    run_timers(p, p, false);
+    // Fairness: now and then the global queue goes first.
+    if (++p->schedtick % global_queue_interval == 0 &&
+        s.gq_size.load(std::memory_order_relaxed) > 0) {
+      std::lock_guard g(s.lock);
+      if (fiber* f = gq_get_locked(s, p, false)) return f;
+    }
+    if (fiber* f = runq_get(p)) return f;
+    if (s.gq_size.load(std::memory_order_seq_cst) > 0) {
+      std::lock_guard g(s.lock);
+      if (fiber* f = gq_get_locked(s, p, true)) return f;
+    }
+    // Steal, if not too many machines are at it already: spinners ≤ half the busy Ps.
+    if (m->spinning || 2 * s.nmspinning.load(std::memory_order_seq_cst) <
+                           s.nprocs - s.npidle.load(std::memory_order_seq_cst)) {
+      if (!m->spinning) {
+        m->spinning = true;
+        s.nmspinning.fetch_add(1, std::memory_order_seq_cst);
+      }
+      if (fiber* f = steal_work(m)) return f;
+    }
+
+    // Nothing to do: give the processor back.
+    {
+      std::lock_guard g(s.lock);
+      if (s.stopping.load(std::memory_order_acquire)) return nullptr;
+      if (fiber* f = gq_get_locked(s, p, true)) return f;
+      pidle_put_locked(s, p);
+      m->p = nullptr;
+    }
+    if (m->spinning) {
+      m->spinning = false;
+      s.nmspinning.fetch_sub(1, std::memory_order_seq_cst);  // R2: then re-check
+      if (any_local_work(s)) {
+        std::lock_guard g(s.lock);
+        if (processor* p2 = pidle_get_locked(s)) {
+          m->p = p2;
+          p2->m = m;
+          m->spinning = true;
+          s.nmspinning.fetch_add(1, std::memory_order_seq_cst);
+          continue;
+        }
+      }
+    }
+    // Timers on the processor just released are covered by the timed waiter (R3).
+    if (p->timers.next() != no_deadline) timer_added(p->timers.next());
+  }
+}
+
+// Switches to f and handles what it asks for when it switches back.
+void run(machine* m, fiber* f) {
+  processor* p = m->p;
+  f->state.store(fiber_state::running, std::memory_order_relaxed);
+  m->current = f;
+  p->runs.inc();
+  switch_record rec;
+  switch_record* r = switch_to(m->sched_ctx, f->ctx, &rec);
+  // Back on this machine's own stack (M1). r->from == &f->ctx, saved (C1).
+  m->current = nullptr;
+  if (!f->canary_intact()) {
+    fiber_label l(f);
+    fatal("{} overflowed its {} KiB stack (canary overwritten; no guard page was left in the "
+          "VMA budget); raise it with spawn options {{.stack_size = ...}}",
+          l.text, f->stk.size / 1024);
+  }
+  p = m->p;  // null after a blocking call that found no processor
+  switch (r->action) {
+    case switch_action::yield:
+      f->state.store(fiber_state::runnable, std::memory_order_relaxed);
+      runq_put(p, f, false);
+      break;
+    case switch_action::park:
+      p->parks.inc();
+      // F1, invariant 1: parked only now that the context is saved; then let wakers in.
+      f->state.store(fiber_state::parked, std::memory_order_release);
+      if (r->unlock) r->unlock(r->arg);
+      break;
+    case switch_action::exit:
+      f->state.store(fiber_state::dead, std::memory_order_relaxed);
+      tsan_destroy_fiber(f->ctx.tsan_fiber);
+      fiber_unref(f);  // F2: the fiber's own reference; may return the stack
+      break;
+    case switch_action::block:
+      f->state.store(fiber_state::runnable, std::memory_order_relaxed);
+      global_put(f);
+      break;
+    case switch_action::run:
+      fatal("fiber switched to its scheduler without an action");
+  }
+}
+
+void machine_main(machine* m) {
+  tls_m = m;
+  m->altstack = make_altstack();
+  m->sched_ctx.tsan_fiber = tsan_current_fiber();
+  m->p = std::exchange(m->next_p, nullptr);  // handed over by start_machine (M2)
+  if (m->p) m->p->m = m;
+  for (;;) {
+    fiber* f = find_runnable(m);
+    if (!f) break;
+    stop_spinning(m);
+    run(m, f);
+  }
+  if (m->spinning) {
+    m->spinning = false;
+    sched().nmspinning.fetch_sub(1, std::memory_order_seq_cst);
+  }
+  if (processor* p = std::exchange(m->p, nullptr)) {
+    std::lock_guard g(sched().lock);
+    pidle_put_locked(sched(), p);
+  }
+  free_altstack(std::exchange(m->altstack, nullptr));
+  tls_m = nullptr;
+}
+
+}  // namespace
+
+scheduler& sched() { return *g_sched; }
+
+__attribute__((noinline)) machine* current_m() noexcept {
+  // M3: an empty asm keeps the compiler from caching the TLS address across calls.
+  asm volatile("" ::: "memory");
+  return tls_m;
+}
+
+__attribute__((noinline)) fiber* current_fiber() noexcept {
+  machine* m = current_m();
+  return m ? m->current : nullptr;
+}
+
+void runq_put(processor* p, fiber* f, bool next) {
+  if (next) {
+    // Release: pairs with the acquire exchange in runq_get() / thieves' CAS.
+    f = p->runnext.exchange(f, std::memory_order_acq_rel);
+    if (!f) return;  // the old runnext (if any) goes to the tail
+  }
+  if (p->runq.push(f)) return;
+  // Full: move half of the local queue, and f, to the global queue (Go's runqputslow).
+  fiber* batch[run_queue::capacity / 2];
+  auto n = p->runq.pop_half(batch, run_queue::capacity / 2);
+  auto& s = sched();
+  std::lock_guard g(s.lock);
+  for (std::uint32_t i = 0; i < n; ++i) gq_push_locked(s, batch[i]);
+  gq_push_locked(s, f);
+}
+
+void global_put(fiber* f) {
+  auto& s = sched();
+  {
+    std::lock_guard g(s.lock);
+    gq_push_locked(s, f);
+  }
+  wakep();
+}
+
+void hand_off(processor* p) {
+  auto& s = sched();
+  if (!p->runq.empty() || p->runnext.load(std::memory_order_acquire) ||
+      s.gq_size.load(std::memory_order_seq_cst) > 0) {
+    start_machine(p, false);
+    return;
+  }
+  {
+    std::lock_guard g(s.lock);
+    pidle_put_locked(s, p);
+  }
+  if (p->timers.next() != no_deadline) timer_added(p->timers.next());
+}
+
+processor* take_idle_processor() {
+  auto& s = sched();
+  if (s.npidle.load(std::memory_order_seq_cst) == 0) return nullptr;
+  std::lock_guard g(s.lock);
+  return pidle_get_locked(s);
+}
+
+void wake_all_idle_machines() {
+  auto& s = sched();
+  std::lock_guard g(s.lock);
+  for (machine* m = s.midle; m; m = m->idle_link) note_wake(m);
+}
+
+void wakep() {
+  auto& s = sched();
+  // R2: the caller's push happened before these loads (seq_cst).
+  if (s.npidle.load(std::memory_order_seq_cst) == 0) return;
+  int zero = 0;
+  if (s.nmspinning.load(std::memory_order_seq_cst) != 0 ||
+      !s.nmspinning.compare_exchange_strong(zero, 1, std::memory_order_seq_cst))
+    return;
+  processor* p;
+  {
+    std::lock_guard g(s.lock);
+    p = pidle_get_locked(s);
+  }
+  if (!p) {
+    s.nmspinning.fetch_sub(1, std::memory_order_seq_cst);
+    return;
+  }
+  start_machine(p, true);
+}
+
+void timer_added(std::int64_t when) {
+  auto& s = sched();
+  // R3: only idle machines need telling; a machine about to idle computes its own wait.
+  if (when >= s.timed_deadline.load(std::memory_order_seq_cst) ||
+      s.nmidle.load(std::memory_order_seq_cst) == 0)
+    return;
+  machine* m = nullptr;
+  {
+    std::lock_guard g(s.lock);
+    m = s.timed_waiter ? s.timed_waiter : s.midle;
+    if (m && m == s.timed_waiter && when >= s.timed_deadline.load(std::memory_order_relaxed))
+      m = nullptr;
+    if (m) note_wake(m);  // the machine re-computes its deadline (it has no next_p)
+  }
+}
+
+std::uint64_t next_fiber_id(processor* p) {
+  static std::atomic<std::uint64_t> next{1};
+  constexpr std::uint64_t batch = 64;
+  if (!p) return next.fetch_add(1, std::memory_order_relaxed);
+  if (p->next_id == p->id_end) {
+    p->next_id = next.fetch_add(batch, std::memory_order_relaxed);
+    p->id_end = p->next_id + batch;
+  }
+  return p->next_id++;
+}
+
+}  // namespace goro::detail

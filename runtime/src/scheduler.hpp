@@ -1,0 +1,82 @@
+// Internal. scheduler: the global half of Go's scheduler: processors, machines, the global
+// run queue, idle lists, spinning accounting and the timed wait.
+// Lock order: scheduler::lock, then a timer heap's lock, then a wait queue's spinlock.
+// R1: `lock` guards the idle lists, the global run queue, `all_ms` and the timed waiter;
+//     it is never held across a context switch.
+// R2: a machine that stops spinning decrements nmspinning (seq_cst) and then re-checks every
+//     run queue; a producer pushes and then reads nmspinning/npidle in wakep(). One of the
+//     two always sees the other (Dekker), so runnable work never waits for an idle machine
+//     while a processor is idle. (Work pushed on a running processor's own queue is run
+//     by that processor in any case.)
+// R3: at most one idle machine waits with a timeout: the timed waiter, with the earliest
+//     timer of the idle processors as its deadline (a busy processor runs its own timers
+//     at each scheduling decision). A processor that goes idle holding an earlier timer
+//     kicks it.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <mutex>
+#include <vector>
+
+#include <goro/runtime.hpp>
+
+#include "fiber.hpp"
+#include "machine.hpp"
+#include "processor.hpp"
+
+namespace goro::detail {
+
+struct scheduler {
+  std::mutex lock;                         // R1
+  std::vector<processor*> ps;              // fixed while running
+  int nprocs = 0;
+  processor* pidle = nullptr;              // guarded by lock
+  std::atomic<int> npidle{0};              // written under lock, read anywhere (R2)
+  machine* midle = nullptr;                // guarded by lock
+  std::atomic<int> nmidle{0};              // written under lock
+  std::vector<machine*> all_ms;            // guarded by lock
+  fiber* gq_head = nullptr;                // global run queue, guarded by lock
+  fiber* gq_tail = nullptr;
+  std::atomic<std::int64_t> gq_size{0};    // written under lock, read anywhere
+  std::atomic<int> nmspinning{0};          // R2
+  std::atomic<bool> stopping{false};
+  machine* timed_waiter = nullptr;         // R3, guarded by lock
+  std::atomic<std::int64_t> timed_deadline{no_deadline};
+
+  // Counters (relaxed: statistics only).
+  std::atomic<std::uint64_t> machines_created{0}, machine_wakeups{0}, machine_sleeps{0};
+};
+
+scheduler& sched();
+// Starts the runtime with default options if it is not running.
+void ensure_started();
+
+// Puts a runnable fiber on `p`'s queue (in runnext if `next`), spilling to the global
+// queue when full. Owner of p only.
+void runq_put(processor* p, fiber* f, bool next);
+// Puts a runnable fiber on the global run queue and wakes a machine if one is needed.
+void global_put(fiber* f);
+// Gives away the processor of a machine entering goro::blocking: to a new machine if it has
+// work, else to the idle list.
+void hand_off(processor* p);
+// Takes an idle processor, or nullptr.
+processor* take_idle_processor();
+// Wakes every idle machine (shutdown).
+void wake_all_idle_machines();
+// Wakes an idle machine to look for work if there is an idle processor and no spinner.
+void wakep();
+// A processor holding a timer due at `when` went idle: make sure an idle machine waits
+// for it (R3).
+void timer_added(std::int64_t when);
+// Next fiber id, from the caller's processor's batch (or the global counter).
+std::uint64_t next_fiber_id(processor* p);
+// Fibers spawned minus fibers ended outside any processor (fiber.cpp).
+std::int64_t thread_fiber_balance() noexcept;
+
+// The SIGSEGV handler and per-thread alternate stacks (overflow.cpp).
+void install_overflow_handler();
+void* make_altstack();
+void free_altstack(void* s);
+
+}  // namespace goro::detail

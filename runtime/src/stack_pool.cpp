@@ -1,0 +1,193 @@
+#include "stack_pool.hpp"
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+#include <new>
+
+#include <sys/mman.h>
+
+#include "context.hpp"
+#include "fatal.hpp"
+
+#if __has_include(<valgrind/valgrind.h>)
+#include <valgrind/valgrind.h>
+#define GORO_VALGRIND 1
+#endif
+#if defined(__SANITIZE_ADDRESS__)
+#define GORO_LSAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define GORO_LSAN 1
+#endif
+#endif
+#if GORO_LSAN
+#include <sanitizer/lsan_interface.h>
+#endif
+
+#ifndef MADV_GUARD_INSTALL
+#define MADV_GUARD_INSTALL 102  // Linux 6.13
+#endif
+
+namespace goro::detail {
+
+namespace {
+
+constexpr std::size_t slab_target_bytes = 64u << 20;  // address space per slab
+constexpr std::size_t min_stack = 16 * 1024;
+
+std::size_t round_to_pages(std::size_t n) { return (n + page_size - 1) & ~(page_size - 1); }
+
+// Mprotect guards allowed: half of what vm.max_map_count leaves after a reserve for the
+// program itself, its allocator and sanitizers (each guard costs 2 VMAs).
+std::size_t derive_mprotect_budget() {
+  std::size_t max_maps = 65530;
+  std::ifstream in("/proc/sys/vm/max_map_count");
+  in >> max_maps;
+  constexpr std::size_t reserve = 5000;
+  return max_maps > reserve ? (max_maps - reserve) / 2 : 0;
+}
+
+}  // namespace
+
+stack_pool& stack_pool::instance() {
+  static stack_pool* pool = new stack_pool;  // never destroyed: fibers may outlive statics
+  return *pool;
+}
+
+void stack_pool::configure(std::size_t default_size, stack_guard mode,
+                           std::size_t mprotect_budget) {
+  std::lock_guard g(lock_);
+  default_size_ = std::max(round_to_pages(default_size ? default_size : 64 * 1024), min_stack);
+  force_mprotect_ = mode == stack_guard::mprotect;
+  mprotect_budget_ = mprotect_budget ? mprotect_budget : derive_mprotect_budget();
+}
+
+stack_pool::size_class& stack_pool::class_for(std::size_t size) {
+  for (auto& c : classes_)
+    if (c.size == size) return c;
+  classes_.push_back(size_class{size, {}, nullptr, nullptr});
+  return classes_.back();
+}
+
+stack stack_pool::carve(size_class& c) {
+  const std::size_t slot = c.size + page_size;  // guard page + usable stack
+  if (c.carve == c.carve_end) {
+    std::size_t n = std::max<std::size_t>(16, slab_target_bytes / slot);
+    std::size_t bytes = n * slot;
+    void* p = ::mmap(nullptr, bytes, PROT_READ | PROT_WRITE,
+                     MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_STACK, -1, 0);
+    if (p == MAP_FAILED) throw std::bad_alloc();
+    slabs_.push_back({static_cast<char*>(p), bytes});
+    c.carve = static_cast<char*>(p);
+    c.carve_end = c.carve + bytes;
+  }
+  char* base = c.carve;
+  c.carve += slot;
+  stack s{base + page_size, c.size, guard_kind::none};
+  // K1: the cheapest guard the kernel and the VMA budget allow.
+  if (!force_mprotect_ && kernel_guard_ok_) {
+    if (::madvise(base, page_size, MADV_GUARD_INSTALL) == 0) {
+      s.guard = guard_kind::installed;
+      return s;
+    }
+    kernel_guard_ok_ = false;  // EINVAL: kernel older than 6.13
+  }
+  if (mprotect_used_ < mprotect_budget_ && ::mprotect(base, page_size, PROT_NONE) == 0) {
+    ++mprotect_used_;
+    s.guard = guard_kind::mprotect;
+  }
+  return s;
+}
+
+stack stack_pool::acquire(std::size_t size, stack_cache* cache) {
+  size = size ? std::max(round_to_pages(size), min_stack) : default_size_;
+  stack s;
+  if (cache && cache->n > 0 && size == default_size_) {
+    s = cache->slots[--cache->n];
+  } else {
+    std::lock_guard g(lock_);
+    auto& c = class_for(size);
+    if (!c.free.empty()) {
+      s = c.free.back();
+      c.free.pop_back();
+    } else {
+      s = carve(c);
+    }
+  }
+  on_acquire(s);
+  return s;
+}
+
+void stack_pool::on_acquire(stack& s) {
+  if (!s.guarded()) std::memcpy(s.lo, &stack_canary, sizeof stack_canary);
+#if GORO_LSAN
+  // Objects referenced only from a parked fiber's stack are not leaks.
+  __lsan_register_root_region(s.lo, s.size);
+#endif
+#if GORO_VALGRIND
+  // Without this, valgrind warns "client switching stacks?" (RELIABILITY.md §6).
+  s.valgrind_id = VALGRIND_STACK_REGISTER(s.lo, s.hi());
+#endif
+}
+
+void stack_pool::on_release(const stack& s) {
+#if GORO_LSAN
+  __lsan_unregister_root_region(s.lo, s.size);
+#endif
+#if GORO_VALGRIND
+  VALGRIND_STACK_DEREGISTER(s.valgrind_id);
+#endif
+  // A dead fiber's frames stay poisoned; a reused stack must start clean (RELIABILITY §3).
+  asan_unpoison(s.lo, s.size);
+}
+
+void stack_pool::release(const stack& s, stack_cache* cache) noexcept {
+  on_release(s);
+  if (cache && s.size == default_size_) {
+    if (cache->n == stack_cache::capacity) {
+      // Keep the newest half (their pages are warm), return the older half.
+      std::lock_guard g(lock_);
+      auto& c = class_for(s.size);
+      int half = stack_cache::capacity / 2;
+      c.free.insert(c.free.end(), cache->slots, cache->slots + half);
+      std::move(cache->slots + half, cache->slots + cache->n, cache->slots);
+      cache->n -= half;
+    }
+    cache->slots[cache->n++] = s;
+    return;
+  }
+  std::lock_guard g(lock_);
+  class_for(s.size).free.push_back(s);
+}
+
+void stack_pool::drain(stack_cache& cache) noexcept {
+  if (cache.n == 0) return;
+  std::lock_guard g(lock_);
+  for (int i = 0; i < cache.n; ++i) class_for(cache.slots[i].size).free.push_back(cache.slots[i]);
+  cache.n = 0;
+}
+
+void stack_pool::trim() noexcept {
+  std::lock_guard g(lock_);
+  for (auto& s : slabs_) ::munmap(s.base, s.bytes);
+  slabs_.clear();
+  classes_.clear();
+  mprotect_used_ = 0;
+}
+
+std::size_t stack_pool::mprotect_guards() const {
+  std::lock_guard g(lock_);
+  return mprotect_used_;
+}
+
+std::size_t stack_pool::mapped_bytes() const {
+  std::lock_guard g(lock_);
+  std::size_t n = 0;
+  for (auto& s : slabs_) n += s.bytes;
+  return n;
+}
+
+}  // namespace goro::detail

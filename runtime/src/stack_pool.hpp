@@ -1,0 +1,92 @@
+// Internal. stack_pool: fiber stacks, pooled and carved from large MAP_NORESERVE mappings
+// (slabs), committed lazily by the kernel as they are touched.
+// K1: each stack's lowest page is a guard: MADV_GUARD_INSTALL where the kernel has it (one
+//     VMA per slab however many guards), else mprotect while the VMA budget lasts (2 VMAs
+//     per guard), else none: the stack then carries a canary word at its low end, checked
+//     at every switch-out of its fiber. The mode of each stack is recorded in it.
+// K2: a stack is owned by exactly one of: a fiber, a processor's cache, the global free
+//     list. Only the machine holding a processor touches its cache.
+// K3: slabs are unmapped only by trim(), when no stack is in use.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <mutex>
+#include <vector>
+
+#include <goro/runtime.hpp>
+
+namespace goro::detail {
+
+enum class guard_kind : std::uint8_t { none, installed, mprotect };
+
+struct stack {
+  char* lo = nullptr;     // lowest usable byte, just above the guard page
+  std::size_t size = 0;   // usable bytes
+  guard_kind guard = guard_kind::none;
+  unsigned valgrind_id = 0;  // registration id when built with valgrind's headers
+
+  char* hi() const { return lo + size; }
+  bool guarded() const { return guard != guard_kind::none; }
+};
+
+inline constexpr std::size_t page_size = 4096;
+inline constexpr std::uint64_t stack_canary = 0x60'70'0c'a2'a2'7c'11'11ULL;
+
+// A processor's private cache of default-size stacks (K2).
+struct stack_cache {
+  static constexpr int capacity = 64;
+  stack slots[capacity];
+  int n = 0;
+};
+
+class stack_pool {
+ public:
+  static stack_pool& instance();
+
+  // Configures guards and the default size; called at runtime start.
+  void configure(std::size_t default_size, stack_guard mode, std::size_t mprotect_budget);
+  std::size_t default_size() const { return default_size_; }
+
+  // A stack of at least `size` usable bytes (0: default). Throws std::bad_alloc if the
+  // address space is exhausted.
+  stack acquire(std::size_t size, stack_cache* cache);
+  void release(const stack& s, stack_cache* cache) noexcept;
+  // Moves a cache's stacks to the global free lists.
+  void drain(stack_cache& cache) noexcept;
+  // Unmaps every slab (K3); the caller guarantees no stack is in use.
+  void trim() noexcept;
+
+  // Figures for tests and stats.
+  std::size_t mprotect_guards() const;
+  std::size_t mapped_bytes() const;
+  bool kernel_guard_install() const { return kernel_guard_ok_; }
+
+ private:
+  struct slab {
+    char* base;
+    std::size_t bytes;
+  };
+  struct size_class {
+    std::size_t size;             // usable bytes
+    std::vector<stack> free;      // guarded by lock_
+    char* carve = nullptr;        // next unused slot of the newest slab
+    char* carve_end = nullptr;
+  };
+
+  size_class& class_for(std::size_t size);  // lock_ held
+  stack carve(size_class& c);               // lock_ held
+  void on_acquire(stack& s);
+  void on_release(const stack& s);
+
+  mutable std::mutex lock_;  // never held across a switch
+  std::vector<size_class> classes_;   // guarded by lock_
+  std::vector<slab> slabs_;           // guarded by lock_
+  std::size_t default_size_ = 64 * 1024;
+  bool force_mprotect_ = false;
+  bool kernel_guard_ok_ = true;       // cleared when MADV_GUARD_INSTALL fails
+  std::size_t mprotect_budget_ = 0;
+  std::size_t mprotect_used_ = 0;     // guarded by lock_
+};
+
+}  // namespace goro::detail

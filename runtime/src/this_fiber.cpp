@@ -1,0 +1,67 @@
+#include <goro/this_fiber.hpp>
+
+#include <thread>
+
+#include "fatal.hpp"
+#include "futex.hpp"
+#include "scheduler.hpp"
+
+namespace goro::this_fiber {
+
+using namespace goro::detail;
+
+void yield() {
+  machine* m = current_m();
+  fiber* f = m ? m->current : nullptr;
+  if (!f) {
+    std::this_thread::yield();
+    return;
+  }
+  switch_record rec;
+  rec.action = switch_action::yield;
+  switch_to(f->ctx, m->sched_ctx, &rec);
+}
+
+std::uint64_t id() noexcept {
+  fiber* f = current_fiber();
+  return f ? f->id : 0;
+}
+
+std::string_view name() noexcept {
+  fiber* f = current_fiber();
+  return f ? std::string_view(f->name) : std::string_view();
+}
+
+namespace {
+struct sleeper : timer {
+  fiber* f;
+};
+void wake_sleeper(timer* t) { ready(static_cast<sleeper*>(t)->f); }
+void unlock_heap(void* l) { static_cast<spinlock*>(l)->unlock(); }
+}  // namespace
+
+void sleep_until(std::chrono::steady_clock::time_point deadline) {
+  machine* m = current_m();
+  fiber* f = m ? m->current : nullptr;
+  if (!f) {
+    std::this_thread::sleep_until(deadline);
+    return;
+  }
+  // steady_clock is CLOCK_MONOTONIC on Linux, the clock of monotonic_ns().
+  const std::int64_t when =
+      std::chrono::duration_cast<std::chrono::nanoseconds>(deadline.time_since_epoch()).count();
+  if (when <= monotonic_ns()) {
+    yield();
+    return;
+  }
+  sleeper t;
+  t.when = when;
+  t.fire = wake_sleeper;
+  t.f = f;
+  timer_heap& heap = m->p->timers;
+  heap.lock().lock();
+  heap.push(&t);
+  park(wait_reason::sleep, unlock_heap, &heap.lock());  // T2: fires only once parked
+}
+
+}  // namespace goro::this_fiber

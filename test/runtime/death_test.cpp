@@ -1,0 +1,105 @@
+// Fatal errors end in a message naming the fiber, never in silence or a bare SIGSEGV.
+// Each case runs in a child process (gtest "threadsafe" death tests re-execute the binary).
+#include <csignal>
+#include <cstring>
+#include <stdexcept>
+
+#include "goro_test.hpp"
+
+namespace {
+
+class DeathTest : public ::testing::Test {
+ protected:
+  void SetUp() override { GTEST_FLAG_SET(death_test_style, "threadsafe"); }
+};
+
+// Recursion with a 1 KiB frame that it writes, and a scheduling point every 8 levels.
+[[gnu::noinline]] long deep(long n) {
+  volatile char frame[1024];
+  std::memset(const_cast<char*>(frame), static_cast<int>(n), sizeof frame);
+  if (n % 8 == 0) goro::this_fiber::yield();
+  if (n > (1L << 40)) return 0;  // never: keeps the compiler from calling it infinite
+  return deep(n + 1) + frame[n % sizeof frame];
+}
+
+void overflow_named(const char* name) {
+  goro::spawn({.stack_size = 64 * 1024, .name = name}, [] { return deep(0); }).join();
+}
+
+TEST_F(DeathTest, UnjoinedExceptionTerminatesNamingTheFiber) {
+  EXPECT_DEATH(
+      {
+        goro::go({.name = "thrower"}, [] { throw std::runtime_error("disk on fire"); });
+        goro::spawn([] {
+          for (;;) goro::this_fiber::yield();
+        }).join();
+      },
+      "goro: fatal: fiber [0-9]+ \\(thrower\\) ended with an unhandled exception: "
+      "std::runtime_error: disk on fire");
+}
+
+TEST_F(DeathTest, DroppedHandleOfAFailedFiberTerminates) {
+  EXPECT_DEATH(
+      {
+        goro::wait_group ended;
+        ended.add(1);
+        auto h = goro::spawn({.name = "lost"}, [&] {
+          struct signal_end {
+            goro::wait_group& wg;
+            ~signal_end() { wg.done(); }
+          } s{ended};
+          throw std::logic_error("nobody listens");
+        });
+        ended.wait();
+        h.detach();  // the exception would be lost: fatal
+      },
+      "fiber [0-9]+ \\(lost\\) ended with an unhandled exception: std::logic_error");
+}
+
+TEST_F(DeathTest, StackOverflowIsNamedWithKernelGuards) {
+  EXPECT_DEATH(
+      {
+        goro::start({.procs = 2});
+        overflow_named("deep-recursor");
+      },
+      "goro: fatal: fiber [0-9]+ \\(deep-recursor\\) overflowed its 64 KiB stack \\(fault at "
+      "0x[0-9a-f]+, in guard page\\); raise it with spawn options");
+}
+
+TEST_F(DeathTest, StackOverflowIsNamedWithMprotectGuards) {
+  EXPECT_DEATH(
+      {
+        goro::start({.procs = 2, .guard = goro::stack_guard::mprotect});
+        overflow_named("mprotected");
+      },
+      "fiber [0-9]+ \\(mprotected\\) overflowed its 64 KiB stack \\(fault at 0x[0-9a-f]+, in "
+      "guard page\\)");
+}
+
+TEST_F(DeathTest, StackOverflowIsNamedBeyondTheGuardBudget) {
+  // Budget of one guard: a first fiber takes it, the recursing one has only its canary.
+  EXPECT_DEATH(
+      {
+        goro::start({.procs = 1, .guard = goro::stack_guard::mprotect,
+                     .mprotect_guard_budget = 1});
+        goro::wait_group gate;
+        gate.add(1);
+        goro::go([&] { gate.wait(); });
+        overflow_named("unguarded");
+      },
+      "fiber [0-9]+ \\(unguarded\\) overflowed its 64 KiB stack");
+}
+
+TEST_F(DeathTest, NullDereferenceInAFiberStaysASegfault) {
+  // Not misreported as an overflow: the default action (SIGSEGV) happens.
+  EXPECT_EXIT(
+      {
+        goro::spawn([] {
+          volatile int* p = nullptr;
+          *p = 1;
+        }).join();
+      },
+      ::testing::KilledBySignal(SIGSEGV), "");
+}
+
+}  // namespace

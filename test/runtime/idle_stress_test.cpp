@@ -1,0 +1,52 @@
+// An idle runtime burns no CPU: with every fiber parked, machines sleep on their futexes
+// and nothing wakes them. Bounds counts (machine wake-ups, sleeps, context switches) over
+// a quiet period; the sleep below is the quiet period under test, not a synchronisation.
+#include <chrono>
+#include <thread>
+
+#include <sys/resource.h>
+
+#include "goro_test.hpp"
+
+namespace {
+
+using IdleTest = goro_test::RuntimeTest;
+
+long context_switches() {
+  rusage ru{};
+  ::getrusage(RUSAGE_SELF, &ru);
+  return ru.ru_nvcsw + ru.ru_nivcsw;
+}
+
+TEST_P(IdleTest, ParkedFibersCostNoWakeups) {
+  goro::wait_group gate, parked, finished;
+  gate.add(1);
+  const int n = 1000;
+  parked.add(n);
+  finished.add(n);
+  for (int i = 0; i < n; ++i) goro::go([&] { parked.done(); gate.wait(); finished.done(); });
+  parked.wait();
+  // Wait (without sleeping) until every processor is idle and no machine spins.
+  for (;;) {
+    auto st = goro::stats();
+    if (st.idle_processors == GetParam() && st.spinning_machines == 0 &&
+        st.idle_machines == static_cast<int>(st.machines))
+      break;
+    std::this_thread::yield();
+  }
+  auto before = goro::stats();
+  long cs_before = context_switches();
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));  // the quiet period
+  auto after = goro::stats();
+  long cs_after = context_switches();
+  EXPECT_EQ(after.machine_wakeups, before.machine_wakeups);
+  EXPECT_EQ(after.machine_sleeps, before.machine_sleeps);
+  // The test thread's own sleep costs a switch or two; idle machines add none.
+  EXPECT_LE(cs_after - cs_before, 4);
+  gate.done();
+  finished.wait();
+}
+
+GORO_INSTANTIATE(IdleTest, 1, 2, 4);
+
+}  // namespace

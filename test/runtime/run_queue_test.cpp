@@ -1,0 +1,82 @@
+// The processor run queue on its own (runtime/src/run_queue.hpp), with fake fiber pointers.
+#include "run_queue.hpp"
+
+#include <atomic>
+#include <set>
+#include <thread>
+#include <vector>
+
+#include "goro_test.hpp"
+
+namespace {
+
+using goro::detail::fiber;
+using goro::detail::run_queue;
+
+fiber* fake(std::uintptr_t i) { return reinterpret_cast<fiber*>((i + 1) * 16); }
+std::uintptr_t index_of(fiber* f) { return reinterpret_cast<std::uintptr_t>(f) / 16 - 1; }
+
+// Go's RunSchedLocalQueueStealTest: for every fill level, a steal takes half (rounded up)
+// and every element is seen exactly once.
+TEST(RunQueueTest, StealTakesHalfAndLosesNothing) {
+  for (std::uintptr_t n = 0; n <= run_queue::capacity; ++n) {
+    auto victim = std::make_unique<run_queue>();
+    auto thief = std::make_unique<run_queue>();
+    for (std::uintptr_t i = 0; i < n; ++i) ASSERT_TRUE(victim->push(fake(i)));
+    auto got = victim->steal_into(*thief);
+    EXPECT_TRUE(got == n / 2 || got == n / 2 + 1) << "n=" << n << " got=" << got;
+    std::vector<int> seen(n);
+    while (fiber* f = victim->pop()) ++seen[index_of(f)];
+    while (fiber* f = thief->pop()) ++seen[index_of(f)];
+    for (std::uintptr_t i = 0; i < n; ++i) ASSERT_EQ(seen[i], 1) << "n=" << n << " i=" << i;
+  }
+}
+
+TEST(RunQueueTest, FifoAndBoundedForTheOwner) {
+  auto q = std::make_unique<run_queue>();
+  for (std::uintptr_t i = 0; i < run_queue::capacity; ++i) ASSERT_TRUE(q->push(fake(i)));
+  EXPECT_FALSE(q->push(fake(999))) << "a full queue must refuse";
+  EXPECT_EQ(q->size(), run_queue::capacity);
+  for (std::uintptr_t i = 0; i < run_queue::capacity; ++i) ASSERT_EQ(q->pop(), fake(i));
+  EXPECT_EQ(q->pop(), nullptr);
+}
+
+TEST(RunQueueTest, PopHalfForTheGlobalQueue) {
+  auto q = std::make_unique<run_queue>();
+  for (std::uintptr_t i = 0; i < 10; ++i) q->push(fake(i));
+  fiber* out[run_queue::capacity];
+  EXPECT_EQ(q->pop_half(out, run_queue::capacity), 5u);
+  for (std::uintptr_t i = 0; i < 5; ++i) EXPECT_EQ(out[i], fake(i));
+  EXPECT_EQ(q->size(), 5u);
+}
+
+// Owner pushes and pops while two thieves steal: every element is taken exactly once.
+// Hunts: a thief's CAS succeeding on slots the owner already reused (Q2, Q3).
+TEST(RunQueueTest, OwnerAndThievesNeverDuplicateOrLose) {
+  const std::uintptr_t total = static_cast<std::uintptr_t>(goro_test::scaled(1'000'000));
+  auto q = std::make_unique<run_queue>();
+  std::vector<std::atomic<int>> seen(total);
+  std::atomic<bool> done{false};
+  auto thief = [&] {
+    auto mine = std::make_unique<run_queue>();
+    while (!done.load(std::memory_order_acquire) || !q->empty()) {
+      if (q->steal_into(*mine) == 0) std::this_thread::yield();
+      while (fiber* f = mine->pop()) seen[index_of(f)].fetch_add(1, std::memory_order_relaxed);
+    }
+  };
+  std::thread t1(thief), t2(thief);
+  for (std::uintptr_t i = 0; i < total; ++i) {
+    while (!q->push(fake(i))) {
+      if (fiber* f = q->pop()) seen[index_of(f)].fetch_add(1, std::memory_order_relaxed);
+    }
+    if (i % 3 == 0)
+      if (fiber* f = q->pop()) seen[index_of(f)].fetch_add(1, std::memory_order_relaxed);
+  }
+  done.store(true, std::memory_order_release);
+  while (fiber* f = q->pop()) seen[index_of(f)].fetch_add(1, std::memory_order_relaxed);
+  t1.join();
+  t2.join();
+  for (std::uintptr_t i = 0; i < total; ++i) ASSERT_EQ(seen[i].load(), 1) << "element " << i;
+}
+
+}  // namespace

@@ -1,0 +1,79 @@
+// Millions of parked fibers on a default kernel (vm.max_map_count 65530), then a clean
+// shutdown. Bounds: resident memory per parked fiber, mappings (VMAs), and the pool
+// unmapped at the end.
+#include <fstream>
+#include <string>
+
+#include <unistd.h>
+
+#include "goro_test.hpp"
+#include "stack_pool.hpp"
+
+namespace {
+
+long vma_count() {
+  std::ifstream maps("/proc/self/maps");
+  long n = 0;
+  for (std::string line; std::getline(maps, line);) ++n;
+  return n;
+}
+
+long rss_bytes() {
+  std::ifstream statm("/proc/self/statm");
+  long size = 0, resident = 0;
+  statm >> size >> resident;
+  return resident * ::sysconf(_SC_PAGESIZE);
+}
+
+void park_many(long n, long max_rss_per_fiber) {
+  goro::start({.procs = 2});
+  long rss0 = rss_bytes();
+  long vma0 = vma_count();
+  goro::wait_group gate, parked, finished;
+  gate.add(1);
+  parked.add(n);
+  finished.add(n);
+  for (long i = 0; i < n; ++i) goro::go([&] { parked.done(); gate.wait(); finished.done(); });
+  parked.wait();
+  long per_fiber = (rss_bytes() - rss0) / n;
+  long vmas = vma_count() - vma0;
+  ::testing::Test::RecordProperty("rss_per_fiber", std::to_string(per_fiber));
+  std::printf("%ld parked fibers: %ld bytes RSS each, %ld new VMAs\n", n, per_fiber, vmas);
+  EXPECT_LE(per_fiber, max_rss_per_fiber);
+  EXPECT_LT(vmas, 65530 - vma0) << "must fit the default vm.max_map_count";
+  gate.done();
+  finished.wait();
+  goro::shutdown();
+  EXPECT_EQ(goro::live_fibers(), 0);
+  EXPECT_EQ(goro::detail::stack_pool::instance().mapped_bytes(), 0u) << "pool not unmapped";
+}
+
+TEST(ScaleTest, TwoMillionParkedFibersThenCleanShutdown) {
+  // Sanitizers shadow every page: 100k there.
+  park_many(goro_test::sanitizer_tier() ? 100'000 : 2'000'000,
+            goro_test::sanitizer_tier() ? 64 * 1024 : 8 * 1024);
+}
+
+// The fallback for kernels without MADV_GUARD_INSTALL: mprotect guards up to the budget,
+// canaries beyond it; the VMA budget is never exceeded.
+TEST(ScaleTest, MprotectFallbackStaysWithinItsVmaBudget) {
+  const long budget = 2000, n = goro_test::sanitizer_tier() ? 5000 : 20'000;
+  goro::start({.procs = 2, .guard = goro::stack_guard::mprotect,
+               .mprotect_guard_budget = static_cast<std::size_t>(budget)});
+  long vma0 = vma_count();
+  goro::wait_group gate, parked, finished;
+  gate.add(1);
+  parked.add(n);
+  finished.add(n);
+  for (long i = 0; i < n; ++i) goro::go([&] { parked.done(); gate.wait(); finished.done(); });
+  parked.wait();
+  EXPECT_EQ(goro::detail::stack_pool::instance().mprotect_guards(),
+            static_cast<std::size_t>(budget));
+  EXPECT_LE(vma_count() - vma0, 2 * budget + 50);
+  gate.done();
+  finished.wait();
+  goro::shutdown();
+  EXPECT_EQ(goro::live_fibers(), 0);
+}
+
+}  // namespace
