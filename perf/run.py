@@ -206,15 +206,16 @@ def summarize(raw):
     return summary, failures
 
 
-def cell_text(args, summary, failures, missing, w, n, p, m, s):
-    if s in missing:
+def cell_text(args, summary, failures, binaries, w, n, p, m, s):
+    if (s, w) not in binaries:
         return "missing"
     if n > WORKLOADS[w]["max_n"].get(s, n):
         return "—"
     st = summary.get((w, n, p, m, s))
     failed = failures.get((w, n, p, s), set())
     if not st:
-        return "FAILED " + sorted(failed)[0][1].split(":")[0] if failed else "no data"
+        return f"FAILED ({sorted(failed)[0][1].split(':')[0].removeprefix('failed ')})" \
+            if failed else "no data"
     text = fmt(st["median"]) if st["runs"] == 1 else \
         f"{fmt(st['median'])} ({fmt(st['min'])}–{fmt(st['max'])})"
     return text + (f" [{len(failed)} failed]" if failed else "")
@@ -225,7 +226,7 @@ def ratio(summary, w, n, p, m, peer):
     return a["median"] / b["median"] if a and b and b["median"] else None
 
 
-def table(args, summary, failures, missing):
+def table(args, summary, failures, binaries):
     peers = [s for s in args.systems if s != "goro"]
     head = ["workload", "N", "metric", "P"] + [LABEL[s] for s in args.systems] + \
         [f"goro/{LABEL[s]}" for s in peers if "goro" in args.systems]
@@ -235,7 +236,7 @@ def table(args, summary, failures, missing):
         for m, unit in WORKLOADS[w]["metrics"].items():
             for p in args.procs:
                 row = [w, short_n(n), f"{m} ({unit})", str(p)]
-                row += [cell_text(args, summary, failures, missing, w, n, p, m, s)
+                row += [cell_text(args, summary, failures, binaries, w, n, p, m, s)
                         for s in args.systems]
                 if "goro" in args.systems:
                     row += [fmt(r) if (r := ratio(summary, w, n, p, m, s)) is not None else "—"
@@ -247,16 +248,21 @@ def table(args, summary, failures, missing):
                      [line(r) for r in rows])
 
 
-def targets(args, summary, missing):
+def targets(args, summary, failures, binaries):
     """The PERF.md targets of the workloads run: [(workload, target, N, P, figure, verdict)]."""
     out = []
     med = lambda w, n, p, m, s: (summary.get((w, n, p, m, s)) or {}).get("median")
 
+    def why(w, n, p, s):
+        return "missing" if (s, w) not in binaries else "failed" if (w, n, p, s) in failures \
+            else "no data"
+
     def check(w, what, n, p, goro, peer_name, peer, limit, le=True):
         if goro is None or peer is None:
-            who = "goro" if goro is None else peer_name
-            why = "missing" if who in missing or peer_name in missing else "no data"
-            out.append((w, what, n, p, f"{who} {why}", "UNMEASURED"))
+            s = "goro" if goro is None else next(
+                (k for k, v in LABEL.items() if v == peer_name), peer_name)
+            out.append((w, what, n, p, f"{peer_name if goro is not None else 'goro'} "
+                        f"{why(w, n, p, s)}", "UNMEASURED"))
             return
         r = goro / peer
         ok = r <= limit if le else r >= limit
@@ -287,8 +293,7 @@ def targets(args, summary, missing):
             # RSS per parked fiber ≤ 4.5 KB: one page of stack plus the control block.
             what = "rss ≤ 4.5 KB per parked fiber"
             if g is None:
-                out.append((w, what, n, p, "goro " + ("missing" if "goro" in missing else
-                                                      "no data"), "UNMEASURED"))
+                out.append((w, what, n, p, f"goro {why(w, n, p, 'goro')}", "UNMEASURED"))
             else:
                 out.append((w, what, n, p, f"goro {fmt(g)} B/task",
                             "met" if g <= 4500 else "MISSED"))
@@ -471,7 +476,7 @@ def main():
     write_csv(args.out / "summary.csv", srows,
               ["workload", "n", "procs", "metric", "unit", "system", "median", "min", "max",
                "runs"])
-    tgts = targets(args, summary, missing)
+    tgts = targets(args, summary, failures, binaries)
     write_csv(args.out / "targets.csv",
               [dict(zip(["workload", "target", "n", "procs", "figure", "verdict"], t))
                for t in tgts], ["workload", "target", "n", "procs", "figure", "verdict"])
@@ -483,9 +488,12 @@ def main():
             "cells: median (min–max) over the repetitions; ratio: goro median / peer median "
             "(below 1: goro faster or smaller); —: not run at this N (too many threads or "
             "too much memory for this system)", ""]
-    text.append(table(args, summary, failures, missing))
+    text.append(table(args, summary, failures, binaries))
     for s, why in missing.items():
         text.append(f"\n{LABEL[s]}: MISSING: {why}")
+    for (w, n, p, s), fails in sorted(failures.items()):
+        for rep, status in sorted(fails):
+            text.append(f"FAILED: {w} N={short_n(n)} P={p} {LABEL[s]} rep {rep}: {status}")
     text.append("\nPERF.md targets:")
     for w, what, n, p, figure, verdict in tgts:
         text.append(f"  [{verdict}] {w} N={short_n(n)} P={p}: {what}: {figure}")
