@@ -23,7 +23,10 @@
 #include <sanitizer/tsan_interface.h>
 #endif
 
-extern "C" goro::detail::eh_state* __cxa_get_globals() noexcept;
+// libstdc++'s __cxa_get_globals(), declared under our own name: <cxxabi.h> marks it
+// __attribute__((const)), which would let the compiler reuse one thread's answer after a
+// switch has moved this code to another thread (C2).
+extern "C" goro::detail::eh_state* goro_cxa_get_globals() noexcept __asm__("__cxa_get_globals");
 
 namespace goro::detail {
 
@@ -51,9 +54,9 @@ switch_record* finish_switch([[maybe_unused]] void* fake_stack, bctx::transfer_t
 
 switch_record* switch_to(context& from, context& to, switch_record* rec, bool dying) {
   rec->from = &from;
-  // C2: __cxa_get_globals() is re-read on every switch: after the jump this code may run on
+  // C2: the globals are re-read on every switch: after the jump this code may run on
   // another thread.
-  eh_state* eh = __cxa_get_globals();
+  eh_state* eh = goro_cxa_get_globals();
   from.eh = *eh;
   *eh = to.eh;
 #if GORO_ASAN

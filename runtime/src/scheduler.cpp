@@ -246,7 +246,10 @@ fiber* steal_work(machine* m) {
   return nullptr;
 }
 
-bool any_local_work(scheduler& s) {
+// R2: the re-check of a machine that stopped spinning: any processor's queue, or the
+// global queue (pushed by a plain thread whose wakep() saw this machine still spinning).
+bool any_work(scheduler& s) {
+  if (s.gq_size.load(std::memory_order_seq_cst) > 0) return true;
   for (auto* p : s.ps)
     if (!p->runq.empty() || p->runnext.load(std::memory_order_seq_cst)) return true;
   return false;
@@ -301,7 +304,7 @@ fiber* find_runnable(machine* m) {
     if (m->spinning) {
       m->spinning = false;
       s.nmspinning.fetch_sub(1, std::memory_order_seq_cst);  // R2: then re-check
-      if (any_local_work(s)) {
+      if (any_work(s)) {
         std::lock_guard g(s.lock);
         if (processor* p2 = pidle_get_locked(s)) {
           m->p = p2;
