@@ -18,3 +18,18 @@ execute_process(COMMAND ${WORK_DIR}/build/consumer RESULT_VARIABLE rc)
 if(rc)
   message(FATAL_ERROR "consumer failed: ${rc}")
 endif()
+
+# The same program with goro as a subproject (FetchContent / add_subdirectory).
+execute_process(COMMAND ${CMAKE_COMMAND} -S ${CONSUMER_DIR}/../fetch_consumer -B ${WORK_DIR}/fetch
+                        -G Ninja -DGORO_SOURCE_DIR=${SOURCE_DIR} RESULT_VARIABLE rc)
+if(rc)
+  message(FATAL_ERROR "subproject consumer configure failed: ${rc}")
+endif()
+execute_process(COMMAND ${CMAKE_COMMAND} --build ${WORK_DIR}/fetch RESULT_VARIABLE rc)
+if(rc)
+  message(FATAL_ERROR "subproject consumer build failed: ${rc}")
+endif()
+execute_process(COMMAND ${WORK_DIR}/fetch/consumer RESULT_VARIABLE rc)
+if(rc)
+  message(FATAL_ERROR "subproject consumer failed: ${rc}")
+endif()
