@@ -27,7 +27,7 @@ void exit_blocking() {
   // Every processor is busy: queue this fiber globally; this machine goes idle.
   switch_record rec;
   rec.action = switch_action::block;
-  switch_to(f->ctx, m->sched_ctx, &rec);
+  switch_out(m, f, rec);  // m has no processor: to the scheduler
 }
 
 }  // namespace goro::detail

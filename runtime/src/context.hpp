@@ -9,8 +9,9 @@
 //     std::uncaught_exceptions() stay right across switches and migrations.
 // C3: ASan's fiber-switch annotations (start before the jump, finish right after it) and
 //     TSan's (switch immediately before the jump); see RELIABILITY.md §5.
-// Every switch is between a fiber and its machine's scheduler context: fibers never switch
-// directly to each other.
+// A switch goes from a fiber to its machine's scheduler context, from the scheduler to a
+// fiber, or from a fiber directly to the next runnable fiber of its processor. Whatever
+// receives control acts on the record it receives (scheduler.cpp, after_switch).
 #pragma once
 
 #include <cstddef>
@@ -44,6 +45,7 @@ struct context {
 enum class switch_action : std::uint8_t { run, yield, park, exit, block };
 struct switch_record {
   context* from = nullptr;  // filled by switch_to
+  struct fiber* prev = nullptr;  // the fiber that switched out (nullptr: a scheduler)
   switch_action action = switch_action::run;
   void (*unlock)(void*) = nullptr;  // park: called after the switch (invariant 1)
   void* arg = nullptr;
@@ -53,7 +55,13 @@ struct switch_record {
 // something switches back to `from`, the record that came with that switch (whose `from`
 // context has been saved, C1). `dying`: `from` will never run again (ASan frees its
 // fake stack).
-switch_record* switch_to(context& from, context& to, switch_record* rec, bool dying = false);
+// `thread_eh` is the running thread's exception state (thread_eh_state(), cached per
+// machine: the lookup costs a __tls_get_addr call).
+switch_record* switch_to(context& from, context& to, switch_record* rec, eh_state* thread_eh,
+                         bool dying = false);
+
+// The calling thread's libstdc++ exception state.
+eh_state* thread_eh_state();
 
 // Prepares `ctx` to run `entry` on the stack [lo, lo + size). `entry` receives the first
 // record and must never return.

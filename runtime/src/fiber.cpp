@@ -71,7 +71,7 @@ void finish(fiber* f, std::exception_ptr e) {
 
 // Every fiber starts here, on its own stack (make_fcontext); it never returns.
 [[noreturn]] void fiber_main(bctx::transfer_t t) {
-  on_entry(t);
+  after_switch(current_m(), on_entry(t));
   fiber* f = current_m()->current;
   std::exception_ptr e;
   try {
@@ -80,10 +80,10 @@ void finish(fiber* f, std::exception_ptr e) {
     e = std::current_exception();
   }
   finish(f, std::move(e));
-  // Final switch: the scheduler drops this fiber's reference (F2) on its own stack.
+  // Final switch: whoever runs next drops this fiber's reference (F2), off its stack.
   switch_record rec;
   rec.action = switch_action::exit;
-  switch_to(f->ctx, current_m()->sched_ctx, &rec, /*dying=*/true);
+  switch_out(current_m(), f, rec, /*dying=*/true);
   fatal("a dead fiber was resumed");  // make_fcontext's trampoline would _exit(0) silently
 }
 

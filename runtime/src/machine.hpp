@@ -21,6 +21,7 @@ struct processor;
 struct machine {
   int id = 0;
   context sched_ctx;               // M1
+  eh_state* eh = nullptr;          // this thread's exception state (C2)
   processor* p = nullptr;          // the processor held, owned by this thread
   processor* next_p = nullptr;     // M2: handed over under the scheduler lock
   fiber* current = nullptr;        // the fiber running on this machine

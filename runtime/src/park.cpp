@@ -46,7 +46,7 @@ void park(wait_reason reason, void (*unlock)(void*), void* arg) {
   rec.action = switch_action::park;
   rec.unlock = unlock;
   rec.arg = arg;
-  switch_to(f->ctx, m->sched_ctx, &rec);
+  switch_out(m, f, rec);
   // Resumed by ready(), maybe on another machine: re-read any current_*() (M3).
   f->reason = wait_reason::none;
 }

@@ -173,11 +173,11 @@ runtime_stats stats() {
       ps.run_queue = p->runq.size() + (p->runnext.load(std::memory_order_relaxed) ? 1 : 0);
       r.processors.push_back(ps);
     }
+    r.machines = s.all_ms.size();
   }
   r.idle_processors = s.npidle.load(std::memory_order_relaxed);
   r.idle_machines = s.nmidle.load(std::memory_order_relaxed);
   r.spinning_machines = s.nmspinning.load(std::memory_order_relaxed);
-  r.machines = s.machines_created.load(std::memory_order_relaxed);
   r.machine_wakeups = s.machine_wakeups.load(std::memory_order_relaxed);
   r.machine_sleeps = s.machine_sleeps.load(std::memory_order_relaxed);
   r.live_fibers = live_fibers();

@@ -121,7 +121,6 @@ void start_machine(processor* p, bool spinning) {
       m->next_p = p;
       m->spinning = spinning;
       s.all_ms.push_back(m);
-      s.machines_created.fetch_add(1, std::memory_order_relaxed);
       m->thread = std::thread(machine_main, m);
       return;
     }
@@ -201,16 +200,22 @@ bool run_timers(processor* p, processor* me, bool try_only) {
   return n > 0;
 }
 
+// Owner of p only. The next fiber to run: runnext (a bounded number of times in a row, so
+// that two fibers readying each other cannot starve the queue), else the queue's head.
 fiber* runq_get(processor* p) {
-  if (p->runnext_streak < runnext_streak_limit) {
-    // Pairs with the release exchange in runq_put(): the fiber's state is visible.
-    if (fiber* f = p->runnext.exchange(nullptr, std::memory_order_acquire)) {
-      ++p->runnext_streak;
-      return f;
+  // Acquire pairs with the release exchange in runq_put(): the fiber's state is visible.
+  // Loaded first: the exchange (a locked instruction) only when there is something to take.
+  if (p->runnext.load(std::memory_order_relaxed)) {
+    if (p->runnext_streak < runnext_streak_limit) {
+      if (fiber* f = p->runnext.exchange(nullptr, std::memory_order_acquire)) {
+        ++p->runnext_streak;
+        return f;
+      }
     }
   }
   p->runnext_streak = 0;
   if (fiber* f = p->runq.pop()) return f;
+  if (!p->runnext.load(std::memory_order_relaxed)) return nullptr;
   return p->runnext.exchange(nullptr, std::memory_order_acquire);
 }
 
@@ -320,50 +325,22 @@ fiber* find_runnable(machine* m) {
   }
 }
 
-// Switches to f and handles what it asks for when it switches back.
+// Switches from the scheduler to f. Returns once some fiber switches back to this
+// machine's scheduler context, after acting on its record.
 void run(machine* m, fiber* f) {
-  processor* p = m->p;
   f->state.store(fiber_state::running, std::memory_order_relaxed);
   m->current = f;
-  p->runs.inc();
+  m->p->runs.inc();
   switch_record rec;
-  switch_record* r = switch_to(m->sched_ctx, f->ctx, &rec);
-  // Back on this machine's own stack (M1). r->from == &f->ctx, saved (C1).
+  switch_record* r = switch_to(m->sched_ctx, f->ctx, &rec, m->eh);
+  // Back on this machine's own stack (M1), from whichever fiber ran last here.
   m->current = nullptr;
-  if (!f->canary_intact()) {
-    fiber_label l(f);
-    fatal("{} overflowed its {} KiB stack (canary overwritten; no guard page was left in the "
-          "VMA budget); raise it with spawn options {{.stack_size = ...}}",
-          l.text, f->stk.size / 1024);
-  }
-  p = m->p;  // null after a blocking call that found no processor
-  switch (r->action) {
-    case switch_action::yield:
-      f->state.store(fiber_state::runnable, std::memory_order_relaxed);
-      runq_put(p, f, false);
-      break;
-    case switch_action::park:
-      p->parks.inc();
-      // F1, invariant 1: parked only now that the context is saved; then let wakers in.
-      f->state.store(fiber_state::parked, std::memory_order_release);
-      if (r->unlock) r->unlock(r->arg);
-      break;
-    case switch_action::exit:
-      f->state.store(fiber_state::dead, std::memory_order_relaxed);
-      tsan_destroy_fiber(f->ctx.tsan_fiber);
-      fiber_unref(f);  // F2: the fiber's own reference; may return the stack
-      break;
-    case switch_action::block:
-      f->state.store(fiber_state::runnable, std::memory_order_relaxed);
-      global_put(f);
-      break;
-    case switch_action::run:
-      fatal("fiber switched to its scheduler without an action");
-  }
+  after_switch(m, r);
 }
 
 void machine_main(machine* m) {
   tls_m = m;
+  m->eh = thread_eh_state();
   m->altstack = make_altstack();
   m->sched_ctx.tsan_fiber = tsan_current_fiber();
   m->p = std::exchange(m->next_p, nullptr);  // handed over by start_machine (M2)
@@ -399,6 +376,61 @@ __attribute__((noinline)) machine* current_m() noexcept {
 __attribute__((noinline)) fiber* current_fiber() noexcept {
   machine* m = current_m();
   return m ? m->current : nullptr;
+}
+
+void after_switch(machine* m, switch_record* r) {
+  fiber* f = r->prev;
+  if (!f) return;  // the scheduler switched to us: nothing to do
+  if (!f->canary_intact()) {
+    fiber_label l(f);
+    fatal("{} overflowed its {} KiB stack (canary overwritten; no guard page was left in the "
+          "VMA budget); raise it with spawn options {{.stack_size = ...}}",
+          l.text, f->stk.size / 1024);
+  }
+  switch (r->action) {
+    case switch_action::yield:
+      f->state.store(fiber_state::runnable, std::memory_order_relaxed);
+      runq_put(m->p, f, false);
+      break;
+    case switch_action::park:
+      m->p->parks.inc();
+      // F1, invariant 1: parked only now that its context is saved; then let wakers in.
+      f->state.store(fiber_state::parked, std::memory_order_release);
+      if (r->unlock) r->unlock(r->arg);
+      break;
+    case switch_action::exit:
+      f->state.store(fiber_state::dead, std::memory_order_relaxed);
+      tsan_destroy_fiber(f->ctx.tsan_fiber);
+      fiber_unref(f);  // F2: the fiber's own reference; may return the stack to m->p
+      break;
+    case switch_action::block:
+      f->state.store(fiber_state::runnable, std::memory_order_relaxed);
+      global_put(f);
+      break;
+    case switch_action::run:
+      break;
+  }
+}
+
+void switch_out(machine* m, fiber* f, switch_record& rec, bool dying) {
+  rec.prev = f;
+  processor* p = m->p;
+  // The next local fiber, directly (one jump instead of two), except every
+  // global_queue_interval-th time: then the scheduler loop runs timers and looks at the
+  // global queue (fairness), as it does whenever the local queues are empty.
+  fiber* next = p && ++p->schedtick % global_queue_interval != 0 ? runq_get(p) : nullptr;
+  switch_record* r;
+  if (next) {
+    next->state.store(fiber_state::running, std::memory_order_relaxed);
+    m->current = next;
+    p->runs.inc();
+    r = switch_to(f->ctx, next->ctx, &rec, m->eh, dying);
+  } else {
+    m->current = nullptr;
+    r = switch_to(f->ctx, m->sched_ctx, &rec, m->eh, dying);
+  }
+  // f runs again, maybe on another machine: re-read it (M3).
+  after_switch(current_m(), r);
 }
 
 void runq_put(processor* p, fiber* f, bool next) {

@@ -45,13 +45,20 @@ struct scheduler {
   std::atomic<std::int64_t> timed_deadline{no_deadline};
 
   // Counters (relaxed: statistics only).
-  std::atomic<std::uint64_t> machines_created{0}, machine_wakeups{0}, machine_sleeps{0};
+  std::atomic<std::uint64_t> machine_wakeups{0}, machine_sleeps{0};
 };
 
 scheduler& sched();
 // Starts the runtime with default options if it is not running.
 void ensure_started();
 
+// Switches the running fiber f out (rec says why): directly to the next fiber of m's
+// processor when there is one, else to m's scheduler. Returns when f runs again.
+void switch_out(machine* m, fiber* f, switch_record& rec, bool dying = false);
+// Acts on the record of a switch, in the context that received control: puts the fiber
+// that switched out back in a queue (yield, block), marks it parked and releases the
+// waker's lock (park), or frees it (exit). Invariant 1 is kept here.
+void after_switch(machine* m, switch_record* r);
 // Puts a runnable fiber on `p`'s queue (in runnext if `next`), spilling to the global
 // queue when full. Owner of p only.
 void runq_put(processor* p, fiber* f, bool next);

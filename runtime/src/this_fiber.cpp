@@ -19,7 +19,7 @@ void yield() {
   }
   switch_record rec;
   rec.action = switch_action::yield;
-  switch_to(f->ctx, m->sched_ctx, &rec);
+  switch_out(m, f, rec);
 }
 
 std::uint64_t id() noexcept {

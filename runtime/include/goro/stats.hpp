@@ -1,5 +1,6 @@
 // goro::stats: a snapshot of the scheduler's counters, one entry per processor (P).
-// Counters only grow; compare two snapshots to see a rate. Safe from any thread; each
+// Counters only grow while the runtime runs (shutdown() discards the processors: read
+// them before); compare two snapshots to see a rate. Safe from any thread; each
 // field is read atomically, the snapshot as a whole is not.
 //
 //   for (auto& p : goro::stats().processors) fmt::print("P{} ran {}\n", p.id, p.runs);
@@ -23,7 +24,7 @@ struct processor_stats {
 
 struct runtime_stats {
   std::vector<processor_stats> processors;
-  std::uint64_t machines = 0;         // OS threads created (Ms)
+  std::uint64_t machines = 0;         // OS threads (Ms) of the running runtime
   std::uint64_t machine_wakeups = 0;  // futex wakes of idle machines
   std::uint64_t machine_sleeps = 0;   // times a machine went idle on its futex
   std::int64_t live_fibers = 0;
