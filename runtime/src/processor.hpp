@@ -32,7 +32,9 @@ struct processor {
   stack_cache stacks;              // owner (K2)
   machine* m = nullptr;            // owner, or the scheduler lock when idle
   processor* idle_link = nullptr;  // scheduler lock
-  std::uint32_t schedtick = 0;     // owner
+  std::uint32_t schedtick = 0;     // owner: scheduler-loop decisions
+  std::uint32_t direct_budget = 1; // owner: direct fiber-to-fiber switches left before
+                                   // the next pass through the scheduler loop
   std::uint32_t runnext_streak = 0;  // owner: consecutive runs from runnext
   std::uint64_t next_id = 0, id_end = 0;  // owner: a batch of fiber ids
 

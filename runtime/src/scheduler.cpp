@@ -276,6 +276,7 @@ fiber* find_runnable(machine* m) {
     processor* p = m->p;
     if (s.stopping.load(std::memory_order_acquire)) return nullptr;
 
+    p->direct_budget = global_queue_interval;
     run_timers(p, p, false);
     // Fairness: now and then the global queue goes first.
     if (++p->schedtick % global_queue_interval == 0 &&
@@ -418,7 +419,7 @@ void switch_out(machine* m, fiber* f, switch_record& rec, bool dying) {
   // The next local fiber, directly (one jump instead of two), except every
   // global_queue_interval-th time: then the scheduler loop runs timers and looks at the
   // global queue (fairness), as it does whenever the local queues are empty.
-  fiber* next = p && ++p->schedtick % global_queue_interval != 0 ? runq_get(p) : nullptr;
+  fiber* next = p && --p->direct_budget != 0 ? runq_get(p) : nullptr;
   switch_record* r;
   if (next) {
     next->state.store(fiber_state::running, std::memory_order_relaxed);
@@ -433,20 +434,25 @@ void switch_out(machine* m, fiber* f, switch_record& rec, bool dying) {
   after_switch(current_m(), r);
 }
 
-void runq_put(processor* p, fiber* f, bool next) {
-  if (next) {
-    // Release: pairs with the acquire exchange in runq_get() / thieves' CAS.
-    f = p->runnext.exchange(f, std::memory_order_acq_rel);
-    if (!f) return;  // the old runnext (if any) goes to the tail
-  }
-  if (p->runq.push(f)) return;
-  // Full: move half of the local queue, and f, to the global queue (Go's runqputslow).
+// The local queue is full: move half of it, and f, to the global queue (Go's
+// runqputslow). Kept out of line: the fast path stays small.
+[[gnu::noinline]] void runq_put_slow(processor* p, fiber* f) {
   fiber* batch[run_queue::capacity / 2];
   auto n = p->runq.pop_half(batch, run_queue::capacity / 2);
   auto& s = sched();
   std::lock_guard g(s.lock);
   for (std::uint32_t i = 0; i < n; ++i) gq_push_locked(s, batch[i]);
   gq_push_locked(s, f);
+}
+
+void runq_put(processor* p, fiber* f, bool next) {
+  if (next) {
+    // Release: pairs with the acquire exchange in runq_get() / thieves' CAS.
+    f = p->runnext.exchange(f, std::memory_order_acq_rel);
+    if (!f) return;  // the old runnext (if any) goes to the tail
+  }
+  if (!p->runq.push(f)) [[unlikely]]
+    runq_put_slow(p, f);
 }
 
 void global_put(fiber* f) {

@@ -17,6 +17,13 @@ void yield() {
     std::this_thread::yield();
     return;
   }
+  // Nothing else could run here (no local or global work, no timer): a yield is a no-op,
+  // except every global_queue_interval-th one, which goes through the scheduler loop.
+  processor* p = m->p;
+  if (p->runnext.load(std::memory_order_relaxed) == nullptr && p->runq.empty() &&
+      sched().gq_size.load(std::memory_order_relaxed) == 0 &&
+      p->timers.next() == no_deadline && --p->direct_budget != 0)
+    return;
   switch_record rec;
   rec.action = switch_action::yield;
   switch_out(m, f, rec);
