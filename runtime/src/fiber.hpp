@@ -46,6 +46,13 @@ struct fiber {
   }
 };
 
+[[noreturn]] void report_canary_overflow(const fiber* f);
+// K1: at every switch-out (and yield), an unguarded stack's canary must be intact.
+inline void check_stack(const fiber* f) {
+  if (!f->canary_intact()) [[unlikely]]
+    report_canary_overflow(f);
+}
+
 // Releases one reference (F2); the last one frees the fiber and its stack.
 void fiber_unref(fiber* f) noexcept;
 

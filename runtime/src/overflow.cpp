@@ -26,6 +26,8 @@ void on_segv(int sig, siginfo_t* info, void* uctx) {
       where = f->stk.guarded() ? "in guard page" : "just below its stack, unguarded";
     } else if (!f->stk.guarded() && addr < lo && addr >= lo - f->stk.size) {
       where = "below its stack, unguarded";
+    } else if (!f->canary_intact()) {
+      where = "its canary is overwritten";
     }
     if (where) {
       fiber_label l(f);

@@ -379,15 +379,17 @@ __attribute__((noinline)) fiber* current_fiber() noexcept {
   return m ? m->current : nullptr;
 }
 
+void report_canary_overflow(const fiber* f) {
+  fiber_label l(f);
+  fatal("{} overflowed its {} KiB stack (canary overwritten; no guard page was left in the "
+        "VMA budget); raise it with spawn options {{.stack_size = ...}}",
+        l.text, f->stk.size / 1024);
+}
+
 void after_switch(machine* m, switch_record* r) {
   fiber* f = r->prev;
   if (!f) return;  // the scheduler switched to us: nothing to do
-  if (!f->canary_intact()) {
-    fiber_label l(f);
-    fatal("{} overflowed its {} KiB stack (canary overwritten; no guard page was left in the "
-          "VMA budget); raise it with spawn options {{.stack_size = ...}}",
-          l.text, f->stk.size / 1024);
-  }
+  check_stack(f);
   switch (r->action) {
     case switch_action::yield:
       f->state.store(fiber_state::runnable, std::memory_order_relaxed);

@@ -22,8 +22,10 @@ void yield() {
   processor* p = m->p;
   if (p->runnext.load(std::memory_order_relaxed) == nullptr && p->runq.empty() &&
       sched().gq_size.load(std::memory_order_relaxed) == 0 &&
-      p->timers.next() == no_deadline && --p->direct_budget != 0)
+      p->timers.next() == no_deadline && --p->direct_budget != 0) {
+    check_stack(f);  // a scheduling point: the canary is checked as at a switch-out
     return;
+  }
   switch_record rec;
   rec.action = switch_action::yield;
   switch_out(m, f, rec);

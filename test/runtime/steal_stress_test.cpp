@@ -22,9 +22,11 @@ TEST_P(StealStressTest, SkynetSumsEveryLeafOnce) {
   const long leaves = goro_test::sanitizer_tier() ? 10'000 : 1'000'000;
   EXPECT_EQ(goro::spawn(skynet, 0L, leaves).join(), leaves * (leaves - 1) / 2);
   if (GetParam() > 1) {
-    long steals = 0;
-    for (auto& p : goro::stats().processors) steals += static_cast<long>(p.steals);
-    EXPECT_GT(steals, 0) << "with several processors the tree must be shared by stealing";
+    // Shared by stealing or through the global queue (local overflow): either way, more
+    // than one processor ran fibers.
+    int busy = 0;
+    for (auto& p : goro::stats().processors) busy += p.runs > 0;
+    EXPECT_GE(busy, 2) << "with several processors the tree must be shared";
   }
 }
 
