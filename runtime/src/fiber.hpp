@@ -26,7 +26,6 @@ enum class fiber_state : std::uint32_t { created, runnable, running, parked, dea
 
 struct fiber {
   context ctx;
-  fiber* next = nullptr;  // link in the global run queue (owned by whoever queues it)
   std::uint64_t id = 0;
   std::atomic<fiber_state> state{fiber_state::created};  // F1
   std::atomic<std::uint32_t> refs{1};                    // F2

@@ -133,8 +133,7 @@ void shutdown() {
   s.timed_deadline.store(no_deadline);
   s.nprocs = 0;
   // Fibers left in the global queue are abandoned with their stacks.
-  s.gq_head = s.gq_tail = nullptr;
-  s.gq_size.store(0);
+  s.gq.clear();
   if (retired_spawns - retired_exits + thread_fiber_balance() == 0) stack_pool::instance().trim();
   is_running.store(false, std::memory_order_release);
 }

@@ -33,38 +33,17 @@ std::uint64_t next_random(machine* m) {
   return x * 0x2545F4914F6CDD1DULL;
 }
 
-// --- global run queue (lock held) ---
-void gq_push_locked(scheduler& s, fiber* f) {
-  f->next = nullptr;
-  if (s.gq_tail) {
-    s.gq_tail->next = f;
-  } else {
-    s.gq_head = f;
-  }
-  s.gq_tail = f;
-  s.gq_size.store(s.gq_size.load(std::memory_order_relaxed) + 1, std::memory_order_seq_cst);
-}
-
-fiber* gq_pop_locked(scheduler& s) {
-  fiber* f = s.gq_head;
-  if (!f) return nullptr;
-  s.gq_head = f->next;
-  if (!s.gq_head) s.gq_tail = nullptr;
-  s.gq_size.store(s.gq_size.load(std::memory_order_relaxed) - 1, std::memory_order_seq_cst);
-  return f;
-}
-
-// Takes one fiber to run and moves up to a fair share more onto p's local queue.
+// Takes one fiber to run from the global queue and, if `batch`, moves a fair share more
+// onto p's (empty) local queue. Lock held.
 fiber* gq_get_locked(scheduler& s, processor* p, bool batch) {
-  fiber* f = gq_pop_locked(s);
+  fiber* f = s.gq.pop();
   if (!f || !batch) return f;
-  auto n = s.gq_size.load(std::memory_order_relaxed) / s.nprocs + 1;
-  n = std::min<std::int64_t>(n, run_queue::capacity / 2);
-  for (; n > 0; --n) {
-    fiber* g = gq_pop_locked(s);
-    if (!g) break;
-    if (!p->runq.push(g)) {  // cannot happen: the queue was empty; keep it safe anyway
-      gq_push_locked(s, g);
+  std::size_t n = static_cast<std::size_t>(s.gq.size()) / s.nprocs + 1;
+  fiber* more[run_queue::capacity / 2];
+  n = s.gq.pop_batch(more, std::min<std::size_t>(n, run_queue::capacity / 2));
+  for (std::size_t i = 0; i < n; ++i) {
+    if (!p->runq.push(more[i])) {  // only if thieves refilled it meanwhile: keep the rest
+      s.gq.push_batch(more + i, n - i);
       break;
     }
   }
@@ -254,7 +233,7 @@ fiber* steal_work(machine* m) {
 // R2: the re-check of a machine that stopped spinning: any processor's queue, or the
 // global queue (pushed by a plain thread whose wakep() saw this machine still spinning).
 bool any_work(scheduler& s) {
-  if (s.gq_size.load(std::memory_order_seq_cst) > 0) return true;
+  if (s.gq.size() > 0) return true;
   for (auto* p : s.ps)
     if (!p->runq.empty() || p->runnext.load(std::memory_order_seq_cst)) return true;
   return false;
@@ -280,12 +259,12 @@ fiber* find_runnable(machine* m) {
     run_timers(p, p, false);
     // Fairness: now and then the global queue goes first.
     if (++p->schedtick % global_queue_interval == 0 &&
-        s.gq_size.load(std::memory_order_relaxed) > 0) {
+        s.gq.size() > 0) {
       std::lock_guard g(s.lock);
       if (fiber* f = gq_get_locked(s, p, false)) return f;
     }
     if (fiber* f = runq_get(p)) return f;
-    if (s.gq_size.load(std::memory_order_seq_cst) > 0) {
+    if (s.gq.size() > 0) {
       std::lock_guard g(s.lock);
       if (fiber* f = gq_get_locked(s, p, true)) return f;
     }
@@ -439,12 +418,12 @@ void switch_out(machine* m, fiber* f, switch_record& rec, bool dying) {
 // The local queue is full: move half of it, and f, to the global queue (Go's
 // runqputslow). Kept out of line: the fast path stays small.
 [[gnu::noinline]] void runq_put_slow(processor* p, fiber* f) {
-  fiber* batch[run_queue::capacity / 2];
+  fiber* batch[run_queue::capacity / 2 + 1];
   auto n = p->runq.pop_half(batch, run_queue::capacity / 2);
   auto& s = sched();
   std::lock_guard g(s.lock);
-  for (std::uint32_t i = 0; i < n; ++i) gq_push_locked(s, batch[i]);
-  gq_push_locked(s, f);
+  batch[n++] = f;
+  s.gq.push_batch(batch, n);
 }
 
 void runq_put(processor* p, fiber* f, bool next) {
@@ -461,7 +440,7 @@ void global_put(fiber* f) {
   auto& s = sched();
   {
     std::lock_guard g(s.lock);
-    gq_push_locked(s, f);
+    s.gq.push(f);
   }
   wakep();
 }
@@ -469,7 +448,7 @@ void global_put(fiber* f) {
 void hand_off(processor* p) {
   auto& s = sched();
   if (!p->runq.empty() || p->runnext.load(std::memory_order_acquire) ||
-      s.gq_size.load(std::memory_order_seq_cst) > 0) {
+      s.gq.size() > 0) {
     start_machine(p, false);
     return;
   }

@@ -22,6 +22,7 @@
 #include <goro/runtime.hpp>
 
 #include "fiber.hpp"
+#include "global_queue.hpp"
 #include "machine.hpp"
 #include "processor.hpp"
 
@@ -36,9 +37,7 @@ struct scheduler {
   machine* midle = nullptr;                // guarded by lock
   std::atomic<int> nmidle{0};              // written under lock
   std::vector<machine*> all_ms;            // guarded by lock
-  fiber* gq_head = nullptr;                // global run queue, guarded by lock
-  fiber* gq_tail = nullptr;
-  std::atomic<std::int64_t> gq_size{0};    // written under lock, read anywhere
+  global_queue gq;                         // guarded by lock (G1, G2)
   std::atomic<int> nmspinning{0};          // R2
   std::atomic<bool> stopping{false};
   machine* timed_waiter = nullptr;         // R3, guarded by lock

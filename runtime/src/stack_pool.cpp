@@ -105,16 +105,22 @@ stack stack_pool::carve(size_class& c) {
 stack stack_pool::acquire(std::size_t size, stack_cache* cache) {
   size = size ? std::max(round_to_pages(size), min_stack) : default_size_;
   stack s;
-  if (cache && cache->n > 0 && size == default_size_) {
+  const bool cached = cache && size == default_size_;
+  if (cached && cache->n > 0) {
     s = cache->slots[--cache->n];
   } else {
     std::lock_guard g(lock_);
     auto& c = class_for(size);
-    if (!c.free.empty()) {
+    if (c.free.empty()) {
+      s = carve(c);
+    } else {
       s = c.free.back();
       c.free.pop_back();
-    } else {
-      s = carve(c);
+      // Refill the cache by half while the lock is held: one lock per many spawns.
+      while (cached && cache->n < stack_cache::capacity / 2 && !c.free.empty()) {
+        cache->slots[cache->n++] = c.free.back();
+        c.free.pop_back();
+      }
     }
   }
   on_acquire(s);

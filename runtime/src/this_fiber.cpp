@@ -21,7 +21,7 @@ void yield() {
   // except every global_queue_interval-th one, which goes through the scheduler loop.
   processor* p = m->p;
   if (p->runnext.load(std::memory_order_relaxed) == nullptr && p->runq.empty() &&
-      sched().gq_size.load(std::memory_order_relaxed) == 0 &&
+      sched().gq.size() == 0 &&
       p->timers.next() == no_deadline && --p->direct_budget != 0) {
     check_stack(f);  // a scheduling point: the canary is checked as at a switch-out
     return;
