@@ -16,6 +16,7 @@ import argparse
 import csv
 import os
 import platform
+import resource
 import shutil
 import statistics
 import subprocess
@@ -315,13 +316,24 @@ def machine():
             f"{ver(['c++', '--version'])}; {ver(['go', 'version'])}; Boost {boost}")
 
 
+def cpu_sample():
+    """(CPU seconds not idle, of all CPUs, from /proc/stat; CPU seconds of our children)."""
+    f = [int(x) for x in open("/proc/stat").readline().split()[1:]]
+    busy = (sum(f[:8]) - f[3] - f[4]) / os.sysconf("SC_CLK_TCK")  # all but idle and iowait
+    ru = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return busy, ru.ru_utime + ru.ru_stime
+
+
+def foreign_load(a, b, wall):
+    """Fraction of the CPUs that others (not this runner's children) used between samples."""
+    return max(0.0, ((b[0] - a[0]) - (b[1] - a[1])) / (wall * (os.cpu_count() or 1)))
+
+
 def cpu_busy(seconds=1.0):
-    """Fraction of CPU time not idle over `seconds`, from /proc/stat: other jobs' load."""
-    def sample():
-        f = [int(x) for x in open("/proc/stat").readline().split()[1:]]
-        return sum(f), f[3] + f[4]  # total, idle + iowait
-    (t0, i0), _, (t1, i1) = sample(), time.sleep(seconds), sample()
-    return 1 - (i1 - i0) / max(t1 - t0, 1)
+    """Fraction of the CPUs busy over `seconds` (before the runs: other jobs' load)."""
+    a = cpu_sample()
+    time.sleep(seconds)
+    return foreign_load(a, cpu_sample(), seconds)
 
 
 def write_csv(path, rows, fields):
@@ -463,8 +475,12 @@ def main():
     else:
         binaries, missing = build(args, args.workloads)
     missing = {s: why for s, why in missing.items() if s in args.systems}
-    started = time.time()
+    busy = max(busy, cpu_busy())  # again after the build
+    started, before = time.time(), cpu_sample()
     raw = run_all(args, binaries)
+    others = foreign_load(before, cpu_sample(), time.time() - started)
+    if others > 0.05:
+        log(f"warning: other jobs used {others:.0%} of the CPUs during the runs: noisy results")
     summary, failures = summarize(raw)
 
     fields = ["rep", "workload", "n", "procs", "system", "metric", "value", "unit", "status",
@@ -484,7 +500,8 @@ def main():
     text = [f"command: {command}",
             f"machine: {machine()}",
             f"date: {time.strftime('%Y-%m-%d %H:%M')}, {args.reps} rep(s) per cell, "
-            f"{time.time() - started:.0f} s of runs; CPUs {busy:.0%} busy just before",
+            f"{time.time() - started:.0f} s of runs; other jobs used {busy:.0%} of the CPUs "
+            f"just before and {others:.0%} during the runs",
             "cells: median (min–max) over the repetitions; ratio: goro median / peer median "
             "(below 1: goro faster or smaller); —: not run at this N (too many threads or "
             "too much memory for this system)", ""]
