@@ -80,10 +80,11 @@ void finish(fiber* f, std::exception_ptr e) {
     e = std::current_exception();
   }
   finish(f, std::move(e));
-  // Final switch: whoever runs next drops this fiber's reference (F2), off its stack.
-  switch_record rec;
-  rec.action = switch_action::exit;
-  switch_out(current_m(), f, rec, /*dying=*/true);
+  // Final switch: whoever runs next drops this fiber's reference (F2), off its stack. The
+  // record lives in the control block: under ASan a dying fiber's locals may sit on its
+  // fake stack, which the switch frees.
+  f->exit_record.action = switch_action::exit;
+  switch_out(current_m(), f, f->exit_record, /*dying=*/true);
   fatal("a dead fiber was resumed");  // make_fcontext's trampoline would _exit(0) silently
 }
 

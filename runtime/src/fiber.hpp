@@ -38,6 +38,7 @@ struct fiber {
   std::exception_ptr exception;   // F3
   spinlock join_lock;
   stack stk;
+  switch_record exit_record;      // the final switch's record (see fiber_main)
   char name[32] = {};
 
   bool canary_intact() const {
