@@ -1,5 +1,6 @@
 // Must be reported by ThreadSanitizer: two fibers on two processors write one plain
 // counter with no synchronisation between them.
+#include <atomic>
 #include <cstdio>
 
 #include <goro/goro.hpp>
@@ -10,11 +11,13 @@ long racy_counter = 0;  // the race
 
 int main() {
   goro::start({.procs = 2});
-  goro::wait_group started;
-  started.add(2);
+  // Each fiber spins (without a scheduling point) until the other is running: they must
+  // be on two machines at once. Relaxed flags: no happens-before for TSan to see.
+  std::atomic<int> arrived{0};
   auto body = [&] {
-    started.done();
-    started.wait();  // both running before the writes start
+    arrived.fetch_add(1, std::memory_order_relaxed);
+    while (arrived.load(std::memory_order_relaxed) < 2) {
+    }
     for (int i = 0; i < 1000; ++i) bump();
   };
   auto a = goro::spawn(body);
