@@ -75,13 +75,24 @@ void unlock_spinlock(void* l) { static_cast<spinlock*>(l)->unlock(); }
 }  // namespace
 
 void waiter::wait(spinlock& lock, wait_reason reason) {
+  wait_with(unlock_spinlock, &lock, reason);
+}
+
+bool waiter::wait_with(void (*unlock)(void*), void* arg, wait_reason reason,
+                       std::int64_t deadline_ns) {
   if (f) {
-    park(reason, unlock_spinlock, &lock);  // the lock is released after the switch-out
-    return;
+    park(reason, unlock, arg);  // unlock runs after the switch-out
+    return true;
   }
-  lock.unlock();
+  unlock(arg);
   // A plain thread (invariant 2). Pairs with the release store in wake().
-  while (word.load(std::memory_order_acquire) == 0) futex_wait(word, 0);
+  while (word->load(std::memory_order_acquire) == 0) {
+    futex_wait(*word, 0, deadline_ns);
+    if (deadline_ns >= 0 && word->load(std::memory_order_acquire) == 0 &&
+        monotonic_ns() >= deadline_ns)
+      return false;
+  }
+  return true;
 }
 
 void waiter::wake() {
@@ -91,8 +102,9 @@ void waiter::wake() {
   }
   // W2: the waiting thread may return and destroy *this right after the store; the futex
   // wake on its (still mapped) stack address is then at worst a spurious wake.
-  word.store(1, std::memory_order_release);
-  futex_wake(word);
+  std::atomic<std::uint32_t>* w = word;
+  w->store(1, std::memory_order_release);
+  futex_wake(*w);
 }
 
 }  // namespace goro::detail

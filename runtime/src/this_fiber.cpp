@@ -45,7 +45,11 @@ namespace {
 struct sleeper : timer {
   fiber* f;
 };
-void wake_sleeper(timer* t) { ready(static_cast<sleeper*>(t)->f); }
+void wake_sleeper(timer* t) {
+  fiber* f = static_cast<sleeper*>(t)->f;
+  t->done();  // T3: the sleeper's frame may go as soon as it runs
+  ready(f);
+}
 void unlock_heap(void* l) { static_cast<spinlock*>(l)->unlock(); }
 }  // namespace
 

@@ -9,18 +9,43 @@ constexpr std::size_t arity = 4;
 }
 
 void timer_heap::push(timer* t) {
+  t->state.store(timer::queued, std::memory_order_relaxed);  // lock_ orders it
   heap_.push_back(t);
+  t->index = heap_.size() - 1;
   sift_up(heap_.size() - 1);
   next_.store(heap_.front()->when, std::memory_order_release);  // T1
 }
 
+void timer_heap::erase_at(std::size_t i) {
+  timer* last = heap_.back();
+  heap_.pop_back();
+  if (i < heap_.size()) {
+    place(i, last);
+    sift_up(i);
+    sift_down(last->index);
+  }
+  next_.store(heap_.empty() ? no_deadline : heap_.front()->when, std::memory_order_release);
+}
+
 timer* timer_heap::pop() {
   timer* top = heap_.front();
-  heap_.front() = heap_.back();
-  heap_.pop_back();
-  if (!heap_.empty()) sift_down(0);
-  next_.store(heap_.empty() ? no_deadline : heap_.front()->when, std::memory_order_release);
+  erase_at(0);
+  top->state.store(timer::firing, std::memory_order_relaxed);  // lock_ held
   return top;
+}
+
+bool timer_heap::remove(timer* t) {
+  lock_.lock();
+  if (t->state.load(std::memory_order_relaxed) == timer::queued) {
+    erase_at(t->index);
+    t->state.store(timer::idle, std::memory_order_relaxed);
+    lock_.unlock();
+    return true;
+  }
+  lock_.unlock();
+  // Popped by a machine that is firing it: wait for its done() (T3).
+  while (t->state.load(std::memory_order_acquire) == timer::firing) spin_pause();
+  return false;
 }
 
 int timer_heap::run_expired(std::int64_t now, bool try_only) {
@@ -52,10 +77,10 @@ void timer_heap::sift_up(std::size_t i) {
   while (i > 0) {
     std::size_t parent = (i - 1) / arity;
     if (heap_[parent]->when <= t->when) break;
-    heap_[i] = heap_[parent];
+    place(i, heap_[parent]);
     i = parent;
   }
-  heap_[i] = t;
+  place(i, t);
 }
 
 void timer_heap::sift_down(std::size_t i) {
@@ -68,10 +93,10 @@ void timer_heap::sift_down(std::size_t i) {
     for (std::size_t c = first + 1; c < first + arity && c < n; ++c)
       if (heap_[c]->when < heap_[best]->when) best = c;
     if (heap_[best]->when >= t->when) break;
-    heap_[i] = heap_[best];
+    place(i, heap_[best]);
     i = best;
   }
-  heap_[i] = t;
+  place(i, t);
 }
 
 }  // namespace goro::detail

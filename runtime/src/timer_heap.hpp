@@ -5,6 +5,9 @@
 //     machines can poll it without the lock (a stale read only delays or repeats a check).
 // T2: a sleeper adds its timer and parks with lock_ held, released after its switch-out
 //     (invariant 1): the timer cannot fire before the fiber is parked.
+// T3: a timer popped to fire is `firing` until its fire() stores `idle` (release), after
+//     its last access to the timer and before it wakes anyone; remove() waits for that, so
+//     a timer's owner may free it as soon as remove() returns.
 #pragma once
 
 #include <atomic>
@@ -19,9 +22,15 @@ namespace goro::detail {
 inline constexpr std::int64_t no_deadline = std::numeric_limits<std::int64_t>::max();
 
 struct timer {
+  enum : std::uint8_t { idle, queued, firing };
   std::int64_t when = 0;              // CLOCK_MONOTONIC ns
-  void (*fire)(timer*) = nullptr;     // called on the machine that runs the heap, lock_ free
-  void* arg = nullptr;
+  void (*fire)(timer*) = nullptr;     // called on the machine that runs the heap, lock_ free;
+                                      // ends the timer's use with done() (T3)
+  std::size_t index = 0;              // position in the heap while queued (lock_)
+  std::atomic<std::uint8_t> state{idle};
+
+  // For fire(): the timer is no longer used (T3). Pairs with the acquire in remove().
+  void done() { state.store(idle, std::memory_order_release); }
 };
 
 class timer_heap {
@@ -30,6 +39,9 @@ class timer_heap {
 
   // lock_ held.
   void push(timer* t);
+  // Takes t out of the heap if it is still queued (true); else waits until its fire() is
+  // done with it (T3) and returns false. Takes lock_.
+  bool remove(timer* t);
   // Earliest deadline, without the lock (T1).
   std::int64_t next() const { return next_.load(std::memory_order_acquire); }
   // Pops every timer due at `now` and fires it; returns how many fired. Takes lock_
@@ -41,6 +53,11 @@ class timer_heap {
   void sift_up(std::size_t i);
   void sift_down(std::size_t i);
   timer* pop();  // lock_ held
+  void erase_at(std::size_t i);  // lock_ held
+  void place(std::size_t i, timer* t) {
+    heap_[i] = t;
+    t->index = i;
+  }
 
   mutable spinlock lock_;
   std::vector<timer*> heap_;  // guarded by lock_

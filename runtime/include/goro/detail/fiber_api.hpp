@@ -72,14 +72,26 @@ void ready(fiber* f);
 // W1: linked and unlinked only under its queue's lock.
 // W2: wake() is called after the unlink; `this` may be destroyed as soon as wake() starts.
 struct waiter {
-  fiber* f = current_fiber();           // nullptr: a plain thread, blocked on `word`
-  std::atomic<std::uint32_t> word{0};   // plain thread: 1 once woken (futex word)
+  fiber* f = current_fiber();           // nullptr: a plain thread, blocked on *word
+  std::atomic<std::uint32_t> own_word{0};
+  // Plain thread: 1 once woken (a futex word). Several waiters of one select share one.
+  std::atomic<std::uint32_t>* word = &own_word;
   waiter* next = nullptr;
   waiter* prev = nullptr;
   void* data = nullptr;                 // what the waker hands over (e.g. a channel value)
 
+  waiter() = default;
+  waiter(const waiter&) = delete;
+  waiter& operator=(const waiter&) = delete;
+
   // Called with `lock` held; releases it and returns once woken. A scheduling point.
   void wait(spinlock& lock, wait_reason reason);
+  // The same with any release action: unlock(arg) runs once the waiter is committed to
+  // waiting (a fiber: after its switch-out). A plain thread gives up at `deadline_ns`
+  // (CLOCK_MONOTONIC, < 0: never) and returns false; a fiber ignores it (its caller arms a
+  // timer that wakes it).
+  bool wait_with(void (*unlock)(void*), void* arg, wait_reason reason,
+                 std::int64_t deadline_ns = -1);
   // Wakes the waiter (W2).
   void wake();
 };
