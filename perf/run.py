@@ -240,7 +240,7 @@ def table(args, summary, failures, binaries):
                 row += [cell_text(args, summary, failures, binaries, w, n, p, m, s)
                         for s in args.systems]
                 if "goro" in args.systems:
-                    row += [fmt(r) if (r := ratio(summary, w, n, p, m, s)) is not None else "—"
+                    row += [f"{r:.3g}" if (r := ratio(summary, w, n, p, m, s)) is not None else "—"
                             for s in peers]
                 rows.append(row)
     widths = [max(len(x) for x in col) for col in zip(head, *rows)]
