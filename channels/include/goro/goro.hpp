@@ -2,8 +2,10 @@
 #pragma once
 
 #include <goro/blocking.hpp>
+#include <goro/chan.hpp>
 #include <goro/error.hpp>
 #include <goro/runtime.hpp>
+#include <goro/select.hpp>
 #include <goro/spawn.hpp>
 #include <goro/stats.hpp>
 #include <goro/this_fiber.hpp>

@@ -17,6 +17,11 @@ struct wait_group_error : error {
   using error::error;
 };
 
+// Send on a closed channel, close of a closed or nil channel (Go's panics).
+struct closed_channel_error : error {
+  using error::error;
+};
+
 // The runtime was used in a way its lifecycle forbids (e.g. shutdown() from a fiber).
 struct runtime_error : error {
   using error::error;
