@@ -87,7 +87,6 @@ TEST_P(ChanTest, TryOperationsNeverBlock) {
 TEST_P(ChanTest, CloseWakesEveryBlockedSenderAndReceiver) {
   goro::chan<int> full(0), empty(0);
   const int n = 20;
-  goro::wait_group blocked;
   std::atomic<int> got_empty{0}, got_closed{0};
   std::vector<goro::join_handle<void>> hs;
   for (int i = 0; i < n; ++i) {
