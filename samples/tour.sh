@@ -5,15 +5,27 @@
 set -e
 build=${1:-$(dirname "$0")/../build/release}
 bin=$build/samples
-for sample in waitgroup sched skynet; do
+for sample in hello waitgroup squares safemap repository sched skynet; do
   if [ ! -x "$bin/$sample" ]; then
     echo "tour: $bin/$sample not found; build first, e.g. ninja -C $build" >&2
     exit 1
   fi
 done
 
+echo "== hello: a fiber sends a random number over a channel =="
+"$bin/hello"
+echo
 echo "== waitgroup: launch many fibers and wait for them =="
 "$bin/waitgroup"
+echo
+echo "== squares: a pool of ten workers, then one fiber per input =="
+"$bin/squares"
+echo
+echo "== safemap: a map owned by one fiber, which runs the closures sent to it =="
+"$bin/safemap"
+echo
+echo "== repository: a repository owned by one fiber, served over request/response channels =="
+"$bin/repository"
 echo
 echo "== sched: the scheduler at work (processors, run queues, steals, parks) =="
 "$bin/sched"
