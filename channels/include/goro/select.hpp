@@ -11,7 +11,7 @@
 //
 //   Go:                                  goro:
 //   select {                             goro::select(
-//   case v := <-in:                        goro::recv(in, [&](auto v) { use(*v); }),
+//   case v := <-in:                        goro::recv(in, [&](auto&& v) { use(*v); }),
 //       use(v)                             goro::send(out, 7),
 //   case out <- 7:                         goro::timeout(100ms, [] { log("slow"); }));
 //   case <-time.After(100 * ms):
