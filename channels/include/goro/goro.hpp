@@ -3,7 +3,10 @@
 
 #include <goro/blocking.hpp>
 #include <goro/chan.hpp>
+#include <goro/condition_variable.hpp>
 #include <goro/error.hpp>
+#include <goro/mutex.hpp>
+#include <goro/once.hpp>
 #include <goro/runtime.hpp>
 #include <goro/select.hpp>
 #include <goro/spawn.hpp>

@@ -22,6 +22,11 @@ struct closed_channel_error : error {
   using error::error;
 };
 
+// Unlock of an unlocked goro::mutex (Go: "fatal error: sync: unlock of unlocked mutex").
+struct mutex_error : error {
+  using error::error;
+};
+
 // The runtime was used in a way its lifecycle forbids (e.g. shutdown() from a fiber).
 struct runtime_error : error {
   using error::error;

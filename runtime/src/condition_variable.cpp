@@ -1,0 +1,57 @@
+// goro::condition_variable. C1: a waiter is queued (under lock_) before its mutex is
+// released, and lock_ is released only after its switch-out (invariant 1), so a notify that
+// follows the unlock always finds it, parked.
+#include <goro/condition_variable.hpp>
+
+#include <goro/error.hpp>
+
+namespace goro {
+
+namespace {
+struct release_both {
+  detail::spinlock* cv_lock;
+  goro::mutex* mu;
+};
+void release(void* arg) {
+  auto* r = static_cast<release_both*>(arg);
+  r->cv_lock->unlock();
+  r->mu->unlock();  // may wake the mutex's next waiter: fine from here (a scheduler side)
+}
+}  // namespace
+
+void condition_variable::wait(std::unique_lock<goro::mutex>& lk) {
+  if (!lk.owns_lock()) throw mutex_error("goro: condition_variable::wait without the lock");
+  detail::waiter w;
+  lock_.lock();
+  w.prev = tail_;
+  (tail_ ? tail_->next : head_) = &w;
+  tail_ = &w;
+  release_both r{&lock_, lk.mutex()};
+  w.wait_with(release, &r, detail::wait_reason::cond);  // C1
+  lk.mutex()->lock();
+}
+
+void condition_variable::notify_one() {
+  lock_.lock();
+  detail::waiter* w = head_;
+  if (w) {
+    head_ = w->next;
+    (head_ ? head_->prev : tail_) = nullptr;
+  }
+  lock_.unlock();
+  if (w) w->wake();
+}
+
+void condition_variable::notify_all() {
+  lock_.lock();
+  detail::waiter* w = head_;
+  head_ = tail_ = nullptr;
+  lock_.unlock();
+  while (w) {
+    detail::waiter* next = w->next;  // W2: before wake()
+    w->wake();
+    w = next;
+  }
+}
+
+}  // namespace goro

@@ -1,0 +1,86 @@
+// goro::mutex (Go's sync.Mutex with starvation mode).
+// X1: waiters_bit is set iff the queue is non-empty; both change only under q_lock_. With
+//     waiters_bit or starving_bit set, unlock() cannot take its fast path and goes through
+//     q_lock_, so a waiter that queued itself is always seen (no lost wakeup).
+// X2: in starving mode, unlock() keeps locked_bit set and hands ownership to the head
+//     waiter (waiter::data = &handed); no one else can take the lock meanwhile.
+#include <goro/mutex.hpp>
+
+#include <goro/error.hpp>
+
+namespace goro {
+
+namespace {
+char handed;  // marker: ownership was handed to this waiter (X2)
+}
+
+void mutex::lock_slow() {
+  int losses = 0;
+  for (;;) {
+    // Spin a little (as Go: 4 rounds of 30 pauses): most critical sections are short.
+    for (int i = 0; i < 4; ++i) {
+      if (try_lock()) return;
+      for (int p = 0; p < 30; ++p) __builtin_ia32_pause();
+    }
+    detail::waiter w;
+    q_lock_.lock();
+    // Queue first, then look at the lock word (X1): from here on unlock() takes q_lock_.
+    w.next = nullptr;
+    w.prev = tail_;
+    const bool front = losses >= 2;  // lost twice after being woken: go first, and starve
+    if (front) {
+      w.prev = nullptr;
+      w.next = head_;
+      (head_ ? head_->prev : tail_) = &w;
+      head_ = &w;
+    } else {
+      (tail_ ? tail_->next : head_) = &w;
+      tail_ = &w;
+    }
+    std::uint32_t s = state_.fetch_or(waiters_bit | (front ? starving_bit : 0),
+                                      std::memory_order_acq_rel);
+    if ((s & locked_bit) == 0) {
+      // Released before we queued: take ourselves out and compete again.
+      (w.prev ? w.prev->next : head_) = w.next;
+      (w.next ? w.next->prev : tail_) = w.prev;
+      // Our starving bit goes with us; so do both bits if no one else waits. (Starving
+      // with the lock free would turn every newcomer away: X2 holds only while locked.)
+      std::uint32_t clear = (front ? starving_bit : 0) | (head_ ? 0 : waiters_bit | starving_bit);
+      if (clear) state_.fetch_and(~clear, std::memory_order_relaxed);
+      q_lock_.unlock();
+      continue;
+    }
+    w.wait(q_lock_, detail::wait_reason::mutex);  // q_lock_ released after the switch-out
+    if (w.data == &handed) return;  // X2: we own it
+    ++losses;
+  }
+}
+
+void mutex::unlock_slow() {
+  q_lock_.lock();
+  std::uint32_t s = state_.load(std::memory_order_relaxed);
+  if ((s & locked_bit) == 0) {
+    q_lock_.unlock();
+    throw mutex_error("goro: unlock of unlocked mutex");
+  }
+  detail::waiter* w = head_;
+  if (w) {
+    head_ = w->next;
+    (head_ ? head_->prev : tail_) = nullptr;
+  }
+  const bool empty = head_ == nullptr;
+  if (w && (s & starving_bit)) {
+    // X2: hand off; locked_bit stays set. Starvation ends when no one else waits.
+    if (empty) state_.fetch_and(~(waiters_bit | starving_bit), std::memory_order_relaxed);
+    w->data = &handed;
+    // Release: the new owner sees our writes (through the wake, which also orders them).
+    std::atomic_thread_fence(std::memory_order_release);
+  } else {
+    std::uint32_t clear = locked_bit | (empty ? waiters_bit | starving_bit : 0);
+    state_.fetch_and(~clear, std::memory_order_release);  // pairs with lock()'s acquire
+  }
+  q_lock_.unlock();
+  if (w) w->wake();  // W2: after the unlock
+}
+
+}  // namespace goro
