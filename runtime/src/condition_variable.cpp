@@ -13,9 +13,12 @@ struct release_both {
   goro::mutex* mu;
 };
 void release(void* arg) {
+  // The mutex first, while lock_ still keeps notifiers away; read both before either
+  // unlock: once lock_ is free the waiter may be woken and its frame (*arg) gone.
   auto* r = static_cast<release_both*>(arg);
-  r->cv_lock->unlock();
+  detail::spinlock* cv_lock = r->cv_lock;
   r->mu->unlock();  // may wake the mutex's next waiter: fine from here (a scheduler side)
+  cv_lock->unlock();
 }
 }  // namespace
 

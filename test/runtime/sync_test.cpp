@@ -120,11 +120,13 @@ TEST_P(SyncTest, NotifyAllWakesEveryWaiterNotifyOneWakesOne) {
   done.add(n);
   for (int i = 0; i < n; ++i)
     goro::go([&] {
-      std::unique_lock lk(mu);
-      waiting.done();
-      cv.wait(lk, [&] { return generation > 0; });
-      ++woken;
-      done.done();
+      {
+        std::unique_lock lk(mu);
+        waiting.done();
+        cv.wait(lk, [&] { return generation > 0; });
+        ++woken;
+      }
+      done.done();  // after the unlock: the mutex may be gone once all are done
     });
   waiting.wait();
   {
@@ -142,11 +144,13 @@ TEST_P(SyncTest, NotifyAllWakesEveryWaiterNotifyOneWakesOne) {
   waiting.add(3);
   for (int i = 0; i < 3; ++i)
     goro::go([&] {
-      std::unique_lock lk(mu);
-      waiting.done();
-      cv.wait(lk, [&] { return tokens > 0; });
-      --tokens;
-      ++taken;
+      {
+        std::unique_lock lk(mu);
+        waiting.done();
+        cv.wait(lk, [&] { return tokens > 0; });
+        --tokens;
+        ++taken;
+      }
       three.done();
     });
   waiting.wait();
