@@ -1,14 +1,17 @@
 // goro: Go's concurrency for C++20. The umbrella header.
 #pragma once
 
+#include <goro/barrier.hpp>
 #include <goro/blocking.hpp>
 #include <goro/chan.hpp>
 #include <goro/condition_variable.hpp>
 #include <goro/error.hpp>
+#include <goro/latch.hpp>
 #include <goro/mutex.hpp>
 #include <goro/once.hpp>
 #include <goro/runtime.hpp>
 #include <goro/select.hpp>
+#include <goro/semaphore.hpp>
 #include <goro/spawn.hpp>
 #include <goro/stats.hpp>
 #include <goro/this_fiber.hpp>

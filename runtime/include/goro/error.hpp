@@ -27,6 +27,11 @@ struct mutex_error : error {
   using error::error;
 };
 
+// A semaphore released more than held, or asked for more than its capacity.
+struct semaphore_error : error {
+  using error::error;
+};
+
 // The runtime was used in a way its lifecycle forbids (e.g. shutdown() from a fiber).
 struct runtime_error : error {
   using error::error;
