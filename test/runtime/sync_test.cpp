@@ -257,9 +257,11 @@ TEST_P(MoreSyncTest, WeightedSemaphoreServesInOrderAndRejectsMisuse) {
   goro::go([&] {  // wants 5: must wait for the release
     queued.done();
     sem.acquire(5);
-    std::lock_guard g(mu);
-    order.push_back(5);
-    done.done();
+    {
+      std::lock_guard g(mu);
+      order.push_back(5);
+    }
+    done.done();  // after the unlock: the mutex may be gone once all are done
   });
   queued.wait();
   // Wait (yielding, not sleeping) until the fiber has parked in acquire(5).
@@ -273,8 +275,10 @@ TEST_P(MoreSyncTest, WeightedSemaphoreServesInOrderAndRejectsMisuse) {
   sem.release(8);
   goro::go([&] {
     sem.acquire(5);
-    std::lock_guard g(mu);
-    order.push_back(55);
+    {
+      std::lock_guard g(mu);
+      order.push_back(55);
+    }
     done.done();
   });
   done.wait();  // both admitted: 5 + 5 units held
