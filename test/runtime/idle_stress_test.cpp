@@ -41,8 +41,10 @@ TEST_P(IdleTest, ParkedFibersCostNoWakeups) {
   long cs_after = context_switches();
   EXPECT_EQ(after.machine_wakeups, before.machine_wakeups);
   EXPECT_EQ(after.machine_sleeps, before.machine_sleeps);
-  // The test thread's own sleep costs a switch or two; idle machines add none.
-  EXPECT_LE(cs_after - cs_before, 4);
+  // The test thread's own sleep costs a switch or two; idle machines add none. Under the
+  // sanitizers their runtime's own background thread wakes periodically (TSan: about
+  // every 100 ms) and is counted too: it gets a margin; goro's own counts above stay exact.
+  EXPECT_LE(cs_after - cs_before, goro_test::sanitizer_tier() ? 24 : 4);
   gate.done();
   finished.wait();
 }
