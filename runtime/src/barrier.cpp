@@ -29,11 +29,7 @@ std::uint64_t barrier::arrive_and_wait() {
   ++phase_;
   lock_.unlock();
   if (on_completion_) on_completion_();  // B1: before anyone of this phase goes on
-  while (all) {
-    detail::waiter* next = all->next;  // W2
-    all->wake();
-    all = next;
-  }
+  detail::wake_all(all);
   return phase;
 }
 

@@ -26,9 +26,7 @@ void condition_variable::wait(std::unique_lock<goro::mutex>& lk) {
   if (!lk.owns_lock()) throw mutex_error("goro: condition_variable::wait without the lock");
   detail::waiter w;
   lock_.lock();
-  w.prev = tail_;
-  (tail_ ? tail_->next : head_) = &w;
-  tail_ = &w;
+  waiters_.push_back(&w);
   release_both r{&lock_, lk.mutex()};
   w.wait_with(release, &r, detail::wait_reason::cond);  // C1
   lk.mutex()->lock();
@@ -36,25 +34,16 @@ void condition_variable::wait(std::unique_lock<goro::mutex>& lk) {
 
 void condition_variable::notify_one() {
   lock_.lock();
-  detail::waiter* w = head_;
-  if (w) {
-    head_ = w->next;
-    (head_ ? head_->prev : tail_) = nullptr;
-  }
+  detail::waiter* w = waiters_.pop_front();
   lock_.unlock();
   if (w) w->wake();
 }
 
 void condition_variable::notify_all() {
   lock_.lock();
-  detail::waiter* w = head_;
-  head_ = tail_ = nullptr;
+  detail::waiter* all = waiters_.take_all();
   lock_.unlock();
-  while (w) {
-    detail::waiter* next = w->next;  // W2: before wake()
-    w->wake();
-    w = next;
-  }
+  detail::wake_all(all);
 }
 
 }  // namespace goro

@@ -25,27 +25,16 @@ void mutex::lock_slow() {
     detail::waiter w;
     q_lock_.lock();
     // Queue first, then look at the lock word (X1): from here on unlock() takes q_lock_.
-    w.next = nullptr;
-    w.prev = tail_;
     const bool front = losses >= 2;  // lost twice after being woken: go first, and starve
-    if (front) {
-      w.prev = nullptr;
-      w.next = head_;
-      (head_ ? head_->prev : tail_) = &w;
-      head_ = &w;
-    } else {
-      (tail_ ? tail_->next : head_) = &w;
-      tail_ = &w;
-    }
+    front ? q_.push_front(&w) : q_.push_back(&w);
     std::uint32_t s = state_.fetch_or(waiters_bit | (front ? starving_bit : 0),
                                       std::memory_order_acq_rel);
     if ((s & locked_bit) == 0) {
-      // Released before we queued: take ourselves out and compete again.
-      (w.prev ? w.prev->next : head_) = w.next;
-      (w.next ? w.next->prev : tail_) = w.prev;
-      // Our starving bit goes with us; so do both bits if no one else waits. (Starving
-      // with the lock free would turn every newcomer away: X2 holds only while locked.)
-      std::uint32_t clear = (front ? starving_bit : 0) | (head_ ? 0 : waiters_bit | starving_bit);
+      // Released before we queued: take ourselves out and compete again. Our starving bit
+      // goes with us; so do both bits if no one else waits. (Starving with the lock free
+      // would turn every newcomer away: X2 holds only while locked.)
+      q_.remove(&w);
+      std::uint32_t clear = (front ? starving_bit : 0) | (q_.empty() ? waiters_bit | starving_bit : 0);
       if (clear) state_.fetch_and(~clear, std::memory_order_relaxed);
       q_lock_.unlock();
       continue;
@@ -63,12 +52,8 @@ void mutex::unlock_slow() {
     q_lock_.unlock();
     throw mutex_error("goro: unlock of unlocked mutex");
   }
-  detail::waiter* w = head_;
-  if (w) {
-    head_ = w->next;
-    (head_ ? head_->prev : tail_) = nullptr;
-  }
-  const bool empty = head_ == nullptr;
+  detail::waiter* w = q_.pop_front();
+  const bool empty = q_.empty();
   if (w && (s & starving_bit)) {
     // X2: hand off; locked_bit stays set. Starvation ends when no one else waits.
     if (empty) state_.fetch_and(~(waiters_bit | starving_bit), std::memory_order_relaxed);

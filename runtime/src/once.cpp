@@ -28,11 +28,7 @@ void once::finish(bool succeeded) {
   state_.store(succeeded ? done : idle, std::memory_order_release);
   detail::waiter* w = std::exchange(waiters_, nullptr);
   lock_.unlock();
-  while (w) {
-    detail::waiter* next = w->next;  // W2
-    w->wake();
-    w = next;
-  }
+  detail::wake_all(w);
 }
 
 }  // namespace goro

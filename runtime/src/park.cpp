@@ -95,6 +95,14 @@ bool waiter::wait_with(void (*unlock)(void*), void* arg, wait_reason reason,
   return true;
 }
 
+void wake_all(waiter* chain) {
+  while (chain) {
+    waiter* next = chain->next;  // W2: before wake()
+    chain->wake();
+    chain = next;
+  }
+}
+
 void waiter::wake() {
   if (fiber* fib = f) {
     ready(fib);

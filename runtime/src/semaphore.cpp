@@ -13,7 +13,7 @@ semaphore::semaphore(std::int64_t capacity) : capacity_(capacity) {
 
 bool semaphore::try_acquire(std::int64_t n) {
   lock_.lock();
-  bool ok = !head_ && capacity_ - held_ >= n;
+  bool ok = waiters_.empty() && capacity_ - held_ >= n;
   if (ok) held_ += n;
   lock_.unlock();
   return ok;
@@ -24,16 +24,14 @@ void semaphore::acquire(std::int64_t n) {
     throw semaphore_error(
         fmt::format("goro: semaphore acquire({}) can never succeed (capacity {})", n, capacity_));
   lock_.lock();
-  if (!head_ && capacity_ - held_ >= n) {
+  if (waiters_.empty() && capacity_ - held_ >= n) {
     held_ += n;
     lock_.unlock();
     return;
   }
   detail::waiter w;
   w.data = &n;
-  w.prev = tail_;
-  (tail_ ? tail_->next : head_) = &w;
-  tail_ = &w;
+  waiters_.push_back(&w);
   w.wait(lock_, detail::wait_reason::semaphore);  // E1: admitted when woken
 }
 
@@ -46,22 +44,16 @@ void semaphore::release(std::int64_t n) {
   }
   held_ -= n;
   detail::waiter* admitted = nullptr;
-  while (head_) {
-    std::int64_t want = *static_cast<std::int64_t*>(head_->data);
+  while (!waiters_.empty()) {
+    std::int64_t want = *static_cast<std::int64_t*>(waiters_.front()->data);
     if (capacity_ - held_ < want) break;  // FIFO: the head waits, and so do those behind it
     held_ += want;
-    detail::waiter* w = head_;
-    head_ = w->next;
-    (head_ ? head_->prev : tail_) = nullptr;
-    w->next = admitted;
+    detail::waiter* w = waiters_.pop_front();
+    w->next = admitted;  // unlinked: the link is free to chain the admitted
     admitted = w;
   }
   lock_.unlock();
-  while (admitted) {
-    detail::waiter* next = admitted->next;  // W2: before wake()
-    admitted->wake();
-    admitted = next;
-  }
+  detail::wake_all(admitted);
 }
 
 }  // namespace goro

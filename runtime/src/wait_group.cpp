@@ -19,11 +19,7 @@ void wait_group::add(std::int64_t n) {
   lock_.lock();
   detail::waiter* w = std::exchange(waiters_, nullptr);
   lock_.unlock();
-  while (w) {
-    detail::waiter* next = w->next;  // read before wake(): W2
-    w->wake();
-    w = next;
-  }
+  detail::wake_all(w);
 }
 
 void wait_group::wait() {

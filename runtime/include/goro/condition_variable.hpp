@@ -35,8 +35,7 @@ class condition_variable {
 
  private:
   detail::spinlock lock_;
-  detail::waiter* head_ = nullptr;  // FIFO, guarded by lock_
-  detail::waiter* tail_ = nullptr;
+  detail::waiter_fifo waiters_;  // guarded by lock_
 };
 
 }  // namespace goro

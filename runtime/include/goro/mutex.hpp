@@ -53,9 +53,8 @@ class mutex {
   void unlock_slow();
 
   std::atomic<std::uint32_t> state_{0};
-  detail::spinlock q_lock_;             // guards the queue below
-  detail::waiter* head_ = nullptr;      // FIFO of waiters; waiters_bit <=> non-empty
-  detail::waiter* tail_ = nullptr;
+  detail::spinlock q_lock_;  // guards the queue below
+  detail::waiter_fifo q_;    // waiters_bit <=> non-empty (X1)
 };
 
 }  // namespace goro

@@ -30,8 +30,7 @@ class semaphore {
   detail::spinlock lock_;
   const std::int64_t capacity_;
   std::int64_t held_ = 0;            // guarded by lock_
-  detail::waiter* head_ = nullptr;   // FIFO, guarded by lock_; waiter::data -> its request
-  detail::waiter* tail_ = nullptr;
+  detail::waiter_fifo waiters_;      // guarded by lock_; waiter::data -> its request
 };
 
 }  // namespace goro

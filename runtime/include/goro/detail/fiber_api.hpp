@@ -96,4 +96,47 @@ struct waiter {
   void wake();
 };
 
+// Wakes every waiter of a chain linked through `next` (W2: each link is read before its
+// waiter is woken). Call it after releasing the lock the chain was taken under.
+void wake_all(waiter* chain);
+
+// A FIFO of waiters, linked through the waiters themselves (no allocation). Not
+// synchronized: its owner's lock guards it.
+class waiter_fifo {
+ public:
+  bool empty() const noexcept { return head_ == nullptr; }
+  waiter* front() const noexcept { return head_; }
+  void push_back(waiter* w) noexcept {
+    w->next = nullptr;
+    w->prev = tail_;
+    (tail_ ? tail_->next : head_) = w;
+    tail_ = w;
+  }
+  void push_front(waiter* w) noexcept {
+    w->prev = nullptr;
+    w->next = head_;
+    (head_ ? head_->prev : tail_) = w;
+    head_ = w;
+  }
+  void remove(waiter* w) noexcept {
+    (w->prev ? w->prev->next : head_) = w->next;
+    (w->next ? w->next->prev : tail_) = w->prev;
+  }
+  waiter* pop_front() noexcept {
+    waiter* w = head_;
+    if (w) remove(w);
+    return w;
+  }
+  // Empties the queue; returns its waiters as a chain for wake_all().
+  waiter* take_all() noexcept {
+    waiter* w = head_;
+    head_ = tail_ = nullptr;
+    return w;
+  }
+
+ private:
+  waiter* head_ = nullptr;
+  waiter* tail_ = nullptr;
+};
+
 }  // namespace goro::detail
