@@ -26,15 +26,22 @@ TEST_P(IdleTest, ParkedFibersCostNoWakeups) {
   finished.add(n);
   for (int i = 0; i < n; ++i) goro::go([&] { parked.done(); gate.wait(); finished.done(); });
   parked.wait();
-  // Wait (without sleeping) until every processor is idle and no machine spins.
-  for (;;) {
-    auto st = goro::stats();
-    if (st.idle_processors == GetParam() && st.spinning_machines == 0 &&
-        st.idle_machines == static_cast<int>(st.machines))
-      break;
+  // Wait (without sleeping) until the runtime has settled: every processor idle, no machine
+  // spinning, every machine asleep, and no wake-up or sleep across 1000 checks in a row
+  // (a machine woken just before the first check needs its spin to end and to sleep).
+  auto idle = [&](const goro::runtime_stats& st) {
+    return st.idle_processors == GetParam() && st.spinning_machines == 0 &&
+           st.idle_machines == static_cast<int>(st.machines);
+  };
+  goro::runtime_stats before = goro::stats();
+  for (int stable = 0; stable < 1000;) {
     std::this_thread::yield();
+    auto st = goro::stats();
+    bool same = st.machine_wakeups == before.machine_wakeups &&
+                st.machine_sleeps == before.machine_sleeps;
+    stable = idle(st) && same ? stable + 1 : 0;
+    before = st;
   }
-  auto before = goro::stats();
   long cs_before = context_switches();
   std::this_thread::sleep_for(std::chrono::milliseconds(300));  // the quiet period
   auto after = goro::stats();
