@@ -216,7 +216,11 @@ fiber* steal_work(machine* m) {
         me->stolen.inc(got);
         return me->runq.pop();
       }
-      if (last) {
+      if (last && victim->runnext.load(std::memory_order_relaxed)) {
+        // The victim's owner is usually about to run its runnext (a ping-pong partner
+        // just readied): give it ~3 us first, as Go does, instead of migrating the pair.
+        const std::int64_t until = monotonic_ns() + 3'000;
+        while (monotonic_ns() < until) __builtin_ia32_pause();
         fiber* f = victim->runnext.load(std::memory_order_acquire);
         // Pairs with the owner's exchange: exactly one of them takes f.
         if (f && victim->runnext.compare_exchange_strong(f, nullptr, std::memory_order_acq_rel)) {
