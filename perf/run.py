@@ -41,6 +41,7 @@ LABEL = {"goro": "goro", "go": "Go", "boost_fiber": "Boost.Fiber", "threads": "t
 
 # Each workload: sizes N (full run, --quick, extra with --big); per system, the largest N it
 # runs at (a larger one needs more memory or threads than the machine has: shown as "—");
+# the systems it does not apply to, and why (no program, shown as "—", never as missing);
 # metrics in the order printed, with units (as the programs print them).
 WORKLOADS = {
     "skynet": dict(sizes=[10_000, 100_000, 1_000_000], quick=[10_000], big=[10_000_000],
@@ -52,7 +53,19 @@ WORKLOADS = {
                                 "rss": "B/task"}),
     "yield": dict(sizes=[1_000_000], quick=[100_000], big=[], max_n={},
                   metrics={"yield": "ns/yield"}),
+    "ping_pong": dict(sizes=[200_000], quick=[20_000], big=[], max_n={},
+                      metrics={"round_trip": "ns/round_trip"}),
+    "buffered": dict(sizes=[2_000_000], quick=[200_000], big=[10_000_000], max_n={},
+                     metrics={"one_to_one": "ns/item", "four_to_four": "ns/item"}),
+    "select": dict(sizes=[1_000_000], quick=[100_000], big=[], max_n={},
+                   not_applicable={"boost_fiber": "Boost.Fiber has no select",
+                                   "threads": "no select over condition variables"},
+                   metrics={"select": "ns/op"}),
 }
+
+
+def applies(system, workload):
+    return system not in WORKLOADS[workload].get("not_applicable", {})
 
 
 def log(msg):
@@ -103,7 +116,7 @@ def build(args, workloads):
         all_ok = run_logged(["cmake", "--build", bdir, "--target", "goro_perf_all",
                              *keep_going], logf) == 0
         for system in ("goro", "boost_fiber", "threads"):
-            for w in workloads:
+            for w in (w for w in workloads if applies(system, w)):
                 exe = bdir / "perf-bin" / f"{system}_{w}"
                 built = exe.exists() and (all_ok or run_logged(
                     ["cmake", "--build", bdir, "--target", f"perf_{system}_{w}"], logf) == 0)
@@ -121,7 +134,7 @@ def build(args, workloads):
                        GOCACHE=str(args.build_dir.resolve() / "go-cache"),
                        GOPATH=str(args.build_dir.resolve() / "go-path"))
             log(f"building Go peers with {go}")
-            for w in workloads:
+            for w in (w for w in workloads if applies("go", w)):
                 exe = out_bin / f"go_{w}"
                 if run_logged([go, "build", "-o", exe.resolve(), "main.go"], logf,
                               cwd=PERF / "peers" / "go" / w, env=env) == 0:
@@ -208,6 +221,8 @@ def summarize(raw):
 
 
 def cell_text(args, summary, failures, binaries, w, n, p, m, s):
+    if not applies(s, w):
+        return "—"
     if (s, w) not in binaries:
         return "missing"
     if n > WORKLOADS[w]["max_n"].get(s, n):
@@ -270,17 +285,21 @@ def targets(args, summary, failures, binaries):
         figure = f"goro {fmt(goro)} vs {peer_name} {fmt(peer)}: {r:.3g}×"
         out.append((w, what, n, p, figure, "met" if ok else "MISSED"))
 
+    def best(w, n, p, m, peers):
+        """The best (smallest) median among `peers` at this cell: (value, label)."""
+        return min(((v, LABEL[s]) for s in peers if (v := med(w, n, p, m, s)) is not None),
+                   default=(None, "best peer"))
+
     for w, n, p, _ in cells(args):
-        if w == "yield" and n == max(WORKLOADS[w]["quick" if args.quick else "sizes"]):
+        largest = n == max(WORKLOADS[w]["quick" if args.quick else "sizes"])
+        if w == "yield" and largest:
             check(w, "yield ≤ 0.4 × Go", n, p, med(w, n, p, "yield", "goro"), "Go",
                   med(w, n, p, "yield", "go"), 0.4)
         if w == "skynet":
-            if n == max(WORKLOADS[w]["quick" if args.quick else "sizes"]):
-                best = min(((v, LABEL[s]) for s in ("go", "boost_fiber")
-                            if (v := med(w, n, p, "total", s)) is not None),
-                           default=(None, "best peer"))
+            if largest:
+                v, who = best(w, n, p, "total", ("go", "boost_fiber"))
                 check(w, "total ≤ 0.5 × best peer", n, p, med(w, n, p, "total", "goro"),
-                      best[1], best[0], 0.5)
+                      who, v, 0.5)
             if n == WORKLOADS[w]["max_n"]["threads"]:
                 t, g = med(w, n, p, "total", "threads"), med(w, n, p, "total", "goro")
                 # ≥ 50× faster than threads, at the N threads can run: goro/threads ≤ 1/50.
@@ -298,6 +317,23 @@ def targets(args, summary, failures, binaries):
             else:
                 out.append((w, what, n, p, f"goro {fmt(g)} B/task",
                             "met" if g <= 4500 else "MISSED"))
+        if w == "ping_pong" and largest:
+            # Best of every peer: cross-thread wake-ups (P=2) must not collapse.
+            v, who = best(w, n, p, "round_trip", PEERS)
+            check(w, "round_trip ≤ 0.5 × best peer", n, p, med(w, n, p, "round_trip", "goro"),
+                  who, v, 0.5)
+        if w == "buffered" and largest:
+            for m in ("one_to_one", "four_to_four"):
+                if p == 1:
+                    v, who = best(w, n, p, m, PEERS)
+                    check(w, f"{m} ≤ 1.0 × best peer", n, p, med(w, n, p, m, "goro"), who, v,
+                          1.0)
+                else:
+                    check(w, f"{m} ≤ 0.7 × Go", n, p, med(w, n, p, m, "goro"), "Go",
+                          med(w, n, p, m, "go"), 0.7)
+        if w == "select" and largest:
+            check(w, "select ≤ 0.5 × Go", n, p, med(w, n, p, "select", "goro"), "Go",
+                  med(w, n, p, "select", "go"), 0.5)
     return out
 
 
@@ -314,6 +350,17 @@ def machine():
                       if l.startswith("#define BOOST_LIB_VERSION")), "?")
     return (f"{cpu}, {os.cpu_count()} cores, {mem} GiB; Linux {platform.release()}; "
             f"{ver(['c++', '--version'])}; {ver(['go', 'version'])}; Boost {boost}")
+
+
+def goro_version():
+    """The commit goro was built from, and whether its sources differed from it."""
+    git = lambda *a: subprocess.run(["git", "-C", ROOT, *a], capture_output=True,
+                                    text=True).stdout.strip() if shutil.which("git") else ""
+    commit = git("rev-parse", "--short", "HEAD")
+    if not commit:
+        return "unknown (not a git checkout)"
+    dirty = git("status", "--porcelain", "--", ".", ":!perf")
+    return f"commit {commit}" + (" + uncommitted changes outside perf/" if dirty else "")
 
 
 def cpu_sample():
@@ -429,7 +476,8 @@ def parse_args():
                     help=f"comma-separated, of: {','.join(SYSTEMS)}")
     ap.add_argument("--procs", default="1,2", help="processor counts to run at (default 1,2)")
     ap.add_argument("--reps", type=int, help="repetitions per cell (default 5; --quick: 1)")
-    ap.add_argument("--big", action="store_true", help="also skynet at N=10M (Go and goro)")
+    ap.add_argument("--big", action="store_true",
+                    help="also skynet at N=10M (Go and goro) and buffered at N=10M")
     ap.add_argument("--out", type=Path, default=PERF / "results", help="results directory")
     ap.add_argument("--build-dir", type=Path, default=ROOT / "build" / "perf",
                     help="CMake build directory (default build/perf)")
@@ -465,7 +513,7 @@ def main():
     if args.no_build:
         binaries, missing = {}, {}
         for s in SYSTEMS:
-            for w in args.workloads:
+            for w in (w for w in args.workloads if applies(s, w)):
                 exe = (args.out / "bin" / f"go_{w}" if s == "go"
                        else args.build_dir / "perf-bin" / f"{s}_{w}")
                 if exe.exists():
@@ -476,6 +524,7 @@ def main():
         binaries, missing = build(args, args.workloads)
     missing = {s: why for s, why in missing.items() if s in args.systems}
     busy = max(busy, cpu_busy())  # again after the build
+    version = goro_version()  # as built (others may commit while the runs go on)
     started, before = time.time(), cpu_sample()
     raw = run_all(args, binaries)
     others = foreign_load(before, cpu_sample(), time.time() - started)
@@ -499,13 +548,18 @@ def main():
 
     text = [f"command: {command}",
             f"machine: {machine()}",
+            f"goro: {version}",
             f"date: {time.strftime('%Y-%m-%d %H:%M')}, {args.reps} rep(s) per cell, "
             f"{time.time() - started:.0f} s of runs; other jobs used {busy:.0%} of the CPUs "
             f"just before and {others:.0%} during the runs",
             "cells: median (min–max) over the repetitions; ratio: goro median / peer median "
             "(below 1: goro faster or smaller); —: not run at this N (too many threads or "
-            "too much memory for this system)", ""]
+            "too much memory for this system), or not applicable (below)", ""]
     text.append(table(args, summary, failures, binaries))
+    na = [f"not applicable: {w} for {LABEL[s]} ({why})" for w in args.workloads
+          for s, why in WORKLOADS[w].get("not_applicable", {}).items() if s in args.systems]
+    if na:
+        text.append("\n" + "\n".join(na))
     for s, why in missing.items():
         text.append(f"\n{LABEL[s]}: MISSING: {why}")
     for (w, n, p, s), fails in sorted(failures.items()):
