@@ -9,11 +9,10 @@
 
 namespace goro::detail {
 
-void spin_pause() noexcept {
-  // A few hundred pause instructions, then let the holder's thread run (it may have been
-  // preempted by the kernel while holding the lock).
-  thread_local unsigned spins = 0;
-  if (++spins % 128 == 0) {
+void spin_pause(unsigned spins) noexcept {
+  // Pauses first; after 128 of them in one wait, let the holder's thread run (it may have
+  // been preempted by the kernel while holding the lock).
+  if (spins >= 128) {
     ::sched_yield();
   } else {
     __builtin_ia32_pause();

@@ -44,7 +44,8 @@ bool timer_heap::remove(timer* t) {
   }
   lock_.unlock();
   // Popped by a machine that is firing it: wait for its done() (T3).
-  while (t->state.load(std::memory_order_acquire) == timer::firing) spin_pause();
+  for (unsigned spins = 0; t->state.load(std::memory_order_acquire) == timer::firing; ++spins)
+    spin_pause(spins);
   return false;
 }
 

@@ -10,7 +10,9 @@
 
 namespace goro::detail {
 
-void spin_pause() noexcept;  // one polite spin-wait step (pause, then sched_yield)
+// One polite spin-wait step: a pause instruction, or (spins >= 128 into this wait) a
+// sched_yield, in case the holder's thread was preempted.
+void spin_pause(unsigned spins) noexcept;
 
 class spinlock {
  public:
@@ -18,7 +20,8 @@ class spinlock {
     // Pairs with the release store in unlock(): the previous holder's writes are visible.
     while (locked_.exchange(true, std::memory_order_acquire)) {
       // Read-only wait: no cache-line ping-pong while the lock is held.
-      while (locked_.load(std::memory_order_relaxed)) spin_pause();
+      for (unsigned spins = 0; locked_.load(std::memory_order_relaxed); ++spins)
+        spin_pause(spins);
     }
   }
   bool try_lock() noexcept {
