@@ -105,7 +105,7 @@ new_fiber fiber_create(const spawn_options& opts, std::size_t size, std::size_t 
 
   // Layout, from the top of the stack down: control block, payload, then the frames.
   char* top = s.hi();
-  auto* f = ::new (top - ((sizeof(fiber) + 63) & ~std::size_t{63})) fiber;
+  auto* f = ::new (static_cast<void*>(fiber_at(top))) fiber;
   auto payload_at = (reinterpret_cast<std::uintptr_t>(f) - size) & ~(std::uintptr_t{align} - 1);
   char* frames_top = reinterpret_cast<char*>(payload_at & ~std::uintptr_t{63});
   if (frames_top - s.lo < 4096) {
@@ -190,6 +190,33 @@ void fiber_detach(fiber* f) noexcept {
 void fiber_release_joined(fiber* f) noexcept { fiber_unref(f); }
 
 std::uint64_t fiber_id(const fiber* f) noexcept { return f->id; }
+
+const char* to_string(fiber_state s) noexcept {
+  switch (s) {
+    case fiber_state::created: return "created";
+    case fiber_state::runnable: return "runnable";
+    case fiber_state::running: return "running";
+    case fiber_state::parked: return "parked";
+    case fiber_state::dead: return "dead";
+  }
+  return "?";
+}
+
+void for_each_fiber(void (*fn)(fiber* f, void* arg), void* arg) {
+  struct ctx {
+    void (*fn)(fiber*, void*);
+    void* arg;
+  } c{fn, arg};
+  stack_pool::instance().for_each_stack_top(
+      [](char* top, void* a) {
+        auto* c = static_cast<ctx*>(a);
+        fiber* f = fiber_at(top);
+        // F4. Relaxed: the caller's quiescence (the scheduler lock every machine took on
+        // its way to idle) orders the control blocks' writes before this walk.
+        if (f->magic.load(std::memory_order_relaxed) == fiber_magic) c->fn(f, c->arg);
+      },
+      &c);
+}
 
 void throw_empty_join() { throw goro::error("goro: join of an empty join_handle"); }
 

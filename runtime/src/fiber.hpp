@@ -23,6 +23,11 @@
 namespace goro::detail {
 
 enum class fiber_state : std::uint32_t { created, runnable, running, parked, dead };
+const char* to_string(fiber_state s) noexcept;
+
+// F4: a control block carries `magic` from its construction to its destruction, so that a
+//     walk over every stack (for_each_fiber) tells live control blocks from stale memory.
+inline constexpr std::uint64_t fiber_magic = 0x676f'726f'6669'6265ULL;
 
 struct fiber {
   context ctx;
@@ -40,6 +45,13 @@ struct fiber {
   stack stk;
   switch_record exit_record;      // the final switch's record (see fiber_main)
   char name[32] = {};
+  std::atomic<std::uint64_t> magic{fiber_magic};  // F4
+
+  fiber() = default;
+  fiber(const fiber&) = delete;
+  fiber& operator=(const fiber&) = delete;
+  // An atomic store: not removed as a dead store to an ending object (F4).
+  ~fiber() { magic.store(0, std::memory_order_relaxed); }
 
   bool canary_intact() const {
     return stk.guarded() || *reinterpret_cast<const std::uint64_t*>(stk.lo) == stack_canary;
@@ -55,6 +67,17 @@ inline void check_stack(const fiber* f) {
 
 // Releases one reference (F2); the last one frees the fiber and its stack.
 void fiber_unref(fiber* f) noexcept;
+
+// The control block at the top of a stack whose top is `top`.
+inline fiber* fiber_at(char* top) noexcept {
+  return reinterpret_cast<fiber*>(top - ((sizeof(fiber) + 63) & ~std::size_t{63}));
+}
+
+// Calls fn on every fiber that has not been freed (created, runnable, running, parked, or
+// dead and still referenced by a join handle), walking the stack pool. The caller makes
+// sure the fibers it reads are not changing (a quiescent runtime: the deadlock report, a
+// dump), or reads only their atomic fields.
+void for_each_fiber(void (*fn)(fiber* f, void* arg), void* arg);
 
 // Describes a fiber for messages: "fiber 17 (name)".
 struct fiber_label {

@@ -3,6 +3,8 @@
 
 #include <sched.h>
 
+#include <goro/run.hpp>
+
 #include "fatal.hpp"
 #include "futex.hpp"
 #include "scheduler.hpp"
@@ -83,15 +85,22 @@ bool waiter::wait_with(void (*unlock)(void*), void* arg, wait_reason reason,
     park(reason, unlock, arg);  // unlock runs after the switch-out
     return true;
   }
+  // A plain thread (invariant 2). With a deadline it will wake by itself: it counts as
+  // active for the deadlock report (D2), from before it could be seen waiting.
+  if (deadline_ns >= 0) active_threads_add(1);
   unlock(arg);
-  // A plain thread (invariant 2). Pairs with the release store in wake().
+  bool woken = true;
+  // Pairs with the release store in wake().
   while (word->load(std::memory_order_acquire) == 0) {
     futex_wait(*word, 0, deadline_ns);
     if (deadline_ns >= 0 && word->load(std::memory_order_acquire) == 0 &&
-        monotonic_ns() >= deadline_ns)
-      return false;
+        monotonic_ns() >= deadline_ns) {
+      woken = false;
+      break;
+    }
   }
-  return true;
+  if (deadline_ns >= 0) active_threads_add(-1);
+  return woken;
 }
 
 void wake_all(waiter* chain) {

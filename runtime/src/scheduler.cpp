@@ -7,6 +7,7 @@
 #include <memory>
 #include <string>
 
+#include "deadlock.hpp"
 #include "fatal.hpp"
 #include "futex.hpp"
 
@@ -120,6 +121,7 @@ bool stop_machine(machine* m) {
       m->idle_link = s.midle;
       s.midle = m;
       s.nmidle.fetch_add(1, std::memory_order_seq_cst);
+      if (deadlocked_locked(s)) report_deadlock();  // D1: nothing can wake any fiber
       if (!s.timed_waiter) {  // R3: busy processors run their own timers
         std::int64_t next = no_deadline;
         for (auto* p = s.pidle; p; p = p->idle_link) next = std::min(next, p->timers.next());

@@ -80,12 +80,14 @@ stack stack_pool::carve(size_class& c) {
     void* p = ::mmap(nullptr, bytes, PROT_READ | PROT_WRITE,
                      MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_STACK, -1, 0);
     if (p == MAP_FAILED) throw std::bad_alloc();
-    slabs_.push_back({static_cast<char*>(p), bytes});
+    c.slab = slabs_.size();
+    slabs_.push_back({static_cast<char*>(p), bytes, slot, 0});
     c.carve = static_cast<char*>(p);
     c.carve_end = c.carve + bytes;
   }
   char* base = c.carve;
   c.carve += slot;
+  slabs_[c.slab].carved += slot;
   stack s{base + page_size, c.size, guard_kind::none};
   // K1: the cheapest guard the kernel and the VMA budget allow.
   if (!force_mprotect_ && kernel_guard_ok_) {
@@ -182,6 +184,12 @@ void stack_pool::trim() noexcept {
   slabs_.clear();
   classes_.clear();
   mprotect_used_ = 0;
+}
+
+void stack_pool::for_each_stack_top(void (*fn)(char* top, void* arg), void* arg) const {
+  std::lock_guard g(lock_);
+  for (const auto& s : slabs_)
+    for (std::size_t off = s.slot; off <= s.carved; off += s.slot) fn(s.base + off, arg);
 }
 
 std::size_t stack_pool::mprotect_guards() const {

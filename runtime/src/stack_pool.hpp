@@ -57,6 +57,10 @@ class stack_pool {
   // Unmaps every slab (K3); the caller guarantees no stack is in use.
   void trim() noexcept;
 
+  // Calls fn(top, arg) with the top (hi()) of every stack ever carved, in use or not, in
+  // address order per slab. lock_ is held meanwhile: fn must not call into the pool.
+  void for_each_stack_top(void (*fn)(char* top, void* arg), void* arg) const;
+
   // Figures for tests and stats.
   std::size_t mprotect_guards() const;
   std::size_t mapped_bytes() const;
@@ -66,12 +70,15 @@ class stack_pool {
   struct slab {
     char* base;
     std::size_t bytes;
+    std::size_t slot;     // guard page + usable stack
+    std::size_t carved;   // bytes handed out so far, from base
   };
   struct size_class {
     std::size_t size;             // usable bytes
     std::vector<stack> free;      // guarded by lock_
     char* carve = nullptr;        // next unused slot of the newest slab
     char* carve_end = nullptr;
+    std::size_t slab = 0;         // index in slabs_ of the slab being carved
   };
 
   size_class& class_for(std::size_t size);  // lock_ held

@@ -9,6 +9,7 @@
 #include <goro/latch.hpp>
 #include <goro/mutex.hpp>
 #include <goro/once.hpp>
+#include <goro/run.hpp>
 #include <goro/runtime.hpp>
 #include <goro/select.hpp>
 #include <goro/semaphore.hpp>

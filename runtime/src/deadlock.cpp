@@ -1,0 +1,91 @@
+// The deadlock report (see deadlock.hpp and goro/run.hpp for when it fires).
+#include "deadlock.hpp"
+
+#include <algorithm>
+#include <atomic>
+#include <cstdio>
+#include <vector>
+
+#include <unistd.h>
+
+#include <fmt/format.h>
+
+#include <goro/run.hpp>
+
+#include "fatal.hpp"
+#include "fiber.hpp"
+#include "scheduler.hpp"
+
+namespace goro::detail {
+
+namespace {
+std::atomic<bool> main_running{false};  // D2
+std::atomic<int> active_threads{0};     // D2
+constexpr std::size_t max_listed = 10'000;
+}  // namespace
+
+void main_fiber_running(bool on) noexcept { main_running.store(on, std::memory_order_seq_cst); }
+
+void active_threads_add(int n) noexcept { active_threads.fetch_add(n, std::memory_order_seq_cst); }
+
+int active_threads_now() noexcept { return active_threads.load(std::memory_order_seq_cst); }
+
+void active_thread_end() noexcept {
+  // The last active thread gone while every machine sleeps: nobody else would check.
+  if (active_threads.fetch_sub(1, std::memory_order_seq_cst) == 1 &&
+      main_running.load(std::memory_order_seq_cst)) {
+    auto& s = sched();
+    std::lock_guard g(s.lock);
+    if (deadlocked_locked(s)) report_deadlock();
+  }
+}
+
+bool deadlocked_locked(scheduler& s) {
+  if (!main_running.load(std::memory_order_seq_cst) ||
+      s.stopping.load(std::memory_order_seq_cst) ||
+      active_threads.load(std::memory_order_seq_cst) != 0)
+    return false;
+  // Every machine idle: none runs a fiber, spins, or sits in goro::blocking.
+  if (static_cast<std::size_t>(s.nmidle.load(std::memory_order_seq_cst)) != s.all_ms.size() ||
+      s.npidle.load(std::memory_order_seq_cst) != s.nprocs || s.gq.size() != 0)
+    return false;
+  for (auto* p : s.ps)
+    if (p->timers.next() != no_deadline || !p->runq.empty() ||
+        p->runnext.load(std::memory_order_seq_cst))
+      return false;
+  return true;
+}
+
+void report_deadlock() {
+  std::fflush(stdout);  // what the program printed so far comes first
+  struct line {
+    std::uint64_t id;
+    const fiber* f;
+  };
+  std::vector<line> fibers;
+  for_each_fiber(
+      [](fiber* f, void* arg) {
+        if (f->state.load(std::memory_order_relaxed) != fiber_state::dead)
+          static_cast<std::vector<line>*>(arg)->push_back({f->id, f});
+      },
+      &fibers);
+  std::sort(fibers.begin(), fibers.end(), [](auto& a, auto& b) { return a.id < b.id; });
+  std::string out = "fatal error: all fibers are asleep - deadlock!\n\n";
+  for (std::size_t i = 0; i < fibers.size() && i < max_listed; ++i) {
+    const fiber* f = fibers[i].f;
+    fiber_label l(f);
+    const auto st = f->state.load(std::memory_order_relaxed);
+    if (st == fiber_state::parked) {
+      fmt::format_to(std::back_inserter(out), "{} [{}]\n", l.text, to_string(f->reason));
+    } else {
+      fmt::format_to(std::back_inserter(out), "{} [{}]\n", l.text, to_string(st));
+    }
+  }
+  if (fibers.size() > max_listed)
+    fmt::format_to(std::back_inserter(out), "... and {} more fibers\n",
+                   fibers.size() - max_listed);
+  write_stderr(out.data(), out.size());
+  ::_exit(2);  // as Go; no atexit handlers: they would wait for the sleeping fibers
+}
+
+}  // namespace goro::detail
