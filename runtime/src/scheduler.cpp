@@ -533,6 +533,40 @@ void timer_added(std::int64_t when) {
   }
 }
 
+timer_heap* timer_start(timer* t) {
+  machine* m = current_m();
+  if (m && m->p) {  // a busy processor runs its own timers at each scheduling decision
+    timer_heap& h = m->p->timers;
+    h.lock().lock();
+    h.push(t);
+    h.lock().unlock();
+    return &h;
+  }
+  auto& s = sched();
+  timer_heap* h;
+  {
+    std::lock_guard g(s.lock);
+    // Under the scheduler lock, so that an idle processor's timers and the timed wait
+    // (computed under this lock in stop_machine) agree (R3).
+    processor* p = s.pidle ? s.pidle : s.ps[0];
+    h = &p->timers;
+    h->lock().lock();
+    h->push(t);
+    h->lock().unlock();
+    if (!s.pidle) return h;  // p is busy: its owner runs it, or hands it to R3 on idling
+    machine* w = s.timed_waiter ? s.timed_waiter : s.midle;
+    if (w) {
+      if (w != s.timed_waiter || t->when < s.timed_deadline.load(std::memory_order_relaxed))
+        note_wake(w);  // it re-computes its wait (it has no next_p)
+      return h;
+    }
+  }
+  // An idle processor and no idle machine (none started yet, or all inside blocking):
+  // start one; it runs the due timers, then waits for the rest (R3).
+  if (processor* p = take_idle_processor()) start_machine(p, false);
+  return h;
+}
+
 std::uint64_t next_fiber_id(processor* p) {
   static std::atomic<std::uint64_t> next{1};
   constexpr std::uint64_t batch = 64;

@@ -75,6 +75,10 @@ void wakep();
 // A processor holding a timer due at `when` went idle: make sure an idle machine waits
 // for it (R3).
 void timer_added(std::int64_t when);
+// Queues a timer whose fire() runs on whichever machine finds it due: on the caller's
+// processor (a fiber), else on an idle processor (a plain thread, or a machine inside
+// goro::blocking), waking or starting a machine to wait for it (R3). Returns its heap.
+timer_heap* timer_start(timer* t);
 // Next fiber id, from the caller's processor's batch (or the global counter).
 std::uint64_t next_fiber_id(processor* p);
 // Fibers spawned minus fibers ended outside any processor (fiber.cpp).

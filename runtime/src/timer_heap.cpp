@@ -49,6 +49,17 @@ bool timer_heap::remove(timer* t) {
   return false;
 }
 
+bool timer_heap::cancel(timer* t) {
+  lock_.lock();
+  const bool queued = t->state.load(std::memory_order_relaxed) == timer::queued;
+  if (queued) {
+    erase_at(t->index);
+    t->state.store(timer::idle, std::memory_order_relaxed);
+  }
+  lock_.unlock();
+  return queued;
+}
+
 int timer_heap::run_expired(std::int64_t now, bool try_only) {
   if (next() > now) return 0;
   if (try_only) {

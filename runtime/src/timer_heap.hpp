@@ -42,6 +42,9 @@ class timer_heap {
   // Takes t out of the heap if it is still queued (true); else waits until its fire() is
   // done with it (T3) and returns false. Takes lock_.
   bool remove(timer* t);
+  // Takes t out of the heap if it is still queued (true); never waits: false if it is
+  // being fired (or idle). For owners that arbitrate with fire() by a lock of their own.
+  bool cancel(timer* t);
   // Earliest deadline, without the lock (T1).
   std::int64_t next() const { return next_.load(std::memory_order_acquire); }
   // Pops every timer due at `now` and fires it; returns how many fired. Takes lock_

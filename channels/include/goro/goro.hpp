@@ -16,4 +16,5 @@
 #include <goro/spawn.hpp>
 #include <goro/stats.hpp>
 #include <goro/this_fiber.hpp>
+#include <goro/time.hpp>
 #include <goro/wait_group.hpp>

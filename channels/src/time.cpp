@@ -1,0 +1,119 @@
+// after(), tick() and ticker: channels fed by the runtime's timers (see goro/time.hpp).
+// A tick_state is shared by its timer and, for a ticker, its handle:
+// S1: `lock` guards stopped and heap; fire_tick() sends and re-queues under it, and
+//     tick_stop() cancels under it, so that no tick is sent after stop() returns.
+// S2: refs counts the timer (while queued or firing) and the ticker handle; the last one
+//     deletes the state.
+// Lock order: a tick_state's lock, then a timer heap's lock or a channel's lock.
+#include <goro/time.hpp>
+
+#include <fmt/format.h>
+
+#include <goro/error.hpp>
+
+#include "futex.hpp"
+#include "scheduler.hpp"
+
+namespace goro::detail {
+
+namespace {
+
+time_point from_ns(std::int64_t ns) { return time_point(std::chrono::nanoseconds(ns)); }
+
+struct after_timer : timer {
+  chan<time_point> ch;
+};
+
+void fire_after(timer* t) {
+  auto* a = static_cast<after_timer*>(t);
+  a->ch.try_send(from_ns(monotonic_ns()));  // capacity 1 and the only send: never blocks
+  t->done();  // T3; nobody else refers to the timer
+  delete a;
+}
+
+}  // namespace
+
+struct tick_state : timer {
+  chan<time_point> ch;
+  std::int64_t period = 0;
+  bool owned = false;               // a ticker handle holds a reference
+  spinlock lock;                    // S1
+  bool stopped = false;             // S1
+  timer_heap* heap = nullptr;       // S1: where the timer is queued
+  std::atomic<int> refs{1};         // S2
+};
+
+namespace {
+
+void unref(tick_state* s) noexcept {
+  // acq_rel: the last owner sees the other's writes before it deletes.
+  if (s->refs.fetch_sub(1, std::memory_order_acq_rel) == 1) delete s;
+}
+
+void fire_tick(timer* t) {
+  auto* s = static_cast<tick_state*>(t);
+  s->lock.lock();
+  // A tick() channel nobody holds any more: nobody will ever receive.
+  if (!s->owned && s->ch.core()->refs.load(std::memory_order_acquire) == 1) s->stopped = true;
+  if (s->stopped) {
+    s->heap = nullptr;
+    s->lock.unlock();
+    t->done();
+    unref(s);  // S2: the timer's reference
+    return;
+  }
+  const std::int64_t now = monotonic_ns();
+  s->ch.try_send(from_ns(now));  // dropped when the last tick is still unread
+  // The next tick: the first multiple of the period after now (missed ones are skipped).
+  s->when += s->period * (1 + (now - s->when) / s->period);
+  t->done();
+  s->heap = timer_start(t);  // on this machine's processor
+  s->lock.unlock();
+}
+
+}  // namespace
+
+recv_chan<time_point> after_ns(std::int64_t ns) {
+  ensure_started();
+  chan<time_point> c(1);
+  auto* a = new after_timer;
+  a->ch = c;
+  a->when = monotonic_ns() + (ns > 0 ? ns : 0);
+  a->fire = fire_after;
+  timer_start(a);
+  return c;
+}
+
+std::int64_t checked_period(std::chrono::nanoseconds d) {
+  if (d.count() <= 0)
+    throw option_error(fmt::format("goro: tick: period {} ns: want a positive duration", d.count()));
+  return d.count();
+}
+
+tick_state* tick_start(std::int64_t period_ns, chan<time_point> c, bool owned) {
+  ensure_started();
+  auto* s = new tick_state;
+  s->ch = std::move(c);
+  s->period = period_ns;
+  s->owned = owned;
+  s->refs.store(owned ? 2 : 1, std::memory_order_relaxed);
+  s->when = monotonic_ns() + period_ns;
+  s->fire = fire_tick;
+  s->lock.lock();  // S1: heap is set before the timer's first fire reads it
+  s->heap = timer_start(s);
+  s->lock.unlock();
+  return owned ? s : nullptr;
+}
+
+void tick_stop(tick_state* s) noexcept {
+  s->lock.lock();
+  s->stopped = true;
+  const bool cancelled = s->heap && s->heap->cancel(s);  // else fire_tick() ends it
+  if (cancelled) s->heap = nullptr;
+  (void)s->ch.try_recv();  // no stale tick after stop()
+  s->lock.unlock();
+  if (cancelled) unref(s);  // S2: the timer's reference
+  unref(s);                 // the handle's
+}
+
+}  // namespace goro::detail
