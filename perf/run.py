@@ -61,6 +61,10 @@ WORKLOADS = {
                    not_applicable={"boost_fiber": "Boost.Fiber has no select",
                                    "threads": "no select over condition variables"},
                    metrics={"select": "ns/op"}),
+    # mutex: 1M is PERF.md's 1000 tasks × 1000 locks (a 5 ms run); 10M (× 10,000) keeps the
+    # lock contended long enough for its slow paths (hand-off mode) to show.
+    "mutex": dict(sizes=[1_000_000, 10_000_000], quick=[100_000], big=[], max_n={},
+                  metrics={"lock": "ns/lock"}),
 }
 
 
@@ -334,6 +338,9 @@ def targets(args, summary, failures, binaries):
         if w == "select" and largest:
             check(w, "select ≤ 0.5 × Go", n, p, med(w, n, p, "select", "goro"), "Go",
                   med(w, n, p, "select", "go"), 0.5)
+        if w == "mutex":  # at every N
+            check(w, "lock ≤ 1.0 × Go", n, p, med(w, n, p, "lock", "goro"), "Go",
+                  med(w, n, p, "lock", "go"), 1.0)
     return out
 
 
