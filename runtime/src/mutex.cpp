@@ -4,6 +4,10 @@
 //     q_lock_, so a waiter that queued itself is always seen (no lost wakeup).
 // X2: in starving mode, unlock() keeps locked_bit set and hands ownership to the head
 //     waiter (waiter::data = &handed); no one else can take the lock meanwhile.
+// X3: starving mode ends (as Go's) when the owner it handed the lock to was not starving
+//     itself, or no one else waits: it serves the waiters that starved (they queue at the
+//     front), then lets newcomers barge again. Ending it only with an empty queue would
+//     keep a busy mutex in hand-off mode for good: a wake-up per lock.
 #include <goro/mutex.hpp>
 
 #include <goro/error.hpp>
@@ -40,29 +44,50 @@ void mutex::lock_slow() {
       continue;
     }
     w.wait(q_lock_, detail::wait_reason::mutex);  // q_lock_ released after the switch-out
-    if (w.data == &handed) return;  // X2: we own it
+    if (w.data == &handed) {  // X2: we own it
+      if (!front) {  // X3: handed to a waiter that was not starving: back to normal mode
+        q_lock_.lock();
+        state_.fetch_and(~(starving_bit | (q_.empty() ? waiters_bit : 0)),
+                         std::memory_order_relaxed);  // q_lock_ orders it (X1)
+        q_lock_.unlock();
+      }
+      return;
+    }
     ++losses;
   }
 }
 
-void mutex::unlock_slow() {
+void mutex::unlock_slow(std::uint32_t prev) {
+  if ((prev & locked_bit) == 0) {
+    // Misuse: undo the subtraction (the word is as it was) and say so.
+    state_.fetch_add(locked_bit, std::memory_order_relaxed);
+    throw mutex_error("goro: unlock of unlocked mutex");
+  }
+  // The lock bit is clear already; waiters (or the starving bit) brought us here.
   q_lock_.lock();
   std::uint32_t s = state_.load(std::memory_order_relaxed);
-  if ((s & locked_bit) == 0) {
+  if (s & locked_bit) {
+    // Someone took the lock since our fetch_sub (before a waiter set starving_bit): its
+    // unlock will see the waiters (X1) and wake or hand off. Nothing to do here.
     q_lock_.unlock();
-    throw mutex_error("goro: unlock of unlocked mutex");
+    return;
   }
   detail::waiter* w = q_.pop_front();
   const bool empty = q_.empty();
   if (w && (s & starving_bit)) {
-    // X2: hand off; locked_bit stays set. Starvation ends when no one else waits.
-    if (empty) state_.fetch_and(~(waiters_bit | starving_bit), std::memory_order_relaxed);
+    // X2: hand off: set the lock bit again, for the new owner. The lock is free (seen
+    // under q_lock_) and stays so: w is queued, so waiters_bit keeps lock()'s CAS from 0
+    // failing, and try_lock() refuses while starving_bit is set (it changes only under
+    // q_lock_, which we hold).
+    // Starvation ends when no one else waits (or, X3, when the new owner was not starving).
+    const std::uint32_t clear = empty ? waiters_bit | starving_bit : 0;
+    state_.fetch_or(locked_bit, std::memory_order_relaxed);
+    if (clear) state_.fetch_and(~clear, std::memory_order_relaxed);
     w->data = &handed;
     // Release: the new owner sees our writes (through the wake, which also orders them).
     std::atomic_thread_fence(std::memory_order_release);
-  } else {
-    std::uint32_t clear = locked_bit | (empty ? waiters_bit | starving_bit : 0);
-    state_.fetch_and(~clear, std::memory_order_release);  // pairs with lock()'s acquire
+  } else if (empty) {
+    state_.fetch_and(~(waiters_bit | starving_bit), std::memory_order_relaxed);  // X1
   }
   q_lock_.unlock();
   if (w) w->wake();  // W2: after the unlock

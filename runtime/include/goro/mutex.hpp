@@ -40,17 +40,17 @@ class mutex {
                                           std::memory_order_relaxed);
   }
   void unlock() {
-    std::uint32_t held = locked_bit;
-    // Release: pairs with the acquire CAS in lock()/try_lock().
-    if (!state_.compare_exchange_strong(held, 0, std::memory_order_release,
-                                        std::memory_order_relaxed))
-      unlock_slow();
+    // Release: pairs with the acquire CAS in lock()/try_lock(). One RMW, as Go's Unlock;
+    // any other bit (waiters, starving, or no lock bit: misuse) takes the slow path.
+    const std::uint32_t prev = state_.fetch_sub(locked_bit, std::memory_order_release);
+    if (prev != locked_bit) [[unlikely]]
+      unlock_slow(prev);
   }
 
  private:
   static constexpr std::uint32_t locked_bit = 1, waiters_bit = 2, starving_bit = 4;
   void lock_slow();
-  void unlock_slow();
+  void unlock_slow(std::uint32_t prev);
 
   std::atomic<std::uint32_t> state_{0};
   detail::spinlock q_lock_;  // guards the queue below
