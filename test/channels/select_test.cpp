@@ -4,6 +4,7 @@
 #include <chrono>
 #include <thread>
 
+#include "fiber.hpp"
 #include "goro_test.hpp"
 
 namespace {
@@ -178,6 +179,56 @@ TEST_P(SelectTest, DefaultNeverRunsWhileACaseIsReady) {
     if (h.join() == 2) ++defaults;
   }
   EXPECT_EQ(defaults, 0);
+}
+
+
+// Parked fibers, counted through the runtime's fiber walk (atomic fields only).
+int parked_fibers() {
+  int n = 0;
+  goro::detail::for_each_fiber(
+      [](goro::detail::fiber* f, void* arg) {
+        if (f->state.load() == goro::detail::fiber_state::parked) ++*static_cast<int*>(arg);
+      },
+      &n);
+  return n;
+}
+
+// Close while selects wait on the channel: receive cases get "closed" (empty), send cases
+// throw, from fibers (all parked before the close) and from a plain thread.
+TEST_P(SelectTest, CloseWakesSelectsBlockedOnIt) {
+  goro::chan<int> to_recv(0), to_send(0), never(0);
+  constexpr int n = 8;
+  std::atomic<int> got_closed{0}, send_threw{0};
+  goro::wait_group wg;
+  wg.add(2 * n);
+  for (int i = 0; i < n; ++i) {
+    goro::go([&] {
+      goro::select(goro::recv(never), goro::recv(to_recv, [&](std::optional<int> v) {
+                     if (!v) got_closed.fetch_add(1);
+                   }));
+      wg.done();
+    });
+    goro::go([&, i] {
+      try {
+        goro::select(goro::recv(never), goro::send(to_send, i));
+      } catch (const goro::closed_channel_error&) {
+        send_threw.fetch_add(1);
+      }
+      wg.done();
+    });
+  }
+  std::thread t([&] {
+    goro::select(goro::recv(never), goro::recv(to_recv, [&](std::optional<int> v) {
+                   if (!v) got_closed.fetch_add(1);
+                 }));
+  });
+  while (parked_fibers() < 2 * n) std::this_thread::yield();  // every fiber in its select
+  to_recv.close();
+  to_send.close();
+  wg.wait();
+  t.join();
+  EXPECT_EQ(got_closed.load(), n + 1);
+  EXPECT_EQ(send_threw.load(), n);
 }
 
 GORO_INSTANTIATE(SelectTest, 1, 2, 4);
