@@ -4,7 +4,7 @@
 // The root task covers the numbers 0..N-1. A task covering one number is a leaf and returns
 // it; any other task splits its range in ten, starts one child per tenth and sums what they
 // return. N = 1,000,000 leaves make 1,111,111 tasks, and the root's sum is N*(N-1)/2.
-// The same tree is built twice: with goro fibers (goro::spawn), then with std::thread on a
+// The same tree is built twice: with goro fibers and channels, then with std::thread on a
 // smaller tree, since a million OS threads do not fit a default kernel. Dividing each time by
 // the number of tasks gives what one task costs, a fiber against a thread.
 //
@@ -82,18 +82,30 @@ args parse_or_exit(int argc, char** argv) {
   return a;
 }
 
-// The fiber tree. Each child is a fiber of its own; the parent collects its children's sums
-// with join(), which parks the parent until that child has ended.
-// When goro::chan lands, this becomes the classic skynet: one channel per parent, each child
-// sends its sum on it and the parent receives ten values (see perf/peers/go/skynet/main.go).
-std::int64_t fiber_skynet(std::int64_t num, std::int64_t size) {
-  if (size == 1) return num;
-  std::array<goro::join_handle<std::int64_t>, 10> children;
+// The fiber tree, as the classic benchmark builds it: every task is a detached fiber
+// (goro::go) that sends its sum on its parent's channel. A parent makes one unbuffered
+// channel, starts its ten children on it and receives ten sums, in whatever order the
+// children finish. Go's version, line for line:
+//
+//   func skynet(c chan int64, num, size int64) {
+//       if size == 1 { c <- num; return }
+//       rc := make(chan int64)
+//       for i := int64(0); i < 10; i++ { go skynet(rc, num+i*(size/10), size/10) }
+//       var sum int64
+//       for i := 0; i < 10; i++ { sum += <-rc }
+//       c <- sum
+//   }
+void fiber_skynet(goro::chan<std::int64_t> c, std::int64_t num, std::int64_t size) {
+  if (size == 1) {
+    c.send(num);
+    return;
+  }
+  goro::chan<std::int64_t> rc(0);
   for (std::int64_t i = 0; i < 10; ++i)
-    children[i] = goro::spawn(fiber_skynet, num + i * (size / 10), size / 10);
+    goro::go(fiber_skynet, rc, num + i * (size / 10), size / 10);
   std::int64_t sum = 0;
-  for (auto& child : children) sum += child.join();
-  return sum;
+  for (int i = 0; i < 10; ++i) sum += *rc.recv();
+  c.send(sum);
 }
 
 // The thread tree: the same shape, one std::thread per task, each child writing its sum
@@ -133,7 +145,9 @@ int main(int argc, char** argv) {
   // Start the runtime before the clock, so that the time is the tree's alone.
   goro::start({.procs = args.procs});
   auto t0 = std::chrono::steady_clock::now();
-  std::int64_t sum = goro::spawn(fiber_skynet, std::int64_t{0}, args.leaves).join();
+  goro::chan<std::int64_t> root(0);
+  goro::go(fiber_skynet, root, std::int64_t{0}, args.leaves);
+  std::int64_t sum = *root.recv();  // main, a plain thread, blocks until the root sends
   double fiber_ms = ms_since(t0);
   double fiber_us = fiber_ms * 1000 / double(tasks(args.leaves));  // per fiber
   fmt::print(
