@@ -220,16 +220,6 @@ std::size_t chan_size(chan_core* c) noexcept {
 
 namespace {
 
-// Per-thread xorshift for the poll order: uniform enough for fairness, no shared state.
-std::uint32_t fast_random() {
-  thread_local std::uint64_t x = 0;
-  if (x == 0) x = 0x9E3779B97F4A7C15ULL ^ reinterpret_cast<std::uintptr_t>(&x);
-  x ^= x >> 12;
-  x ^= x << 25;
-  x ^= x >> 27;
-  return static_cast<std::uint32_t>((x * 0x2545F4914F6CDD1DULL) >> 32);
-}
-
 struct lock_set {
   chan_core** cs;  // distinct channels, ascending address
   int n;

@@ -37,6 +37,7 @@ struct processor {
                                    // the next pass through the scheduler loop
   std::uint32_t runnext_streak = 0;  // owner: consecutive runs from runnext
   std::uint64_t next_id = 0, id_end = 0;  // owner: a batch of fiber ids
+  std::uint64_t rng = 0;           // owner: select's random choices (seeded at start)
 
   counter spawns, runs, parks, steals, stolen, timers_fired, exits;
 };

@@ -12,6 +12,7 @@
 #include <goro/error.hpp>
 #include <goro/stats.hpp>
 
+#include "futex.hpp"
 #include "scheduler.hpp"
 
 namespace goro {
@@ -61,9 +62,11 @@ void start_locked(const options& opts) {
   std::lock_guard g(s.lock);
   s.stopping.store(false, std::memory_order_relaxed);
   s.nprocs = n;
+  s.seed = opts.seed ? opts.seed : seed_for(static_cast<std::uint64_t>(monotonic_ns()), 0);
   for (int i = 0; i < n; ++i) {
     auto* p = new processor;
     p->id = i;
+    p->rng = seed_for(s.seed, static_cast<std::uint64_t>(i));
     s.ps.push_back(p);
   }
   for (int i = n - 1; i >= 0; --i) {  // P0 first out of the idle list

@@ -24,15 +24,15 @@ constexpr std::uint32_t global_queue_interval = 61;  // as Go: a prime, to avoid
 constexpr std::uint32_t runnext_streak_limit = 61;
 constexpr int steal_rounds = 4;
 
-std::uint64_t next_random(machine* m) {
-  // xorshift64*: steal order only.
-  auto x = m->rng;
+// xorshift64*: a small, fast generator for scheduling choices (not for cryptography).
+std::uint64_t xorshift(std::uint64_t& x) {
   x ^= x >> 12;
   x ^= x << 25;
   x ^= x >> 27;
-  m->rng = x;
   return x * 0x2545F4914F6CDD1DULL;
 }
+
+std::uint64_t next_random(machine* m) { return xorshift(m->rng); }  // steal order only
 
 // Takes one fiber to run from the global queue and, if `batch`, moves a fair share more
 // onto p's (empty) local queue. Lock held.
@@ -97,7 +97,7 @@ void start_machine(processor* p, bool spinning) {
     } else {
       m = new machine;
       m->id = static_cast<int>(s.all_ms.size());
-      m->rng = 0x9E3779B97F4A7C15ULL * (m->id + 1);
+      m->rng = seed_for(s.seed, 0x100 + static_cast<std::uint64_t>(m->id));
       m->next_p = p;
       m->spinning = spinning;
       s.all_ms.push_back(m);
@@ -565,6 +565,23 @@ timer_heap* timer_start(timer* t) {
   // start one; it runs the due timers, then waits for the rest (R3).
   if (processor* p = take_idle_processor()) start_machine(p, false);
   return h;
+}
+
+std::uint64_t seed_for(std::uint64_t seed, std::uint64_t stream) {
+  // splitmix64 of (seed, stream): distinct, never-zero states for xorshift.
+  std::uint64_t z = seed + 0x9E3779B97F4A7C15ULL * (stream + 1);
+  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+  z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+  z ^= z >> 31;
+  return z ? z : 1;
+}
+
+std::uint32_t fast_random() noexcept {
+  machine* m = current_m();
+  if (m && m->p) return static_cast<std::uint32_t>(xorshift(m->p->rng) >> 32);  // owner (P1)
+  thread_local std::uint64_t x = 0;
+  if (x == 0) x = seed_for(reinterpret_cast<std::uintptr_t>(&x), monotonic_ns());
+  return static_cast<std::uint32_t>(xorshift(x) >> 32);
 }
 
 std::uint64_t next_fiber_id(processor* p) {

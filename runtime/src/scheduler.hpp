@@ -40,6 +40,7 @@ struct scheduler {
   global_queue gq;                         // guarded by lock (G1, G2)
   std::atomic<int> nmspinning{0};          // R2
   std::atomic<bool> stopping{false};
+  std::uint64_t seed = 0;                  // options.seed, or a fresh one; fixed while running
   machine* timed_waiter = nullptr;         // R3, guarded by lock
   std::atomic<std::int64_t> timed_deadline{no_deadline};
 
@@ -79,6 +80,8 @@ void timer_added(std::int64_t when);
 // processor (a fiber), else on an idle processor (a plain thread, or a machine inside
 // goro::blocking), waking or starting a machine to wait for it (R3). Returns its heap.
 timer_heap* timer_start(timer* t);
+// A never-zero generator state for stream `stream` of `seed` (splitmix64).
+std::uint64_t seed_for(std::uint64_t seed, std::uint64_t stream);
 // Next fiber id, from the caller's processor's batch (or the global counter).
 std::uint64_t next_fiber_id(processor* p);
 // Fibers spawned minus fibers ended outside any processor (fiber.cpp).

@@ -35,6 +35,10 @@ struct options {
   // Maximum number of mprotect guard pages (each costs 2 VMAs of vm.max_map_count);
   // 0 derives it from /proc/sys/vm/max_map_count. Beyond it, stacks get a canary only.
   std::size_t mprotect_guard_budget = 0;
+  // Seed of the runtime's random choices (select among ready cases, steal order). 0: a
+  // fresh seed per start. With procs = 1 and a fixed seed, fibers that do not race with
+  // plain threads or timers run the same interleaving on every run (replay a failure).
+  std::uint64_t seed = 0;
 };
 
 // Starts the runtime. Throws goro::runtime_error if it is running, goro::option_error on

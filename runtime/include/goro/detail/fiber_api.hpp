@@ -37,6 +37,10 @@ const char* to_string(wait_reason r) noexcept;
 // the answer changes at scheduling points (DESIGN invariant 3).
 fiber* current_fiber() noexcept;
 
+// A random number for the runtime's choices (select's poll order): from the caller's
+// processor's generator (seeded by options.seed) on a fiber, else a per-thread one.
+std::uint32_t fast_random() noexcept;
+
 // --- spawn and join (used by goro::spawn / goro::join_handle) ---
 // The payload (callable plus result storage) lives on the new fiber's own stack, next to
 // its control block: one allocation-free carve-out from a pooled stack per spawn.
