@@ -186,3 +186,56 @@ TEST_P(ChanModelTest, RandomOperationsMatchGoSemantics) {
 GORO_INSTANTIATE(ChanModelTest, 1, 2, 4);
 
 }  // namespace
+
+namespace {
+
+// Go's TestSelectStress: per channel (capacities 0, 0, 2, 3) a plain sender and a plain
+// receiver, plus one fiber sending N on every channel through a select over all four and
+// one receiving N from every channel the same way (a channel's case is switched off, made
+// nil, once it has carried its N). Every value arrives once: the sums match.
+using SelectStressTest = goro_test::RuntimeTest;
+
+TEST_P(SelectStressTest, DirectAndSelectSendersAndReceiversMeetOnFourChannels) {
+  const int n = static_cast<int>(goro_test::scaled(10'000));
+  std::array<goro::chan<int>, 4> c{goro::chan<int>(0), goro::chan<int>(0), goro::chan<int>(2),
+                                   goro::chan<int>(3)};
+  std::array<std::atomic<long>, 4> received{};
+  std::vector<goro::join_handle<void>> hs;
+  for (int k = 0; k < 4; ++k) {
+    hs.push_back(goro::spawn([&, k] {
+      for (int i = 0; i < n; ++i) c[k].send(i + 1);
+    }));
+    hs.push_back(goro::spawn([&, k] {
+      for (int i = 0; i < n; ++i) received[k] += *c[k].recv();
+    }));
+  }
+  hs.push_back(goro::spawn([&] {  // the select sender
+    std::array<int, 4> left{n, n, n, n};
+    std::array<goro::chan<int>, 4> live = c;
+    for (int total = 0; total < 4 * n; ++total) {
+      int k = goro::select(goro::send(live[0], left[0]), goro::send(live[1], left[1]),
+                           goro::send(live[2], left[2]), goro::send(live[3], left[3]));
+      if (--left[k] == 0) live[k] = goro::chan<int>();  // nil: the case is off
+    }
+  }));
+  hs.push_back(goro::spawn([&] {  // the select receiver
+    std::array<int, 4> left{n, n, n, n};
+    std::array<goro::chan<int>, 4> live = c;
+    for (int total = 0; total < 4 * n; ++total) {
+      int k = -1;
+      long v = 0;
+      auto take = [&](int i) { return [&, i](std::optional<int> x) { k = i, v = *x; }; };
+      goro::select(goro::recv(live[0], take(0)), goro::recv(live[1], take(1)),
+                   goro::recv(live[2], take(2)), goro::recv(live[3], take(3)));
+      received[k] += v;
+      if (--left[k] == 0) live[k] = goro::chan<int>();
+    }
+  }));
+  for (auto& h : hs) h.join();
+  const long direct = long{n} * (n + 1) / 2;  // 1 + ... + n from the plain sender
+  for (int k = 0; k < 4; ++k) EXPECT_EQ(received[k].load(), 2 * direct) << "channel " << k;
+}
+
+GORO_INSTANTIATE(SelectStressTest, 1, 2, 4);
+
+}  // namespace
