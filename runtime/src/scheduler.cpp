@@ -221,8 +221,13 @@ fiber* steal_work(machine* m) {
       if (last && victim->runnext.load(std::memory_order_relaxed)) {
         // The victim's owner is usually about to run its runnext (a ping-pong partner
         // just readied): give it ~3 us first, as Go does, instead of migrating the pair.
+        // If the owner switched fibers meanwhile (its run count moved), it is keeping up
+        // with its runnext itself: leave it (a stolen partner would bounce between
+        // processors). Only an owner stuck in one fiber loses its runnext.
+        const std::uint64_t runs = victim->runs.get();
         const std::int64_t until = monotonic_ns() + 3'000;
         while (monotonic_ns() < until) __builtin_ia32_pause();
+        if (victim->runs.get() != runs) continue;
         fiber* f = victim->runnext.load(std::memory_order_acquire);
         // Pairs with the owner's exchange: exactly one of them takes f.
         if (f && victim->runnext.compare_exchange_strong(f, nullptr, std::memory_order_acq_rel)) {
