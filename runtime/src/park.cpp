@@ -31,6 +31,8 @@ const char* to_string(wait_reason r) noexcept {
     case wait_reason::chan_receive: return "chan receive";
     case wait_reason::select: return "select";
     case wait_reason::mutex: return "mutex lock";
+    case wait_reason::rwmutex_lock: return "rwmutex lock";
+    case wait_reason::rwmutex_rlock: return "rwmutex rlock";
     case wait_reason::cond: return "condition wait";
     case wait_reason::semaphore: return "semaphore acquire";
     case wait_reason::io: return "io wait";

@@ -13,6 +13,7 @@
 #include <goro/runtime.hpp>
 #include <goro/select.hpp>
 #include <goro/semaphore.hpp>
+#include <goro/shared_mutex.hpp>
 #include <goro/spawn.hpp>
 #include <goro/stats.hpp>
 #include <goro/this_fiber.hpp>

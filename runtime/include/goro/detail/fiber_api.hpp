@@ -27,6 +27,8 @@ enum class wait_reason : std::uint8_t {
   chan_receive,
   select,
   mutex,
+  rwmutex_lock,   // shared_mutex::lock
+  rwmutex_rlock,  // shared_mutex::lock_shared
   cond,
   semaphore,
   io,
