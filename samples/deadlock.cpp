@@ -82,15 +82,17 @@ void lock_order(bool fixed) {
 
 void unbuffered(bool fixed) {
   goro::chan<int> c(0);
+  goro::join_handle<void> receiver;
   if (fixed) {
     fmt::print("main sends 1 on an unbuffered channel; a receiver fiber takes it\n");
-    goro::go({.name = "receiver"}, [c] { fmt::print("received {}\n", *c.recv()); });
+    receiver = goro::spawn({.name = "receiver"}, [c] { fmt::print("received {}\n", *c.recv()); });
   } else {
     fmt::print("main sends 1 on an unbuffered channel that nobody receives from\n");
   }
   std::fflush(stdout);
   c.send(1);  // an unbuffered send waits for a receiver
   fmt::print("sent\n");
+  if (receiver.joinable()) receiver.join();  // fibers still running when main returns are abandoned
 }
 
 void range(bool fixed) {

@@ -14,6 +14,7 @@
 
 #include "fatal.hpp"
 #include "fiber.hpp"
+#include "netpoll.hpp"
 #include "scheduler.hpp"
 
 namespace goro::detail {
@@ -43,7 +44,7 @@ void active_thread_end() noexcept {
 bool deadlocked_locked(scheduler& s) {
   if (!main_running.load(std::memory_order_seq_cst) ||
       s.stopping.load(std::memory_order_seq_cst) ||
-      active_threads.load(std::memory_order_seq_cst) != 0)
+      active_threads.load(std::memory_order_seq_cst) != 0 || netpoll_waiters() != 0)
     return false;
   // Every machine idle: none runs a fiber, spins, or sits in goro::blocking.
   if (static_cast<std::size_t>(s.nmidle.load(std::memory_order_seq_cst)) != s.all_ms.size() ||

@@ -3,6 +3,9 @@
 //     fibers switch only to the sched_ctx of the machine they run on.
 // M2: an idle machine sleeps on `note` (futex); whoever wakes it first sets next_p (or
 //     not, for a timer or stop wake) under the scheduler lock, then sets note to 1.
+// M4: an idle machine that is the network poller blocks in epoll_wait instead of on
+//     `note`; `polling` is set and cleared under the scheduler lock while it is on the
+//     idle list, so a waker that took it off the list knows how to wake it (eventfd).
 // M3: the runtime's per-thread state is reached only through current_m(), never inlined,
 //     so that fiber code re-reads it after every scheduling point (invariant 3).
 #pragma once
@@ -28,6 +31,7 @@ struct machine {
   fiber* blocked = nullptr;        // the fiber inside goro::blocking (acts as a thread)
   bool spinning = false;           // counted in scheduler::nmspinning
   std::atomic<std::uint32_t> note{0};  // M2
+  std::atomic<bool> polling{false};    // M4: asleep in the network poller, not on `note`
   machine* idle_link = nullptr;    // scheduler lock
   std::thread thread;
   void* altstack = nullptr;        // SIGSEGV handler stack

@@ -10,6 +10,7 @@
 #include "deadlock.hpp"
 #include "fatal.hpp"
 #include "futex.hpp"
+#include "netpoll.hpp"
 
 namespace goro::detail {
 
@@ -74,7 +75,12 @@ void note_wake(machine* m) {
   // Pairs with the acquire load in stop_machine(): next_p (written under the lock before
   // this) is visible to the woken machine.
   m->note.store(1, std::memory_order_release);
-  futex_wake(m->note);
+  // M4: polling is stable while m is on the idle list, where the waker found it.
+  if (m->polling.load(std::memory_order_acquire)) {
+    netpoll_break();
+  } else {
+    futex_wake(m->note);
+  }
 }
 
 // Gives processor p to an idle machine (or a new one), spinning or not.
@@ -122,6 +128,11 @@ bool stop_machine(machine* m) {
       s.midle = m;
       s.nmidle.fetch_add(1, std::memory_order_seq_cst);
       if (deadlocked_locked(s)) report_deadlock();  // D1: nothing can wake any fiber
+      // N3: fibers wait for I/O and no machine polls: this one blocks in the poller.
+      if (!s.poller.load(std::memory_order_relaxed) && netpoll_waiters() > 0) {
+        s.poller.store(m, std::memory_order_release);
+        m->polling.store(true, std::memory_order_release);
+      }
       if (!s.timed_waiter) {  // R3: busy processors run their own timers
         std::int64_t next = no_deadline;
         for (auto* p = s.pidle; p; p = p->idle_link) next = std::min(next, p->timers.next());
@@ -135,7 +146,11 @@ bool stop_machine(machine* m) {
     s.machine_sleeps.fetch_add(1, std::memory_order_relaxed);
     // Pairs with the release store in note_wake().
     while (m->note.load(std::memory_order_acquire) == 0) {
-      futex_wait(m->note, 0, deadline);
+      if (m->polling.load(std::memory_order_relaxed)) {
+        netpoll(deadline);  // readies what it finds: global queue, wakep (maybe us)
+      } else {
+        futex_wait(m->note, 0, deadline);
+      }
       if (deadline >= 0 && monotonic_ns() >= deadline) break;
     }
     processor* p;
@@ -145,6 +160,10 @@ bool stop_machine(machine* m) {
       if (s.timed_waiter == m) {
         s.timed_waiter = nullptr;
         s.timed_deadline.store(no_deadline, std::memory_order_seq_cst);
+      }
+      if (m->polling.load(std::memory_order_relaxed)) {  // M4
+        m->polling.store(false, std::memory_order_release);
+        s.poller.store(nullptr, std::memory_order_release);
       }
       p = std::exchange(m->next_p, nullptr);
       if (!p) {
@@ -286,17 +305,24 @@ fiber* find_runnable(machine* m) {
 
     p->direct_budget = global_queue_interval;
     run_timers(p, p, false);
-    // Fairness: now and then the global queue goes first.
-    if (++p->schedtick % global_queue_interval == 0 &&
-        s.gq.size() > 0) {
-      std::lock_guard g(s.lock);
-      if (fiber* f = gq_get_locked(s, p, false)) return f;
+    // Fairness: now and then the global queue goes first, and the poller is looked at
+    // (busy processors would otherwise see I/O only when they run out of work).
+    if (++p->schedtick % global_queue_interval == 0) {
+      if (netpoll_waiters() > 0 && !s.poller.load(std::memory_order_acquire)) netpoll(0);
+      if (s.gq.size() > 0) {
+        std::lock_guard g(s.lock);
+        if (fiber* f = gq_get_locked(s, p, false)) return f;
+      }
     }
     if (fiber* f = runq_get(p)) return f;
     if (s.gq.size() > 0) {
       std::lock_guard g(s.lock);
       if (fiber* f = gq_get_locked(s, p, true)) return f;
     }
+    // Fibers waiting for I/O and no machine blocked in the poller: poll without blocking
+    // (what it readies lands on p's queue).
+    if (netpoll_waiters() > 0 && !s.poller.load(std::memory_order_acquire) && netpoll(0) > 0)
+      if (fiber* f = runq_get(p)) return f;
     // Steal, if not too many machines are at it already: spinners ≤ half the busy Ps.
     if (m->spinning || 2 * s.nmspinning.load(std::memory_order_seq_cst) <
                            s.nprocs - s.npidle.load(std::memory_order_seq_cst)) {

@@ -42,6 +42,8 @@ struct scheduler {
   std::atomic<bool> stopping{false};
   std::uint64_t seed = 0;                  // options.seed, or a fresh one; fixed while running
   machine* timed_waiter = nullptr;         // R3, guarded by lock
+  std::atomic<machine*> poller{nullptr};   // N3: the idle machine blocked in the network
+                                           // poller; written under lock, read as a hint
   std::atomic<std::int64_t> timed_deadline{no_deadline};
 
   // Counters (relaxed: statistics only).

@@ -1,0 +1,119 @@
+// goro::net TCP: listen, accept, dial and a stream with blocking-style calls that park the
+// calling fiber on the network poller (a plain thread blocks in poll(2)) instead of
+// blocking its thread, so that one fiber per connection scales to many thousands of
+// connections on a few threads (Go's net.Listen, net.Dial, net.Conn).
+// Deadlines (Go's SetDeadline) end a read or write that is blocked, or would block, with
+// goro::net::timeout_error once they pass; they also apply to a call already blocked when
+// they are set. close() from another fiber ends that fiber's blocked read or write with an
+// error ("use of closed stream"). Errors are std::system_errors whose text names the
+// operation and the peer: "goro::net: read 127.0.0.1:40112: Connection reset by peer".
+// accept() survives running out of descriptors (EMFILE/ENFILE): it backs off (5 ms
+// doubling to 1 s), says so once on stderr, and goes on when descriptors are free again.
+//
+//   auto ln = goro::net::listen("127.0.0.1:0");
+//   goro::go([&ln] {
+//     for (;;) {
+//       auto s = std::make_shared<goro::net::stream>(ln.accept());
+//       goro::go([s] { char b[512]; while (auto n = s->read(b, sizeof b)) s->write_all(b, n); });
+//     }
+//   });
+//   auto c = goro::net::dial(ln.local_address().to_string(), 1s);
+//   c.write_all("ping");
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <system_error>
+#include <utility>
+
+#include <goro/net/address.hpp>
+
+namespace goro::detail {
+struct net_fd;
+}
+
+namespace goro::net {
+
+using time_point = std::chrono::steady_clock::time_point;
+inline constexpr time_point no_deadline = time_point::max();
+
+// A deadline passed: code() is std::errc::timed_out, what() reads as Go's
+// ("goro::net: read 127.0.0.1:8080: i/o timeout").
+class timeout_error : public std::system_error {
+ public:
+  explicit timeout_error(const std::string& context)
+      : std::system_error(std::make_error_code(std::errc::timed_out), context),
+        text_(context + ": i/o timeout") {}
+  const char* what() const noexcept override { return text_.what(); }
+
+ private:
+  std::runtime_error text_;  // copying it cannot throw
+};
+
+// A connected TCP stream. Move-only; closes itself when destroyed. One fiber may read while
+// another writes; two concurrent readers (or writers) are a fatal error.
+class stream {
+ public:
+  stream() noexcept = default;
+  explicit stream(detail::net_fd* fd) noexcept : fd_(fd) {}
+  stream(stream&& o) noexcept : fd_(std::exchange(o.fd_, nullptr)) {}
+  stream& operator=(stream&& o) noexcept;
+  ~stream();
+
+  // Up to n bytes; 0 at end of stream. A scheduling point when it waits.
+  std::size_t read(void* buf, std::size_t n);
+  // Exactly n bytes; throws std::system_error (std::errc::io_error, "unexpected end of
+  // stream") if the stream ends first.
+  void read_full(void* buf, std::size_t n);
+  // All n bytes (several writes if the kernel takes fewer).
+  void write_all(const void* buf, std::size_t n);
+  void write_all(std::string_view s) { write_all(s.data(), s.size()); }
+  // Half-close: no more writes (the peer reads end of stream); reads go on.
+  void shutdown_write();
+  // Closes the stream; blocked calls on it end with an error. Idempotent.
+  void close() noexcept;
+
+  void set_deadline(time_point t) noexcept;        // read and write
+  void set_read_deadline(time_point t) noexcept;   // no_deadline: none
+  void set_write_deadline(time_point t) noexcept;
+  void set_no_delay(bool on);                      // TCP_NODELAY (on by default, as Go)
+
+  address local_address() const;
+  address remote_address() const;
+  int native_handle() const noexcept;
+  explicit operator bool() const noexcept { return fd_ != nullptr; }
+
+ private:
+  detail::net_fd* fd_ = nullptr;
+};
+
+// A listening TCP socket.
+class listener {
+ public:
+  listener() noexcept = default;
+  explicit listener(detail::net_fd* fd) noexcept : fd_(fd) {}
+  listener(listener&& o) noexcept : fd_(std::exchange(o.fd_, nullptr)) {}
+  listener& operator=(listener&& o) noexcept;
+  ~listener();
+
+  // The next connection. A scheduling point when it waits. After close(): throws.
+  stream accept();
+  void close() noexcept;
+  void set_deadline(time_point t) noexcept;  // for accept()
+  address local_address() const;
+  explicit operator bool() const noexcept { return fd_ != nullptr; }
+
+ private:
+  detail::net_fd* fd_ = nullptr;
+};
+
+// Listens on "host:port" (numeric host, or empty for every address; port 0 picks one).
+listener listen(std::string_view host_port, int backlog = 4096);
+// Connects to "host:port" (a name is resolved first), giving up after `timeout`.
+stream dial(std::string_view host_port,
+            std::chrono::nanoseconds timeout = std::chrono::nanoseconds::max());
+
+}  // namespace goro::net

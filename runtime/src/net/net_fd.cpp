@@ -1,0 +1,64 @@
+// net_fd: a socket's descriptor, poll_desc and call references (S1, S2 in net_fd.hpp).
+#include "net_fd.hpp"
+
+#include <cerrno>
+#include <system_error>
+
+#include <unistd.h>
+
+#include <goro/net/tcp.hpp>
+
+namespace goro::detail {
+
+net_fd::net_fd(int f, net::address l, net::address p) : fd(f), local(l), peer(p) {
+  try {
+    pd = netpoll_open(fd);
+  } catch (...) {
+    ::close(fd);
+    throw;
+  }
+}
+
+void net_fd::close() noexcept {
+  bool expected = false;
+  // seq_cst: S1's Dekker with fd_call (reference, then closing).
+  if (!closing.compare_exchange_strong(expected, true, std::memory_order_seq_cst)) return;
+  netpoll_close(pd);  // blocked calls wake and see closed
+  release();          // the open reference
+}
+
+void net_fd::release() noexcept {
+  // acq_rel: the last one sees every call's use of fd before closing it.
+  if (ops.fetch_sub(1, std::memory_order_acq_rel) != 1) return;
+  ::close(fd);
+  netpoll_free(pd);
+  fd = -1;
+  pd = nullptr;
+}
+
+fd_call::fd_call(net_fd* f, const char* op) : f_(f) {
+  if (!f) throw std::system_error(EBADF, std::generic_category(), std::string("goro::net: ") + op + ": not open");
+  f->ops.fetch_add(1, std::memory_order_seq_cst);  // S1: reference first...
+  if (f->closing.load(std::memory_order_seq_cst)) {  // ...then closing
+    f->release();
+    throw std::system_error(EBADF, std::generic_category(),
+                            net_context(f, op) + ": use of closed stream");
+  }
+}
+
+std::string net_context(const net_fd* f, const char* op) {
+  const net::address& a = f->peer ? f->peer : f->local;
+  return std::string("goro::net: ") + op + " " + (a ? a.to_string() : std::string("?"));
+}
+
+void throw_net_error(const net_fd* f, const char* op, int err) {
+  throw std::system_error(err, std::system_category(), net_context(f, op));
+}
+
+void throw_wait_error(const net_fd* f, const char* op, io_wait w) {
+  if (w == io_wait::timeout) throw net::timeout_error(net_context(f, op));
+  throw std::system_error(EBADF, std::generic_category(),
+                          net_context(f, op) + ": use of closed stream");
+}
+
+}  // namespace goro::detail

@@ -1,0 +1,55 @@
+// Internal. net_fd: a socket registered with the poller, shared by the calls in flight on
+// it (Go's netFD with its fdMutex, reduced to a reference count).
+// S1: ops counts the open reference plus every call in progress. A call takes a reference
+//     and then checks `closing` (seq_cst, both); close() sets `closing` and then drops the
+//     open reference. Whoever drops the last one closes the descriptor and frees the
+//     poll_desc, so no call ever uses a descriptor number the kernel has reused.
+// S2: the net_fd object itself belongs to its stream or listener and dies with it.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <string>
+
+#include <goro/net/address.hpp>
+
+#include "netpoll.hpp"
+
+namespace goro::detail {
+
+struct net_fd {
+  int fd = -1;
+  poll_desc* pd = nullptr;
+  std::atomic<std::uint32_t> ops{1};   // S1
+  std::atomic<bool> closing{false};    // S1
+  net::address local, peer;            // for messages and accessors
+
+  // Registers a non-blocking socket with the poller (closes it and throws on failure).
+  net_fd(int fd, net::address local, net::address peer);
+  net_fd(const net_fd&) = delete;
+  net_fd& operator=(const net_fd&) = delete;
+
+  void close() noexcept;
+  void release() noexcept;  // drops one reference (S1)
+};
+
+// A call's reference to a net_fd (S1). Throws "use of closed ..." if it is closing.
+class fd_call {
+ public:
+  fd_call(net_fd* f, const char* op);
+  ~fd_call() { f_->release(); }
+  fd_call(const fd_call&) = delete;
+  fd_call& operator=(const fd_call&) = delete;
+
+ private:
+  net_fd* f_;
+};
+
+// "goro::net: <op> <peer or local address>".
+std::string net_context(const net_fd* f, const char* op);
+// Throws the error for errno value `err` of operation `op`.
+[[noreturn]] void throw_net_error(const net_fd* f, const char* op, int err);
+// Throws for a wait that did not end in readiness.
+[[noreturn]] void throw_wait_error(const net_fd* f, const char* op, io_wait w);
+
+}  // namespace goro::detail

@@ -1,0 +1,268 @@
+// goro::net TCP: listen, accept, dial and the stream's calls, on the network poller.
+#include <goro/net/tcp.hpp>
+
+#include <atomic>
+#include <cerrno>
+#include <algorithm>
+#include <cstdio>
+#include <cstring>
+#include <system_error>
+
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <goro/this_fiber.hpp>
+
+#include "futex.hpp"
+#include "net/net_fd.hpp"
+
+namespace goro::net {
+
+using detail::fd_call;
+using detail::io_mode;
+using detail::io_wait;
+using detail::net_fd;
+
+namespace {
+
+std::int64_t to_ns(time_point t) {
+  if (t == no_deadline) return -1;
+  auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(t.time_since_epoch()).count();
+  return ns < 0 ? 0 : ns;
+}
+
+address local_of(int fd) {
+  sockaddr_storage ss{};
+  socklen_t len = sizeof ss;
+  if (::getsockname(fd, reinterpret_cast<sockaddr*>(&ss), &len) != 0) return {};
+  return address::from(reinterpret_cast<sockaddr*>(&ss), len);
+}
+
+// Waits for `mode` on f; throws on timeout or close.
+void wait_or_throw(net_fd* f, io_mode mode, const char* op) {
+  io_wait w = detail::netpoll_wait(f->pd, mode);
+  if (w != io_wait::ready) detail::throw_wait_error(f, op, w);
+}
+
+void check_or_throw(net_fd* f, io_mode mode, const char* op) {
+  io_wait w = detail::netpoll_check(f->pd, mode);
+  if (w != io_wait::ready) detail::throw_wait_error(f, op, w);
+}
+
+int new_socket(int family, const std::string& what) {
+  int fd = ::socket(family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  if (fd < 0) throw std::system_error(errno, std::system_category(), what);
+  return fd;
+}
+
+void set_nodelay(int fd) {
+  int one = 1;
+  ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+}
+
+std::atomic<bool> emfile_reported{false};
+
+}  // namespace
+
+// --- stream ---
+
+stream& stream::operator=(stream&& o) noexcept {
+  if (this != &o) {
+    close();
+    delete fd_;
+    fd_ = std::exchange(o.fd_, nullptr);
+  }
+  return *this;
+}
+
+stream::~stream() {
+  close();
+  delete fd_;  // S2: no call may be in flight on a stream being destroyed
+}
+
+std::size_t stream::read(void* buf, std::size_t n) {
+  fd_call call(fd_, "read");
+  check_or_throw(fd_, io_mode::read, "read");
+  for (;;) {
+    ssize_t r = ::read(fd_->fd, buf, n);
+    if (r >= 0) return static_cast<std::size_t>(r);
+    if (errno == EINTR) continue;
+    if (errno != EAGAIN) detail::throw_net_error(fd_, "read", errno);
+    wait_or_throw(fd_, io_mode::read, "read");
+  }
+}
+
+void stream::read_full(void* buf, std::size_t n) {
+  auto* p = static_cast<char*>(buf);
+  while (n > 0) {
+    std::size_t got = read(p, n);
+    if (got == 0)
+      throw std::system_error(std::make_error_code(std::errc::io_error),
+                              detail::net_context(fd_, "read") + ": unexpected end of stream");
+    p += got;
+    n -= got;
+  }
+}
+
+void stream::write_all(const void* buf, std::size_t n) {
+  fd_call call(fd_, "write");
+  check_or_throw(fd_, io_mode::write, "write");
+  auto* p = static_cast<const char*>(buf);
+  while (n > 0) {
+    ssize_t w = ::send(fd_->fd, p, n, MSG_NOSIGNAL);  // EPIPE, not SIGPIPE
+    if (w >= 0) {
+      p += w;
+      n -= static_cast<std::size_t>(w);
+      continue;
+    }
+    if (errno == EINTR) continue;
+    if (errno != EAGAIN) detail::throw_net_error(fd_, "write", errno);
+    wait_or_throw(fd_, io_mode::write, "write");
+  }
+}
+
+void stream::shutdown_write() {
+  fd_call call(fd_, "shutdown");
+  if (::shutdown(fd_->fd, SHUT_WR) != 0) detail::throw_net_error(fd_, "shutdown", errno);
+}
+
+void stream::close() noexcept {
+  if (fd_) fd_->close();
+}
+
+void stream::set_deadline(time_point t) noexcept {
+  set_read_deadline(t);
+  set_write_deadline(t);
+}
+void stream::set_read_deadline(time_point t) noexcept {
+  if (fd_ && fd_->pd) detail::netpoll_set_deadline(fd_->pd, io_mode::read, to_ns(t));
+}
+void stream::set_write_deadline(time_point t) noexcept {
+  if (fd_ && fd_->pd) detail::netpoll_set_deadline(fd_->pd, io_mode::write, to_ns(t));
+}
+
+void stream::set_no_delay(bool on) {
+  fd_call call(fd_, "setsockopt");
+  int v = on ? 1 : 0;
+  if (::setsockopt(fd_->fd, IPPROTO_TCP, TCP_NODELAY, &v, sizeof v) != 0)
+    detail::throw_net_error(fd_, "setsockopt", errno);
+}
+
+address stream::local_address() const { return fd_ ? fd_->local : address{}; }
+address stream::remote_address() const { return fd_ ? fd_->peer : address{}; }
+int stream::native_handle() const noexcept { return fd_ ? fd_->fd : -1; }
+
+// --- listener ---
+
+listener& listener::operator=(listener&& o) noexcept {
+  if (this != &o) {
+    close();
+    delete fd_;
+    fd_ = std::exchange(o.fd_, nullptr);
+  }
+  return *this;
+}
+
+listener::~listener() {
+  close();
+  delete fd_;
+}
+
+stream listener::accept() {
+  fd_call call(fd_, "accept");
+  check_or_throw(fd_, io_mode::read, "accept");
+  auto backoff = std::chrono::milliseconds(5);
+  for (;;) {
+    sockaddr_storage ss{};
+    socklen_t len = sizeof ss;
+    int c = ::accept4(fd_->fd, reinterpret_cast<sockaddr*>(&ss), &len,
+                      SOCK_NONBLOCK | SOCK_CLOEXEC);
+    if (c >= 0) {
+      set_nodelay(c);
+      return stream(new net_fd(c, local_of(c), address::from(reinterpret_cast<sockaddr*>(&ss), len)));
+    }
+    const int err = errno;
+    if (err == EINTR || err == ECONNABORTED) continue;
+    if (err == EAGAIN) {
+      wait_or_throw(fd_, io_mode::read, "accept");
+      continue;
+    }
+    if (err == EMFILE || err == ENFILE || err == ENOBUFS || err == ENOMEM) {
+      // Out of descriptors or memory: back off and retry, as Go's http.Server does; the
+      // connection waits in the backlog meanwhile.
+      if (!emfile_reported.exchange(true, std::memory_order_relaxed))
+        std::fprintf(stderr, "%s: %s; retrying with backoff (reported once)\n",
+                     detail::net_context(fd_, "accept").c_str(), std::strerror(err));
+      this_fiber::sleep_for(backoff);
+      check_or_throw(fd_, io_mode::read, "accept");
+      backoff = std::min<std::chrono::milliseconds>(backoff * 2, std::chrono::seconds(1));
+      continue;
+    }
+    detail::throw_net_error(fd_, "accept", err);
+  }
+}
+
+void listener::close() noexcept {
+  if (fd_) fd_->close();
+}
+
+void listener::set_deadline(time_point t) noexcept {
+  if (fd_ && fd_->pd) detail::netpoll_set_deadline(fd_->pd, io_mode::read, to_ns(t));
+}
+
+address listener::local_address() const { return fd_ ? fd_->local : address{}; }
+
+// --- listen / dial ---
+
+listener listen(std::string_view host_port, int backlog) {
+  address a = address::parse(host_port);
+  const std::string what = "goro::net: listen " + std::string(host_port);
+  int fd = new_socket(a.family(), what);
+  int one = 1;
+  ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+  if (::bind(fd, a.data(), a.size()) != 0 || ::listen(fd, backlog) != 0) {
+    int err = errno;
+    ::close(fd);
+    throw std::system_error(err, std::system_category(), what);
+  }
+  return listener(new net_fd(fd, local_of(fd), address{}));
+}
+
+stream dial(std::string_view host_port, std::chrono::nanoseconds timeout) {
+  const auto start = std::chrono::steady_clock::now();
+  address a = address::resolve(host_port);
+  int fd = new_socket(a.family(), "goro::net: dial " + std::string(host_port));
+  set_nodelay(fd);
+  auto* f = new net_fd(fd, address{}, a);
+  stream s(f);
+  fd_call call(f, "dial");
+  int rc = ::connect(fd, a.data(), a.size());
+  if (rc != 0 && errno != EINPROGRESS && errno != EINTR) detail::throw_net_error(f, "dial", errno);
+  if (rc != 0) {
+    if (timeout != std::chrono::nanoseconds::max())
+      s.set_write_deadline(start + std::chrono::ceil<std::chrono::steady_clock::duration>(timeout));
+    for (;;) {
+      wait_or_throw(f, io_mode::write, "dial");
+      int err = 0;
+      socklen_t len = sizeof err;
+      ::getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len);
+      if (err == 0 || err == EISCONN) {
+        // The poller may report a socket that is not connected yet (a hang-up of the
+        // fresh socket): connected only if it has a peer.
+        sockaddr_storage peer{};
+        socklen_t plen = sizeof peer;
+        if (::getpeername(fd, reinterpret_cast<sockaddr*>(&peer), &plen) == 0) break;
+        continue;
+      }
+      if (err != EINPROGRESS && err != EALREADY && err != EINTR)
+        detail::throw_net_error(f, "dial", err);
+    }
+    s.set_write_deadline(no_deadline);
+  }
+  f->local = local_of(fd);
+  return s;
+}
+
+}  // namespace goro::net

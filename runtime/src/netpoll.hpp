@@ -1,0 +1,70 @@
+// Internal. netpoll: Go's network poller, on epoll. Every descriptor the net API creates is
+// registered once, edge-triggered, for reading and writing; a fiber whose read or write
+// would block parks on the descriptor's poll_desc until epoll reports it ready, its
+// deadline passes or the descriptor is closed. Part of the scheduler: a machine that runs
+// out of work polls without blocking, and one idle machine (the poller) blocks in
+// epoll_wait with the earliest idle timer as its timeout; waking it is a write to an
+// eventfd (note_wake does it for a poller).
+// N1: a poll_desc's slot (rg for reading, wg for writing) is 0 (nothing), ready (an event
+//     arrived and was not consumed), waiting (a fiber is committing to park) or the
+//     parked fiber's pointer. A waiter moves 0 -> waiting before it parks and, after its
+//     switch-out, waiting -> fiber (commit); an event swaps the slot to ready and a
+//     deadline, close or deadline change swaps it to 0, each readying the fiber it took
+//     out. A commit that finds the slot changed readies its fiber itself (the fiber is
+//     parked by then), so no wake-up is lost.
+// N2: poll_descs are never freed (reused through a free list); epoll events carry the
+//     descriptor's sequence number, bumped at close, so a stale event is ignored.
+// N3: waiters counts fibers committed to waiting; while it is non-zero and every processor
+//     is idle, one machine is the poller (or about to become it), and the deadlock check
+//     stays silent.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+
+#include <goro/detail/spinlock.hpp>
+
+namespace goro::detail {
+
+struct fiber;
+
+struct poll_desc {
+  int fd = -1;
+  std::atomic<std::uintptr_t> rg{0}, wg{0};      // N1
+  std::atomic<std::uint32_t> seq{0};             // N2
+  std::atomic<bool> closing{false};
+  std::atomic<std::int64_t> rdeadline{-1}, wdeadline{-1};  // CLOCK_MONOTONIC ns; < 0: none
+  poll_desc* next_free = nullptr;                // the pool's lock
+};
+
+enum class io_mode : std::uint8_t { read, write };
+enum class io_wait : std::uint8_t { ready, timeout, closed };
+
+// Registers fd (non-blocking already) with the poller; throws std::system_error.
+poll_desc* netpoll_open(int fd);
+// Marks pd closing, wakes its waiters (they see io_wait::closed) and unregisters it. The
+// caller closes the fd once no call uses it any more, then frees pd.
+void netpoll_close(poll_desc* pd) noexcept;
+// Returns a closed pd to the pool (N2).
+void netpoll_free(poll_desc* pd) noexcept;
+// Before an operation: closed, or its deadline passed (timeout), or ready to try.
+io_wait netpoll_check(poll_desc* pd, io_mode mode) noexcept;
+// Waits until pd may be ready for `mode` (retry the operation), its deadline passes, or it
+// is closed. A fiber parks; a plain thread blocks in poll(2).
+io_wait netpoll_wait(poll_desc* pd, io_mode mode);
+// Sets a deadline (< 0: none) and wakes the waiter so that it re-reads it.
+void netpoll_set_deadline(poll_desc* pd, io_mode mode, std::int64_t deadline_ns) noexcept;
+
+// --- scheduler side ---
+// Fibers committed to waiting (N3).
+int netpoll_waiters() noexcept;
+// True once any descriptor has been registered (the poller exists).
+bool netpoll_active() noexcept;
+// Collects the fibers whose descriptors are ready, waiting at most until deadline_ns
+// (CLOCK_MONOTONIC; 0: do not block; < 0: no deadline), and readies them. Returns how
+// many it readied.
+int netpoll(std::int64_t deadline_ns);
+// Interrupts a blocked netpoll() (idempotent until it returns).
+void netpoll_break() noexcept;
+
+}  // namespace goro::detail
