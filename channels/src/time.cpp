@@ -10,6 +10,7 @@
 #include <fmt/format.h>
 
 #include <goro/error.hpp>
+#include <goro/spawn.hpp>
 
 #include "futex.hpp"
 #include "scheduler.hpp"
@@ -114,6 +115,76 @@ void tick_stop(tick_state* s) noexcept {
   s->lock.unlock();
   if (cancelled) unref(s);  // S2: the timer's reference
   unref(s);                 // the handle's
+}
+
+// --- timer ---
+// U1: `lock` guards armed, heap and the channel's stale-value drain; fire_timer() acts only
+//     if the timer is still armed. stop/reset disarm under the lock, then remove() the
+//     timer from its heap outside it (remove waits for a fire in progress, which must be
+//     able to take the lock to see that it was disarmed).
+
+struct timer_state : timer {
+  chan<time_point> ch;
+  std::function<void()> fn;
+  spinlock lock;               // U1
+  bool armed = false;          // U1
+  timer_heap* heap = nullptr;  // U1: where it is queued while armed
+};
+
+namespace {
+
+void fire_timer(timer* t) {
+  auto* s = static_cast<timer_state*>(t);
+  s->lock.lock();
+  const bool act = s->armed;
+  s->armed = false;
+  s->heap = nullptr;
+  if (act && !s->fn) s->ch.try_send(from_ns(monotonic_ns()));  // capacity 1: room left
+  std::function<void()> fn = act ? s->fn : nullptr;
+  s->lock.unlock();
+  t->done();  // T3: stop/reset may return (and the timer be freed) from here on
+  if (fn) goro::go(std::move(fn));
+}
+
+// Disarms s; true if it was pending. Returns once no fire() of it is in progress.
+bool disarm(timer_state* s) noexcept {
+  s->lock.lock();
+  const bool was = s->armed;
+  timer_heap* h = s->heap;
+  s->armed = false;
+  s->heap = nullptr;
+  s->lock.unlock();
+  if (h) h->remove(s);  // U1: outside the lock; waits for a fire in progress (T3)
+  return was;
+}
+
+}  // namespace
+
+timer_state* timer_make(chan<time_point> c, std::function<void()> fn) {
+  ensure_started();
+  auto* s = new timer_state;
+  s->ch = std::move(c);
+  s->fn = std::move(fn);
+  s->fire = fire_timer;
+  return s;
+}
+
+bool timer_arm(timer_state* s, std::int64_t ns) {
+  const bool was = disarm(s);
+  s->lock.lock();
+  if (s->ch) (void)s->ch.try_recv();  // no stale time after a reset
+  s->when = monotonic_ns() + (ns > 0 ? ns : 0);
+  s->armed = true;
+  s->heap = timer_start(s);
+  s->lock.unlock();
+  return was;
+}
+
+bool timer_stop(timer_state* s) noexcept { return disarm(s); }
+
+void timer_free(timer_state* s) noexcept {
+  disarm(s);
+  delete s;
 }
 
 }  // namespace goro::detail

@@ -99,6 +99,63 @@ TEST_P(TimeTest, ManyTickersFromFibersAndThreads) {
   EXPECT_EQ(pending_timers(), 0u);
 }
 
+TEST_P(TimeTest, TimerFiresOnceThenStopSaysItWasLate) {
+  goro::spawn([] {
+    goro::timer t(2ms);
+    EXPECT_TRUE(t.c().recv().has_value());
+    EXPECT_FALSE(t.stop());  // it had fired
+  }).join();
+}
+
+TEST_P(TimeTest, StoppedTimerNeverFiresAndResetRearmsIt) {
+  goro::timer t(std::chrono::hours(1));
+  EXPECT_TRUE(t.stop());   // stopped while pending
+  EXPECT_FALSE(t.stop());  // already stopped
+  EXPECT_FALSE(t.c().try_recv());
+  EXPECT_FALSE(t.reset(1ms));  // was not pending
+  EXPECT_TRUE(t.c().recv().has_value());  // a plain thread waits for it
+  EXPECT_FALSE(t.reset(std::chrono::hours(1)));  // had fired
+  EXPECT_TRUE(t.reset(std::chrono::hours(1)));   // pending: re-armed
+  EXPECT_TRUE(t.stop());
+  EXPECT_EQ(pending_timers(), 0u);
+}
+
+TEST_P(TimeTest, FunctionTimerRunsOnItsOwnFiber) {
+  goro::wait_group wg;
+  wg.add(1);
+  bool on_a_fiber = false;
+  goro::timer t(1ms, [&] {
+    on_a_fiber = goro::this_fiber::id() != 0;
+    wg.done();
+  });
+  wg.wait();
+  EXPECT_TRUE(on_a_fiber);
+  EXPECT_FALSE(t.stop());
+}
+
+TEST_P(TimeTest, ResetStormNeverLosesOrDoublesAFiring) {
+  // Many fibers re-arm their timers while they fire: each timer's channel holds at most
+  // one value, and every final arming fires exactly once.
+  goro::wait_group wg;
+  std::atomic<int> fired{0};
+  const int n = static_cast<int>(goro_test::scaled(200));
+  for (int i = 0; i < n; ++i) {
+    wg.add(1);
+    goro::go([&, i] {
+      goro::timer t(std::chrono::microseconds(i % 7));
+      for (int k = 0; k < 50; ++k) {
+        t.reset(std::chrono::microseconds((i + k) % 5));
+        if (k % 3 == 0) goro::this_fiber::yield();
+      }
+      if (t.c().recv()) fired.fetch_add(1);
+      EXPECT_FALSE(t.c().try_recv());
+      wg.done();
+    });
+  }
+  wg.wait();
+  EXPECT_EQ(fired.load(), n);
+}
+
 TEST_P(TimeTest, NonPositiveTickPeriodIsRejected) {
   EXPECT_THROW(goro::tick(0ms), goro::option_error);
   EXPECT_THROW(goro::ticker(-1ms), goro::option_error);

@@ -1,8 +1,10 @@
-// Time as channels (Go's time.After, time.Tick and time.Ticker), for select.
+// Time as channels (Go's time.After, time.Tick, time.Ticker and time.Timer), for select.
 //   goro::after(d)    a channel that receives the time once, d from now
 //   goro::tick(d)     a channel that receives the time every d, for as long as anyone
 //                     holds a handle to it
 //   goro::ticker t(d) the same with stop() (and a stop when t is destroyed)
+//   goro::timer t(d)  a channel that receives the time once, with stop() and reset(d)
+//   goro::timer t(d, fn)  runs fn on a fiber of its own after d (Go's AfterFunc)
 // A tick is dropped when the previous one has not been received yet (the channel holds
 // one), as in Go: a slow reader sees fewer ticks, never a backlog. The timers run on the
 // runtime's per-processor timer heaps; while one is pending, the deadlock report stays
@@ -19,6 +21,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <utility>
 
 #include <goro/chan.hpp>
@@ -33,6 +36,11 @@ recv_chan<time_point> after_ns(std::int64_t ns);
 tick_state* tick_start(std::int64_t period_ns, chan<time_point> c, bool owned);
 void tick_stop(tick_state* s) noexcept;
 std::int64_t checked_period(std::chrono::nanoseconds d);  // throws goro::option_error
+struct timer_state;
+timer_state* timer_make(chan<time_point> c, std::function<void()> fn);
+bool timer_arm(timer_state* s, std::int64_t ns);  // (re)arms; true if it was pending
+bool timer_stop(timer_state* s) noexcept;          // true if it was pending
+void timer_free(timer_state* s) noexcept;          // stops, then frees
 }  // namespace detail
 
 // A channel that receives the time once, `d` from now (at once if d <= 0).
@@ -72,6 +80,47 @@ class ticker {
  private:
   chan<time_point> ch_;
   detail::tick_state* s_;
+};
+
+// A one-shot timer that can be stopped and re-armed (Go's time.Timer). Either its channel
+// c() receives the time when it fires, or, made with a function, that function runs on a
+// fiber of its own. stop() and reset() are for one owner at a time (not concurrently with
+// each other on the same timer); firing may race with them, as in Go, and the result says
+// who won. Destroying the timer stops it.
+//
+//   goro::timer t(100ms);
+//   goro::select(goro::recv(in, handle), goro::recv(t.c(), [](auto) { slow(); }));
+//   t.reset(100ms);   // re-arm for the next round
+class timer {
+ public:
+  template <class Rep, class Period>
+  explicit timer(std::chrono::duration<Rep, Period> d)
+      : ch_(1), s_(detail::timer_make(ch_, nullptr)) {
+    detail::timer_arm(s_, std::chrono::ceil<std::chrono::nanoseconds>(d).count());
+  }
+  template <class Rep, class Period, class Fn>
+  timer(std::chrono::duration<Rep, Period> d, Fn fn)
+      : s_(detail::timer_make(chan<time_point>(), std::function<void()>(std::move(fn)))) {
+    detail::timer_arm(s_, std::chrono::ceil<std::chrono::nanoseconds>(d).count());
+  }
+  timer(const timer&) = delete;
+  timer& operator=(const timer&) = delete;
+  ~timer() { detail::timer_free(s_); }
+
+  // The channel that receives the time (nil for a function timer).
+  recv_chan<time_point> c() const noexcept { return ch_; }
+  // Stops it; true if that prevented the firing, false if it had fired or was stopped.
+  bool stop() noexcept { return detail::timer_stop(s_); }
+  // Re-arms it `d` from now; true if it was still pending. A value from an earlier firing
+  // still in the channel is dropped (Go 1.23's rule: no stale time after a reset).
+  template <class Rep, class Period>
+  bool reset(std::chrono::duration<Rep, Period> d) {
+    return detail::timer_arm(s_, std::chrono::ceil<std::chrono::nanoseconds>(d).count());
+  }
+
+ private:
+  chan<time_point> ch_;
+  detail::timer_state* s_;
 };
 
 }  // namespace goro
