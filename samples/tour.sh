@@ -5,7 +5,7 @@
 set -e
 build=${1:-$(dirname "$0")/../build/release}
 bin=$build/samples
-for sample in hello waitgroup squares safemap repository deadlock sched skynet; do
+for sample in hello waitgroup squares safemap repository deadlock jokes sched skynet; do
   if [ ! -x "$bin/$sample" ]; then
     echo "tour: $bin/$sample not found; build first, e.g. ninja -C $build" >&2
     exit 1
@@ -29,6 +29,9 @@ echo "== repository: a repository owned by one fiber, served over request/respon
 echo
 echo "== deadlock: every fiber waits for another; the runtime names them all and exits (status 2) =="
 "$bin/deadlock" || echo "(exit status $?, as intended)"
+echo
+echo "== jokes: a joke service and a proxy fetching many jokes at once, a fiber per connection =="
+"$bin/jokes"
 echo
 echo "== sched: the scheduler at work (processors, run queues, steals, parks) =="
 "$bin/sched"

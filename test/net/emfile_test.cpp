@@ -21,6 +21,18 @@ namespace net = goro::net;
 
 void accept_survives_emfile() {
   goro::start({.procs = 2});
+  // Start the runtime's threads now: while the table is full nothing may need a new
+  // descriptor but accept (a sanitizer's checks at a thread's creation use pipes).
+  {
+    goro::wait_group wg;
+    wg.add(4);
+    for (int i = 0; i < 4; ++i)
+      goro::go([&wg] {
+        for (int k = 0; k < 100; ++k) goro::this_fiber::yield();
+        wg.done();
+      });
+    wg.wait();
+  }
   auto ln = net::listen("127.0.0.1:0");
   auto client = net::dial(ln.local_address().to_string());  // waits in the backlog
   // stderr goes to a pipe for a moment, so that this process sees the accept's message.
