@@ -5,7 +5,7 @@
 set -e
 build=${1:-$(dirname "$0")/../build/release}
 bin=$build/samples
-for sample in hello waitgroup squares safemap repository deadlock jokes sched skynet; do
+for sample in hello waitgroup squares safemap repository deadlock jokes routers sched skynet; do
   if [ ! -x "$bin/$sample" ]; then
     echo "tour: $bin/$sample not found; build first, e.g. ninja -C $build" >&2
     exit 1
@@ -32,6 +32,9 @@ echo "== deadlock: every fiber waits for another; the runtime names them all and
 echo
 echo "== jokes: a joke service and a proxy fetching many jokes at once, a fiber per connection =="
 "$bin/jokes"
+echo
+echo "== routers: 200,000 routers, a fiber each, queried over HTTP while their events flow =="
+"$bin/routers"
 echo
 echo "== sched: the scheduler at work (processors, run queues, steals, parks) =="
 "$bin/sched"
