@@ -119,9 +119,10 @@ void tick_stop(tick_state* s) noexcept {
 
 // --- timer ---
 // U1: `lock` guards armed, heap and the channel's stale-value drain; fire_timer() acts only
-//     if the timer is still armed. stop/reset disarm under the lock, then remove() the
-//     timer from its heap outside it (remove waits for a fire in progress, which must be
-//     able to take the lock to see that it was disarmed).
+//     if the timer is still armed. stop/reset disarm under the lock, then, outside it,
+//     remove() the timer from its heap and wait until no fire of it is in progress (a fire
+//     must be able to take the lock to see that it was disarmed, and touches the timer
+//     until its done()).
 
 struct timer_state : timer {
   chan<time_point> ch;
@@ -154,7 +155,12 @@ bool disarm(timer_state* s) noexcept {
   s->armed = false;
   s->heap = nullptr;
   s->lock.unlock();
-  if (h) h->remove(s);  // U1: outside the lock; waits for a fire in progress (T3)
+  // U1: outside the lock. A fire in progress (popped, not yet done()) may still touch the
+  // timer: wait for its done() (T3) whether it is past our lock (heap already cleared) or
+  // not. Acquire pairs with done()'s release.
+  if (h) h->remove(s);
+  for (unsigned spins = 0; s->state.load(std::memory_order_acquire) == timer::firing; ++spins)
+    spin_pause(spins);
   return was;
 }
 

@@ -153,10 +153,14 @@ poll_desc* netpoll_open(int fd) {
   pd->wg.store(0, std::memory_order_relaxed);
   pd->rdeadline.store(-1, std::memory_order_relaxed);
   pd->wdeadline.store(-1, std::memory_order_relaxed);
-  pd->closing.store(false, std::memory_order_release);
+  pd->closing.store(false, std::memory_order_relaxed);
+  // Release: publishes pd (new or reused) to the machine that decodes its events and loads
+  // seq with acquire; the kernel orders the two, but only this pair says so to TSan.
+  const std::uint32_t seq = pd->seq.load(std::memory_order_relaxed);
+  pd->seq.store(seq, std::memory_order_release);
   epoll_event ev{};
   ev.events = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET;
-  ev.data.u64 = tag(pd, pd->seq.load(std::memory_order_relaxed));
+  ev.data.u64 = tag(pd, seq);
   if (::epoll_ctl(p.epfd, EPOLL_CTL_ADD, fd, &ev) != 0) {
     int e = errno;
     std::lock_guard g(p.pool_lock);

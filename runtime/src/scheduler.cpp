@@ -74,12 +74,14 @@ void note_wake(machine* m) {
   sched().machine_wakeups.fetch_add(1, std::memory_order_relaxed);
   // Pairs with the acquire load in stop_machine(): next_p (written under the lock before
   // this) is visible to the woken machine.
+  // M4: read before the store: once note is 1, m may run, end and (at shutdown) be freed.
+  // polling is stable while m sleeps on the idle list, where the waker found it.
+  const bool polling = m->polling.load(std::memory_order_acquire);
   m->note.store(1, std::memory_order_release);
-  // M4: polling is stable while m is on the idle list, where the waker found it.
-  if (m->polling.load(std::memory_order_acquire)) {
+  if (polling) {
     netpoll_break();
   } else {
-    futex_wake(m->note);
+    futex_wake(m->note);  // a syscall on the address: harmless if m has gone meanwhile
   }
 }
 

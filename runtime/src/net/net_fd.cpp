@@ -27,23 +27,30 @@ void net_fd::close() noexcept {
   release();          // the open reference
 }
 
+bool net_fd::acquire() noexcept {
+  std::uint32_t v = ops.load(std::memory_order_seq_cst);
+  do {
+    if (v == 0) return false;  // finalized: never revived (S1)
+  } while (!ops.compare_exchange_weak(v, v + 1, std::memory_order_seq_cst));
+  if (closing.load(std::memory_order_seq_cst)) {  // S1: reference first, then closing
+    release();
+    return false;
+  }
+  return true;
+}
+
 void net_fd::release() noexcept {
   // acq_rel: the last one sees every call's use of fd before closing it.
   if (ops.fetch_sub(1, std::memory_order_acq_rel) != 1) return;
   ::close(fd);
   netpoll_free(pd);
-  fd = -1;
-  pd = nullptr;
 }
 
 fd_call::fd_call(net_fd* f, const char* op) : f_(f) {
   if (!f) throw std::system_error(EBADF, std::generic_category(), std::string("goro::net: ") + op + ": not open");
-  f->ops.fetch_add(1, std::memory_order_seq_cst);  // S1: reference first...
-  if (f->closing.load(std::memory_order_seq_cst)) {  // ...then closing
-    f->release();
+  if (!f->acquire())
     throw std::system_error(EBADF, std::generic_category(),
                             net_context(f, op) + ": use of closed stream");
-  }
 }
 
 std::string net_context(const net_fd* f, const char* op) {
@@ -59,6 +66,27 @@ void throw_wait_error(const net_fd* f, const char* op, io_wait w) {
   if (w == io_wait::timeout) throw net::timeout_error(net_context(f, op));
   throw std::system_error(EBADF, std::generic_category(),
                           net_context(f, op) + ": use of closed stream");
+}
+
+void check_or_throw(net_fd* f, io_mode mode, const char* op) {
+  io_wait w = netpoll_check(f->pd, mode);
+  if (w != io_wait::ready) throw_wait_error(f, op, w);
+}
+
+void wait_or_throw(net_fd* f, io_mode mode, const char* op) {
+  io_wait w = netpoll_wait(f->pd, mode);
+  if (w != io_wait::ready) throw_wait_error(f, op, w);
+}
+
+void set_deadline(net_fd* f, io_mode mode, std::chrono::steady_clock::time_point t) noexcept {
+  if (!f || !f->acquire()) return;
+  std::int64_t ns = -1;
+  if (t != std::chrono::steady_clock::time_point::max()) {
+    ns = std::chrono::duration_cast<std::chrono::nanoseconds>(t.time_since_epoch()).count();
+    if (ns < 0) ns = 0;
+  }
+  netpoll_set_deadline(f->pd, mode, ns);
+  f->release();
 }
 
 }  // namespace goro::detail

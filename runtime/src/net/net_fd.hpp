@@ -1,13 +1,15 @@
 // Internal. net_fd: a socket registered with the poller, shared by the calls in flight on
 // it (Go's netFD with its fdMutex, reduced to a reference count).
 // S1: ops counts the open reference plus every call in progress. A call takes a reference
-//     and then checks `closing` (seq_cst, both); close() sets `closing` and then drops the
-//     open reference. Whoever drops the last one closes the descriptor and frees the
-//     poll_desc, so no call ever uses a descriptor number the kernel has reused.
+//     only while ops is not 0 (once 0, the descriptor is gone for good) and then checks
+//     `closing` (seq_cst, both); close() sets `closing` and then drops the open reference.
+//     Whoever drops the last one closes the descriptor and frees the poll_desc, exactly
+//     once, so no call ever uses a descriptor number the kernel has reused.
 // S2: the net_fd object itself belongs to its stream or listener and dies with it.
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <string>
 
@@ -30,6 +32,7 @@ struct net_fd {
   net_fd& operator=(const net_fd&) = delete;
 
   void close() noexcept;
+  bool acquire() noexcept;  // takes a reference; false if closing or closed (S1)
   void release() noexcept;  // drops one reference (S1)
 };
 
@@ -51,5 +54,12 @@ std::string net_context(const net_fd* f, const char* op);
 [[noreturn]] void throw_net_error(const net_fd* f, const char* op, int err);
 // Throws for a wait that did not end in readiness.
 [[noreturn]] void throw_wait_error(const net_fd* f, const char* op, io_wait w);
+// Before an operation: throws if f is closed or the deadline for `mode` passed.
+void check_or_throw(net_fd* f, io_mode mode, const char* op);
+// Waits until `mode` may be ready; throws on a deadline or a close.
+void wait_or_throw(net_fd* f, io_mode mode, const char* op);
+// Sets a deadline (time_point::max(): none). Ignored on a closed descriptor: its poll_desc
+// may serve another one by now.
+void set_deadline(net_fd* f, io_mode mode, std::chrono::steady_clock::time_point t) noexcept;
 
 }  // namespace goro::detail

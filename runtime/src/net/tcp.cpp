@@ -27,28 +27,11 @@ using detail::net_fd;
 
 namespace {
 
-std::int64_t to_ns(time_point t) {
-  if (t == no_deadline) return -1;
-  auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(t.time_since_epoch()).count();
-  return ns < 0 ? 0 : ns;
-}
-
 address local_of(int fd) {
   sockaddr_storage ss{};
   socklen_t len = sizeof ss;
   if (::getsockname(fd, reinterpret_cast<sockaddr*>(&ss), &len) != 0) return {};
   return address::from(reinterpret_cast<sockaddr*>(&ss), len);
-}
-
-// Waits for `mode` on f; throws on timeout or close.
-void wait_or_throw(net_fd* f, io_mode mode, const char* op) {
-  io_wait w = detail::netpoll_wait(f->pd, mode);
-  if (w != io_wait::ready) detail::throw_wait_error(f, op, w);
-}
-
-void check_or_throw(net_fd* f, io_mode mode, const char* op) {
-  io_wait w = detail::netpoll_check(f->pd, mode);
-  if (w != io_wait::ready) detail::throw_wait_error(f, op, w);
 }
 
 int new_socket(int family, const std::string& what) {
@@ -84,13 +67,13 @@ stream::~stream() {
 
 std::size_t stream::read(void* buf, std::size_t n) {
   fd_call call(fd_, "read");
-  check_or_throw(fd_, io_mode::read, "read");
+  detail::check_or_throw(fd_, io_mode::read, "read");
   for (;;) {
     ssize_t r = ::read(fd_->fd, buf, n);
     if (r >= 0) return static_cast<std::size_t>(r);
     if (errno == EINTR) continue;
     if (errno != EAGAIN) detail::throw_net_error(fd_, "read", errno);
-    wait_or_throw(fd_, io_mode::read, "read");
+    detail::wait_or_throw(fd_, io_mode::read, "read");
   }
 }
 
@@ -108,7 +91,7 @@ void stream::read_full(void* buf, std::size_t n) {
 
 void stream::write_all(const void* buf, std::size_t n) {
   fd_call call(fd_, "write");
-  check_or_throw(fd_, io_mode::write, "write");
+  detail::check_or_throw(fd_, io_mode::write, "write");
   auto* p = static_cast<const char*>(buf);
   while (n > 0) {
     ssize_t w = ::send(fd_->fd, p, n, MSG_NOSIGNAL);  // EPIPE, not SIGPIPE
@@ -119,7 +102,7 @@ void stream::write_all(const void* buf, std::size_t n) {
     }
     if (errno == EINTR) continue;
     if (errno != EAGAIN) detail::throw_net_error(fd_, "write", errno);
-    wait_or_throw(fd_, io_mode::write, "write");
+    detail::wait_or_throw(fd_, io_mode::write, "write");
   }
 }
 
@@ -137,10 +120,10 @@ void stream::set_deadline(time_point t) noexcept {
   set_write_deadline(t);
 }
 void stream::set_read_deadline(time_point t) noexcept {
-  if (fd_ && fd_->pd) detail::netpoll_set_deadline(fd_->pd, io_mode::read, to_ns(t));
+  detail::set_deadline(fd_, io_mode::read, t);
 }
 void stream::set_write_deadline(time_point t) noexcept {
-  if (fd_ && fd_->pd) detail::netpoll_set_deadline(fd_->pd, io_mode::write, to_ns(t));
+  detail::set_deadline(fd_, io_mode::write, t);
 }
 
 void stream::set_no_delay(bool on) {
@@ -172,7 +155,7 @@ listener::~listener() {
 
 stream listener::accept() {
   fd_call call(fd_, "accept");
-  check_or_throw(fd_, io_mode::read, "accept");
+  detail::check_or_throw(fd_, io_mode::read, "accept");
   auto backoff = std::chrono::milliseconds(5);
   for (;;) {
     sockaddr_storage ss{};
@@ -186,7 +169,7 @@ stream listener::accept() {
     const int err = errno;
     if (err == EINTR || err == ECONNABORTED) continue;
     if (err == EAGAIN) {
-      wait_or_throw(fd_, io_mode::read, "accept");
+      detail::wait_or_throw(fd_, io_mode::read, "accept");
       continue;
     }
     if (err == EMFILE || err == ENFILE || err == ENOBUFS || err == ENOMEM) {
@@ -196,7 +179,7 @@ stream listener::accept() {
         std::fprintf(stderr, "%s: %s; retrying with backoff (reported once)\n",
                      detail::net_context(fd_, "accept").c_str(), std::strerror(err));
       this_fiber::sleep_for(backoff);
-      check_or_throw(fd_, io_mode::read, "accept");
+      detail::check_or_throw(fd_, io_mode::read, "accept");
       backoff = std::min<std::chrono::milliseconds>(backoff * 2, std::chrono::seconds(1));
       continue;
     }
@@ -209,7 +192,7 @@ void listener::close() noexcept {
 }
 
 void listener::set_deadline(time_point t) noexcept {
-  if (fd_ && fd_->pd) detail::netpoll_set_deadline(fd_->pd, io_mode::read, to_ns(t));
+  detail::set_deadline(fd_, io_mode::read, t);
 }
 
 address listener::local_address() const { return fd_ ? fd_->local : address{}; }
@@ -244,7 +227,7 @@ stream dial(std::string_view host_port, std::chrono::nanoseconds timeout) {
     if (timeout != std::chrono::nanoseconds::max())
       s.set_write_deadline(start + std::chrono::ceil<std::chrono::steady_clock::duration>(timeout));
     for (;;) {
-      wait_or_throw(f, io_mode::write, "dial");
+      detail::wait_or_throw(f, io_mode::write, "dial");
       int err = 0;
       socklen_t len = sizeof err;
       ::getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len);

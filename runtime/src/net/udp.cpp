@@ -1,0 +1,89 @@
+// goro::net::udp_socket on the network poller.
+#include <goro/net/udp.hpp>
+
+#include <cerrno>
+#include <system_error>
+
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "net/net_fd.hpp"
+
+namespace goro::net {
+
+using detail::fd_call;
+using detail::io_mode;
+using detail::io_wait;
+
+udp_socket& udp_socket::operator=(udp_socket&& o) noexcept {
+  if (this != &o) {
+    close();
+    delete fd_;
+    fd_ = std::exchange(o.fd_, nullptr);
+  }
+  return *this;
+}
+
+udp_socket::~udp_socket() {
+  close();
+  delete fd_;
+}
+
+udp_socket udp_socket::bind(std::string_view host_port) {
+  address a = address::parse(host_port);
+  const std::string what = "goro::net: bind udp " + std::string(host_port);
+  int fd = ::socket(a.family(), SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  if (fd < 0) throw std::system_error(errno, std::system_category(), what);
+  if (::bind(fd, a.data(), a.size()) != 0) {
+    int err = errno;
+    ::close(fd);
+    throw std::system_error(err, std::system_category(), what);
+  }
+  sockaddr_storage ss{};
+  socklen_t len = sizeof ss;
+  ::getsockname(fd, reinterpret_cast<sockaddr*>(&ss), &len);
+  return udp_socket(new detail::net_fd(fd, address::from(reinterpret_cast<sockaddr*>(&ss), len), address{}));
+}
+
+void udp_socket::send_to(const void* buf, std::size_t n, const address& to) {
+  fd_call call(fd_, "send");
+  detail::check_or_throw(fd_, io_mode::write, "send");
+  for (;;) {
+    ssize_t w = ::sendto(fd_->fd, buf, n, MSG_NOSIGNAL, to.data(), to.size());
+    if (w >= 0) return;
+    if (errno == EINTR) continue;
+    if (errno != EAGAIN) {
+      int err = errno;
+      throw std::system_error(err, std::system_category(), "goro::net: send " + to.to_string());
+    }
+    detail::wait_or_throw(fd_, io_mode::write, "send");
+  }
+}
+
+udp_socket::received udp_socket::receive_from(void* buf, std::size_t n) {
+  fd_call call(fd_, "receive");
+  detail::check_or_throw(fd_, io_mode::read, "receive");
+  for (;;) {
+    sockaddr_storage ss{};
+    socklen_t len = sizeof ss;
+    ssize_t r = ::recvfrom(fd_->fd, buf, n, 0, reinterpret_cast<sockaddr*>(&ss), &len);
+    if (r >= 0)
+      return {static_cast<std::size_t>(r), address::from(reinterpret_cast<sockaddr*>(&ss), len)};
+    if (errno == EINTR) continue;
+    if (errno != EAGAIN) detail::throw_net_error(fd_, "receive", errno);
+    detail::wait_or_throw(fd_, io_mode::read, "receive");
+  }
+}
+
+void udp_socket::close() noexcept {
+  if (fd_) fd_->close();
+}
+void udp_socket::set_read_deadline(time_point t) noexcept {
+  detail::set_deadline(fd_, io_mode::read, t);
+}
+void udp_socket::set_write_deadline(time_point t) noexcept {
+  detail::set_deadline(fd_, io_mode::write, t);
+}
+address udp_socket::local_address() const { return fd_ ? fd_->local : address{}; }
+
+}  // namespace goro::net
