@@ -6,6 +6,11 @@
 
 #include <gmock/gmock.h>
 
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <goro/net/tcp.hpp>
+
 #include "deadlock.hpp"
 #include "goro_test.hpp"
 
@@ -134,6 +139,29 @@ TEST_P(DeadlockTest, NoReportWhileAThreadWaitsWithADeadline) {
     t.join();
   });
   EXPECT_EQ(got, 9);
+}
+
+TEST_P(DeadlockTest, NoReportWhileAFiberWaitsForTheNetwork) {
+  std::string got;
+  goro::run({.procs = GetParam()}, [&] {
+    auto ln = goro::net::listen("127.0.0.1:0");
+    const auto addr = ln.local_address();
+    // A plain thread, not declared: the kernel wakes the fiber, through the poller.
+    std::thread peer([addr] {
+      int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+      if (::connect(fd, addr.data(), addr.size()) != 0) std::abort();
+      std::this_thread::sleep_for(20ms);  // every fiber is parked in I/O meanwhile
+      (void)!::write(fd, "net", 3);
+      ::close(fd);
+    });
+    auto conn = ln.accept();
+    char buf[8];
+    std::size_t n = 0;
+    while (std::size_t k = conn.read(buf + n, sizeof buf - n)) n += k;
+    got.assign(buf, n);
+    peer.join();
+  });
+  EXPECT_EQ(got, "net");
 }
 
 GORO_INSTANTIATE(DeadlockTest, 1, 2);
