@@ -7,6 +7,16 @@ if(NOT GORO_SANITIZE MATCHES "^(|address|thread)$")
   message(FATAL_ERROR "GORO_SANITIZE must be empty, 'address' or 'thread', not '${GORO_SANITIZE}'")
 endif()
 
+# GORO_FUZZ=ON: libFuzzer coverage for every target, and the fuzz targets of test/fuzz
+# (clang only; combine with GORO_SANITIZE=address).
+option(GORO_FUZZ "Build the libFuzzer targets (clang)" OFF)
+if(GORO_FUZZ)
+  if(NOT CMAKE_CXX_COMPILER_ID STREQUAL "Clang")
+    message(FATAL_ERROR "GORO_FUZZ needs clang (libFuzzer), not ${CMAKE_CXX_COMPILER_ID}")
+  endif()
+  add_compile_options(-fsanitize=fuzzer-no-link)
+endif()
+
 # A large frame must not jump a stack guard page (see runtime/src/stack_pool.cpp).
 add_compile_options(-fstack-clash-protection)
 

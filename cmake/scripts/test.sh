@@ -3,13 +3,14 @@
 #   1. release build: every test (unit, stress, scale, death, sample, package, perf smoke)
 #   2. ASan+UBSan build (g++): unit, stress, death and the sanitizer canaries
 #   3. TSan build (clang 14): the same
-# Usage: test.sh [release|asan|tsan]...   (default: all three)
+#   4. libFuzzer build (clang 14, ASan+UBSan): each fuzz target for 30 s from its seeds
+# Usage: test.sh [release|asan|tsan|fuzz]...   (default: all four)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 bash cmake/scripts/install-deps.sh
 jobs=$(nproc)
 lanes=("$@")
-[ ${#lanes[@]} -gt 0 ] || lanes=(release asan tsan)
+[ ${#lanes[@]} -gt 0 ] || lanes=(release asan tsan fuzz)
 for lane in "${lanes[@]}"; do
   echo "=== goro tests: $lane ==="
   start=$(date +%s)
@@ -17,6 +18,7 @@ for lane in "${lanes[@]}"; do
   cmake --build --preset "$lane"
   case "$lane" in
     release) ctest --preset release -j "$jobs" ;;
+    fuzz)    ctest --preset fuzz -L fuzz ;;
     *)       ctest --preset "$lane" -j "$jobs" -L 'unit|stress|death|sanitizer' ;;
   esac
   echo "=== $lane passed in $(( $(date +%s) - start )) s ==="
