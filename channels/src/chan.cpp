@@ -67,6 +67,7 @@ void chan_retain(chan_core* c) noexcept {
 void chan_release(chan_core* c) noexcept {
   // acq_rel: the last owner sees every element the others left in the buffer.
   if (!c || c->refs.fetch_sub(1, std::memory_order_acq_rel) != 1) return;
+  if (c->on_last_release) c->on_last_release(c->on_last_release_arg);
   for (std::size_t i = 0; i < c->count; ++i) c->ops->destroy(c->slot(i));
   std::size_t align = c->alloc_align;
   c->~chan_core();

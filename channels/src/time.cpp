@@ -21,15 +21,51 @@ namespace {
 
 time_point from_ns(std::int64_t ns) { return time_point(std::chrono::nanoseconds(ns)); }
 
+// A1: an after() timer sends on its channel through a raw pointer, without a handle, so
+//     that the channel dies with its last user's handle (Go 1.23: an after() nobody can
+//     receive from any more is collected at once, not when it fires). `lock` guards core,
+//     fired and abandoned. fire_after() sends only while core is set; the channel's last
+//     release (abandon_after) clears core first. Whoever comes second frees the timer:
+//     abandon_after() after a firing (once that firing is done: T3), or fire_after() when
+//     the channel was abandoned while it was popped for firing; a timer still queued is
+//     cancelled and freed by abandon_after().
 struct after_timer : timer {
-  chan<time_point> ch;
+  spinlock lock;
+  chan_core* core = nullptr;    // A1
+  bool fired = false;           // A1
+  bool abandoned = false;       // A1
+  timer_heap* heap = nullptr;   // set by after_ns() before the channel is handed out
 };
 
 void fire_after(timer* t) {
   auto* a = static_cast<after_timer*>(t);
-  a->ch.try_send(from_ns(monotonic_ns()));  // capacity 1 and the only send: never blocks
-  t->done();  // T3; nobody else refers to the timer
-  delete a;
+  a->lock.lock();
+  if (a->core) {
+    time_point now = from_ns(monotonic_ns());
+    chan_send(a->core, &now, false);  // capacity 1 and the only send: never blocks
+  }
+  a->fired = true;
+  const bool free_it = a->abandoned;
+  a->lock.unlock();
+  t->done();  // T3
+  if (free_it) delete a;
+}
+
+void abandon_after(void* arg) {
+  auto* a = static_cast<after_timer*>(arg);
+  a->lock.lock();
+  a->core = nullptr;  // the channel is being freed
+  a->abandoned = true;
+  const bool fired = a->fired;
+  a->lock.unlock();
+  if (fired) {
+    // Wait for that firing's done() (T3): it may still touch the timer.
+    for (unsigned spins = 0; a->state.load(std::memory_order_acquire) == timer::firing; ++spins)
+      spin_pause(spins);
+    delete a;
+  } else if (a->heap->cancel(a)) {
+    delete a;  // still queued: it will never fire
+  }  // else popped for firing: fire_after() sees `abandoned` and frees it
 }
 
 }  // namespace
@@ -78,10 +114,14 @@ recv_chan<time_point> after_ns(std::int64_t ns) {
   ensure_started();
   chan<time_point> c(1);
   auto* a = new after_timer;
-  a->ch = c;
+  a->core = c.core();  // A1: no handle
   a->when = monotonic_ns() + (ns > 0 ? ns : 0);
   a->fire = fire_after;
-  timer_start(a);
+  c.core()->on_last_release = abandon_after;  // the channel is not shared yet
+  c.core()->on_last_release_arg = a;
+  a->lock.lock();  // heap is set before abandon_after() can read it
+  a->heap = timer_start(a);
+  a->lock.unlock();
   return c;
 }
 

@@ -156,6 +156,23 @@ TEST_P(TimeTest, ResetStormNeverLosesOrDoublesAFiring) {
   EXPECT_EQ(fired.load(), n);
 }
 
+TEST_P(TimeTest, LostAfterChannelsLeaveNoTimerBehind) {
+  // Go 1.23's rule: an after() nobody can receive from any more is collected at once, not
+  // an hour later. Every select below wins on `ready`; its after(1h) is dropped with it.
+  const int n = static_cast<int>(goro_test::scaled(100'000));
+  goro::chan<int> ready(1);
+  goro::spawn([&] {
+    for (int i = 0; i < n; ++i) {
+      ready.send(i);
+      int r = goro::select(goro::recv(ready), goro::recv(goro::after(std::chrono::hours(1))));
+      ASSERT_EQ(r, 0);
+    }
+  }).join();
+  EXPECT_EQ(pending_timers(), 0u);
+  auto kept = goro::after(std::chrono::hours(1));  // a kept one stays pending
+  EXPECT_EQ(pending_timers(), 1u);
+}
+
 TEST_P(TimeTest, NonPositiveTickPeriodIsRejected) {
   EXPECT_THROW(goro::tick(0ms), goro::option_error);
   EXPECT_THROW(goro::ticker(-1ms), goro::option_error);

@@ -79,6 +79,10 @@ struct chan_core {
   char* buf;              // cap elements of ops->size bytes, right after this object
   std::size_t alloc_align;
   std::atomic<std::int64_t> refs{1};
+  // Called when the last handle goes, before the channel is freed: an internal sender
+  // that holds no handle (an after() timer) lets go of it. Set once, before sharing.
+  void (*on_last_release)(void* arg) = nullptr;
+  void* on_last_release_arg = nullptr;
 
   void* slot(std::size_t i) const { return buf + ((head + i) % cap) * ops->size; }
 };
