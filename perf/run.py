@@ -5,7 +5,9 @@ Builds the workload programs of goro and of its peers (Go, Boost.Fiber, std::thr
 each workload for each system at P=1 and P=2 (pinned with taskset; GORO_PROCS, GOMAXPROCS
 and --procs set to P), repetitions interleaved round-robin across systems, then prints a
 table of medians (min-max) with the ratio goro/peer and marks each PERF.md target met or
-missed. Writes raw.csv, summary.csv, targets.csv, table.md and PNG charts to --out.
+missed. The server workloads (echo, http) run at P=1 only: the server pinned to core 0,
+its load client (perf/clients/echo_client.cpp, wrk) to core 1. Writes raw.csv,
+summary.csv, targets.csv, table.md and PNG charts to --out.
 
     python3 perf/run.py [--quick] [--workloads skynet,yield] [--reps 5] [--out perf/results]
 
@@ -17,6 +19,7 @@ import csv
 import os
 import platform
 import resource
+import select
 import shutil
 import statistics
 import subprocess
@@ -42,7 +45,11 @@ LABEL = {"goro": "goro", "go": "Go", "boost_fiber": "Boost.Fiber", "threads": "t
 # Each workload: sizes N (full run, --quick, extra with --big); per system, the largest N it
 # runs at (a larger one needs more memory or threads than the machine has: shown as "—");
 # the systems it does not apply to, and why (no program, shown as "—", never as missing);
-# metrics in the order printed, with units (as the programs print them).
+# metrics in the order printed, with units (as the programs print them). Optional: `higher`,
+# the metrics where higher is better (rates; marked ↑); `procs`, the only P it runs at;
+# `duration_ms` (full run, --quick), passed as --duration-ms (idle) or to the load client;
+# `client`, the load client of a server workload (echo, http): the program is a server,
+# pinned to core 0 with P = 1, and the client (core 1) measures (see run_served).
 WORKLOADS = {
     "skynet": dict(sizes=[10_000, 100_000, 1_000_000], quick=[10_000], big=[10_000_000],
                    max_n={"threads": 10_000, "boost_fiber": 1_000_000},
@@ -65,7 +72,29 @@ WORKLOADS = {
     # lock contended long enough for its slow paths (hand-off mode) to show.
     "mutex": dict(sizes=[1_000_000, 10_000_000], quick=[100_000], big=[], max_n={},
                   metrics={"lock": "ns/lock"}),
+    # timers: N tasks each sleep a pseudo-random 0-100 ms; lateness percentiles and the
+    # process's CPU time. goro and Go only, as in PERF.md.
+    "timers": dict(sizes=[1_000_000], quick=[100_000], big=[], max_n={},
+                   not_applicable={"boost_fiber": "PERF.md compares goro's timers with Go's",
+                                   "threads": "a million sleeping threads do not fit"},
+                   metrics={"lateness_p50": "ms", "lateness_p99": "ms", "cpu": "CPU-s"}),
+    # echo and http: N is the client's connections; the server has one core (P=1 only).
+    "echo": dict(sizes=[64], quick=[64], big=[], max_n={}, procs=[1],
+                 duration_ms=(5_000, 1_000), client="echo_client",
+                 not_applicable={"boost_fiber": "Boost.Fiber has no network I/O"},
+                 metrics={"round_trips": "round_trips/s", "server_cpu": "%",
+                          "client_cpu": "%"}, higher={"round_trips"}),
+    "http": dict(sizes=[64], quick=[64], big=[], max_n={}, procs=[1],
+                 duration_ms=(10_000, 2_000), client="wrk",
+                 not_applicable={"boost_fiber": "Boost.Fiber has no network I/O"},
+                 metrics={"requests": "req/s", "latency_p50": "ms", "latency_p99": "ms",
+                          "server_cpu": "%", "client_cpu": "%"}, higher={"requests"}),
+    "idle": dict(sizes=[100_000], quick=[100_000], big=[], max_n={}, duration_ms=(5_000, 1_000),
+                 not_applicable={"boost_fiber": "PERF.md compares goro's idling with Go's",
+                                 "threads": "PERF.md compares goro's idling with Go's"},
+                 metrics={"cpu": "%", "wakeups": "wakeups/s"}),
 }
+CLIENT_MISSING = {}  # {workload: why its load client is missing} (its cells: missing)
 
 
 def applies(system, workload):
@@ -87,7 +116,8 @@ def fmt(v):
     if v is None:
         return "?"
     a = abs(v)
-    return f"{v:.0f}" if a >= 100 else f"{v:.1f}" if a >= 10 else f"{v:.2f}"
+    return f"{v:.0f}" if a >= 100 else f"{v:.1f}" if a >= 10 else f"{v:.2f}" if a >= 1 \
+        else f"{v:.2g}"  # small figures (idle's CPU %) keep two significant digits
 
 
 # ---------------------------------------------------------------------------- building
@@ -130,6 +160,23 @@ def build(args, workloads):
                     why = {"boost_fiber": "Boost.Fiber not found (libboost-fiber-dev)"}.get(
                         system, "build failed") if not exe.exists() else "build failed"
                     missing[system] = f"{why} (see {logpath})"
+        for w in workloads:
+            client = WORKLOADS[w].get("client")
+            if client == "wrk":
+                exe = shutil.which("wrk")
+                why = "no `wrk` on PATH (Debian package wrk)"
+            elif client:
+                exe = bdir / "perf-bin" / client
+                why = f"{client} not built (see {logpath})"
+                if not exe.exists():
+                    run_logged(["cmake", "--build", bdir, "--target", f"perf_{client}"], logf)
+                exe = exe if exe.exists() else None
+            else:
+                continue
+            if exe:
+                binaries[("client", w)] = Path(exe)
+            else:
+                CLIENT_MISSING[w] = why
         go = shutil.which("go")
         if not go:
             missing["go"] = "no `go` on PATH (golang-go)"
@@ -147,30 +194,141 @@ def build(args, workloads):
                     missing["go"] = f"go build failed (see {logpath})"
     for system, why in missing.items():
         log(f"{LABEL[system]}: MISSING: {why}")
+    for w, why in CLIENT_MISSING.items():
+        log(f"{w}: load client MISSING: {why}")
     return binaries, missing
 
 
 # ---------------------------------------------------------------------------- running
 
-def run_once(exe, n, procs, timeout):
-    """Runs one program pinned to `procs` cores; returns (status, {metric: (value, unit)})."""
-    cmd = [str(exe), "--n", str(n), "--procs", str(procs)]
-    if shutil.which("taskset"):
-        cmd = ["taskset", "-c", ",".join(str(c) for c in range(procs))] + cmd
-    env = dict(os.environ, GORO_PROCS=str(procs), GOMAXPROCS=str(procs))
-    try:
-        p = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=timeout)
-    except subprocess.TimeoutExpired:
-        return f"timeout>{timeout}s", {}
+def pinned(cores, cmd):
+    return (["taskset", "-c", cores] + cmd) if shutil.which("taskset") else cmd
+
+
+def parse_metrics(stdout):
     metrics = {}
-    for line in p.stdout.splitlines():
+    for line in stdout.splitlines():
         kv = dict(f.split("=", 1) for f in line.split() if "=" in f)
         if {"metric", "value", "unit"} <= kv.keys():
             metrics[kv["metric"]] = (float(kv["value"]), kv["unit"])
+    return metrics
+
+
+def duration_ms(args, w):
+    d = WORKLOADS[w].get("duration_ms")
+    return d and d[1 if args.quick else 0]
+
+
+def run_once(args, binaries, s, w, n, procs):
+    """Runs one program pinned to `procs` cores; returns (status, {metric: (value, unit)})."""
+    if WORKLOADS[w].get("client"):
+        return run_served(args, binaries, s, w, n)
+    cmd = [str(binaries[(s, w)]), "--n", str(n), "--procs", str(procs)]
+    if duration_ms(args, w):
+        cmd += ["--duration-ms", str(duration_ms(args, w))]
+    cmd = pinned(",".join(str(c) for c in range(procs)), cmd)
+    env = dict(os.environ, GORO_PROCS=str(procs), GOMAXPROCS=str(procs))
+    try:
+        p = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=args.timeout)
+    except subprocess.TimeoutExpired:
+        return f"timeout>{args.timeout}s", {}
+    metrics = parse_metrics(p.stdout)
     if p.returncode != 0:
         err = p.stderr.strip().splitlines()
         return f"failed rc={p.returncode}" + (f": {err[-1][:80]}" if err else ""), metrics
     return "ok", metrics
+
+
+def parse_wrk(out):
+    """wrk --latency's report: ({metric: (value, unit)}, error or None)."""
+    to_ms = {"us": 1e-3, "ms": 1.0, "s": 1e3, "m": 6e4}
+    metrics, err = {}, None
+    for line in out.splitlines():
+        f = line.split()
+        if line.startswith("Requests/sec:"):
+            metrics["requests"] = (float(f[1]), "req/s")
+        elif len(f) == 2 and f[0] in ("50%", "99%"):
+            num = f[1].rstrip("umsh")
+            unit = f[1][len(num):]
+            name = "latency_p50" if f[0] == "50%" else "latency_p99"
+            metrics[name] = (float(num) * to_ms[unit], "ms")
+        elif "Socket errors:" in line or "Non-2xx or 3xx responses:" in line:
+            err = "wrk: " + line.strip()
+    if err is None and not {"requests", "latency_p50", "latency_p99"} <= metrics.keys():
+        err = "wrk: no report"
+    return metrics, err
+
+
+def run_served(args, binaries, s, w, n):
+    """A server workload (echo, http): the server `s` runs pinned to core 0 with P = 1
+    (GORO_PROCS, GOMAXPROCS, --procs 1), prints `port=<port>` once listening; the workload's
+    load client runs pinned to core 1 for the workload's duration and prints the metrics;
+    then the server's stdin is closed and it must exit cleanly. Adds server_cpu and
+    client_cpu (% of one core: each one's CPU time, from getrusage of this runner's reaped
+    children, ÷ the client's wall time; the server's covers its whole life, start-up
+    included). Returns (status, metrics)."""
+    deadline = time.monotonic() + args.timeout
+    client_core = "1" if (os.cpu_count() or 1) > 1 else "0"
+    env = dict(os.environ, GORO_PROCS="1", GOMAXPROCS="1")
+    srv = subprocess.Popen(pinned("0", [str(binaries[(s, w)]), "--n", str(n), "--procs", "1"]),
+                           stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                           stderr=subprocess.PIPE, env=env)
+    cpu = lambda: (lambda ru: ru.ru_utime + ru.ru_stime)(
+        resource.getrusage(resource.RUSAGE_CHILDREN))
+    try:
+        port, head = None, b""
+        while port is None and time.monotonic() < deadline:
+            ready, _, _ = select.select([srv.stdout], [], [], deadline - time.monotonic())
+            chunk = os.read(srv.stdout.fileno(), 4096) if ready else b""
+            if ready and not chunk:
+                break  # the server exited
+            head += chunk
+            port = next((int(line[5:]) for line in head.split(b"\n")[:-1]
+                         if line.startswith(b"port=")), None)
+        if port is None:
+            if srv.poll() is None:
+                return f"timeout>{args.timeout}s (no port=)", {}
+            err = srv.stderr.read().decode(errors="replace").strip().splitlines()
+            return f"failed rc={srv.wait()}" + (f": {err[-1][:80]}" if err else ""), {}
+        d = duration_ms(args, w)
+        if WORKLOADS[w]["client"] == "wrk":
+            ccmd = [str(binaries[("client", w)]), "-t1", f"-c{n}", f"-d{max(1, d // 1000)}s",
+                    "--latency", f"http://127.0.0.1:{port}/"]
+        else:
+            ccmd = [str(binaries[("client", w)]), "--n", str(n), "--duration-ms", str(d),
+                    "--port", str(port)]
+        c0, t0 = cpu(), time.monotonic()
+        try:
+            p = subprocess.run(pinned(client_core, ccmd), capture_output=True, text=True,
+                               timeout=max(1.0, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            return f"timeout>{args.timeout}s (client)", {}
+        wall, c1 = time.monotonic() - t0, cpu()
+        if WORKLOADS[w]["client"] == "wrk":
+            metrics, err = parse_wrk(p.stdout)
+        else:
+            metrics = parse_metrics(p.stdout)
+            err = None if p.returncode == 0 else (p.stderr.strip().splitlines() or ["?"])[-1]
+        if p.returncode != 0 or err:
+            return f"failed rc={p.returncode} (client): {(err or '')[:80]}", metrics
+        try:
+            out, serr = srv.communicate(timeout=30)  # closes its stdin: time to stop
+        except subprocess.TimeoutExpired:
+            return "failed: the server did not exit within 30 s of its stdin closing", metrics
+        c2 = cpu()
+        metrics.update(parse_metrics(head.decode(errors="replace") + out.decode(
+            errors="replace")))
+        metrics["server_cpu"] = (100 * (c2 - c1) / wall, "%")
+        metrics["client_cpu"] = (100 * (c1 - c0) / wall, "%")
+        if srv.returncode != 0:
+            err = serr.decode(errors="replace").strip().splitlines()
+            return f"failed rc={srv.returncode} (server)" + (f": {err[-1][:80]}" if err else ""), \
+                metrics
+        return "ok", metrics
+    finally:
+        if srv.poll() is None:
+            srv.kill()
+            srv.wait()
 
 
 def cells(args):
@@ -179,7 +337,7 @@ def cells(args):
         spec = WORKLOADS[w]
         sizes = spec["quick"] if args.quick else spec["sizes"] + (spec["big"] if args.big else [])
         for n in sizes:
-            for p in args.procs:
+            for p in (p for p in args.procs if p in spec.get("procs", args.procs)):
                 yield w, n, p, [s for s in args.systems if n <= spec["max_n"].get(s, n)]
 
 
@@ -188,11 +346,11 @@ def run_all(args, binaries):
     todo = list(cells(args))
     for rep in range(args.reps):
         for w, n, p, systems in todo:
-            systems = [s for s in systems if (s, w) in binaries]
+            systems = [s for s in systems if (s, w) in binaries and w not in CLIENT_MISSING]
             k = rep % max(len(systems), 1)  # rotate the order: no system always goes first
             for s in systems[k:] + systems[:k]:
                 t0 = time.monotonic()
-                status, metrics = run_once(binaries[(s, w)], n, p, args.timeout)
+                status, metrics = run_once(args, binaries, s, w, n, p)
                 wall = time.monotonic() - t0
                 shown = " ".join(f"{m}={fmt(v)}" for m, (v, _) in metrics.items())
                 log(f"[rep {rep + 1}/{args.reps}] {w} N={short_n(n)} P={p} {LABEL[s]}: "
@@ -227,7 +385,7 @@ def summarize(raw):
 def cell_text(args, summary, failures, binaries, w, n, p, m, s):
     if not applies(s, w):
         return "—"
-    if (s, w) not in binaries:
+    if (s, w) not in binaries or w in CLIENT_MISSING:
         return "missing"
     if n > WORKLOADS[w]["max_n"].get(s, n):
         return "—"
@@ -254,8 +412,9 @@ def table(args, summary, failures, binaries):
     todo = list(cells(args))
     for w, n in dict.fromkeys((w, n) for w, n, _, _ in todo):  # workload, N, metric, P
         for m, unit in WORKLOADS[w]["metrics"].items():
-            for p in args.procs:
-                row = [w, short_n(n), f"{m} ({unit})", str(p)]
+            for p in (p for ww, nn, p, _ in todo if (ww, nn) == (w, n)):
+                up = " ↑" if m in WORKLOADS[w].get("higher", ()) else ""
+                row = [w, short_n(n), f"{m} ({unit}){up}", str(p)]
                 row += [cell_text(args, summary, failures, binaries, w, n, p, m, s)
                         for s in args.systems]
                 if "goro" in args.systems:
@@ -274,7 +433,7 @@ def targets(args, summary, failures, binaries):
     med = lambda w, n, p, m, s: (summary.get((w, n, p, m, s)) or {}).get("median")
 
     def why(w, n, p, s):
-        return "missing" if (s, w) not in binaries else "failed" if (w, n, p, s) in failures \
+        return "missing" if (s, w) not in binaries or w in CLIENT_MISSING else "failed" if (w, n, p, s) in failures \
             else "no data"
 
     def check(w, what, n, p, goro, peer_name, peer, limit, le=True):
@@ -288,6 +447,15 @@ def targets(args, summary, failures, binaries):
         ok = r <= limit if le else r >= limit
         figure = f"goro {fmt(goro)} vs {peer_name} {fmt(peer)}: {r:.3g}×"
         out.append((w, what, n, p, figure, "met" if ok else "MISSED"))
+
+    def absolute(w, what, n, p, m, limit, unit, strict=False):
+        """goro's median of metric m against a fixed limit (≤, or < if strict)."""
+        g = med(w, n, p, m, "goro")
+        if g is None:
+            out.append((w, what, n, p, f"goro {why(w, n, p, 'goro')}", "UNMEASURED"))
+        else:
+            ok = g < limit if strict else g <= limit
+            out.append((w, what, n, p, f"goro {fmt(g)} {unit}", "met" if ok else "MISSED"))
 
     def best(w, n, p, m, peers):
         """The best (smallest) median among `peers` at this cell: (value, label)."""
@@ -341,6 +509,24 @@ def targets(args, summary, failures, binaries):
         if w == "mutex":  # at every N
             check(w, "lock ≤ 1.0 × Go", n, p, med(w, n, p, "lock", "goro"), "Go",
                   med(w, n, p, "lock", "go"), 1.0)
+        if w == "timers" and largest:
+            check(w, "lateness_p99 ≤ Go's", n, p, med(w, n, p, "lateness_p99", "goro"), "Go",
+                  med(w, n, p, "lateness_p99", "go"), 1.0)
+            # "1M sleepers use ≤ 1 CPU-second beyond the sleeps": sleeping costs no CPU, so
+            # the whole process (spawns, timers, wake-ups) within 1 CPU-second.
+            absolute(w, "cpu ≤ 1 CPU-second", n, p, "cpu", 1.0, "CPU-s")
+        if w == "echo":
+            check(w, "round_trips ≥ 1.2 × Go", n, p, med(w, n, p, "round_trips", "goro"), "Go",
+                  med(w, n, p, "round_trips", "go"), 1.2, le=False)
+        if w == "http":
+            check(w, "requests ≥ 1.2 × Go", n, p, med(w, n, p, "requests", "goro"), "Go",
+                  med(w, n, p, "requests", "go"), 1.2, le=False)
+            check(w, "latency_p99 ≤ Go's", n, p, med(w, n, p, "latency_p99", "goro"), "Go",
+                  med(w, n, p, "latency_p99", "go"), 1.0)
+        if w == "idle":
+            # 0.0 % CPU: below 0.05 % (it prints as 0.0 with one decimal).
+            absolute(w, "cpu 0.0 % (< 0.05 %)", n, p, "cpu", 0.05, "%", strict=True)
+            absolute(w, "wakeups ≤ 1 per second", n, p, "wakeups", 1.0, "wakeups/s")
     return out
 
 
@@ -527,6 +713,14 @@ def main():
                     binaries[(s, w)] = exe
                 else:
                     missing.setdefault(s, f"not built ({exe})")
+        for w in args.workloads:
+            client = WORKLOADS[w].get("client")
+            exe = shutil.which("wrk") if client == "wrk" else \
+                client and args.build_dir / "perf-bin" / client
+            if exe and Path(exe).exists():
+                binaries[("client", w)] = Path(exe)
+            elif client:
+                CLIENT_MISSING[w] = f"not found ({exe or client})"
     else:
         binaries, missing = build(args, args.workloads)
     missing = {s: why for s, why in missing.items() if s in args.systems}
@@ -560,8 +754,12 @@ def main():
             f"{time.time() - started:.0f} s of runs; other jobs used {busy:.0%} of the CPUs "
             f"just before and {others:.0%} during the runs",
             "cells: median (min–max) over the repetitions; ratio: goro median / peer median "
-            "(below 1: goro faster or smaller); —: not run at this N (too many threads or "
-            "too much memory for this system), or not applicable (below)", ""]
+            "(below 1: goro faster or smaller; for a metric marked ↑, higher is better: above "
+            "1, goro faster); —: not run at this N (too many threads or too much memory for "
+            "this system), or not applicable (below)",
+            "echo, http: the server pinned to core 0 (P = 1), the load client to core 1 "
+            "(echo: perf/clients/echo_client.cpp, http: wrk); N = the client's connections; "
+            "server_cpu, client_cpu: % of one core over the load", ""]
     text.append(table(args, summary, failures, binaries))
     na = [f"not applicable: {w} for {LABEL[s]} ({why})" for w in args.workloads
           for s, why in WORKLOADS[w].get("not_applicable", {}).items() if s in args.systems]
@@ -569,6 +767,9 @@ def main():
         text.append("\n" + "\n".join(na))
     for s, why in missing.items():
         text.append(f"\n{LABEL[s]}: MISSING: {why}")
+    for w, why in CLIENT_MISSING.items():
+        if w in args.workloads:
+            text.append(f"\n{w}: load client MISSING: {why}")
     for (w, n, p, s), fails in sorted(failures.items()):
         for rep, status in sorted(fails):
             text.append(f"FAILED: {w} N={short_n(n)} P={p} {LABEL[s]} rep {rep}: {status}")

@@ -6,7 +6,7 @@ packages=(
   build-essential cmake ninja-build g++ clang libclang-rt-14-dev  # compilers, sanitizer runtimes
   libboost-context-dev libfmt-dev                                 # goro's dependencies
   libgtest-dev libgmock-dev libbenchmark-dev                      # tests, micro-benchmarks
-  golang-go libboost-fiber-dev                                    # perf peers
+  golang-go libboost-fiber-dev wrk                                # perf peers, http load
   python3 python3-matplotlib                                      # perf runner and charts
   valgrind curl
 )

@@ -2,8 +2,11 @@
 // the Boost.Fiber and std::thread peers): the command line, a clock, the process's RSS, and
 // the one output line perf/run.py parses:
 //   metric=<name> value=<number> unit=<unit>
+// The network workloads' servers (echo, http) also share the hand-shake with the runner:
+// they print `port=<port>` once listening on 127.0.0.1, and stop when their stdin ends.
 // Not goro code: it depends on nothing but the standard library and Linux's /proc.
 #pragma once
+#include <cerrno>
 #include <chrono>
 #include <cstdint>
 #include <cstdio>
@@ -12,6 +15,8 @@
 #include <string>
 #include <string_view>
 
+#include <dirent.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 namespace perf {
@@ -19,14 +24,19 @@ namespace perf {
 struct args {
   std::int64_t n = 0;  // size of the workload (--n)
   int procs = 0;       // processors / worker threads (--procs); 0: the system's default
+  std::int64_t duration_ms = 0;  // --duration-ms: how long a timed workload runs (idle, echo)
+  int port = 0;        // --port: the server a load client connects to (127.0.0.1)
 };
 
-// Parses `--n N --procs P` (or `--n=N`); a bad flag prints usage to stderr and exits 2.
-inline args parse_or_exit(int argc, char** argv, std::int64_t default_n) {
-  args a{default_n, 0};
+// Parses `--n N --procs P` (or `--n=N`), and `--duration-ms D`, `--port P` for the programs
+// that use them; a bad flag prints usage to stderr and exits 2.
+inline args parse_or_exit(int argc, char** argv, std::int64_t default_n,
+                          std::int64_t default_duration_ms = 0) {
+  args a{default_n, 0, default_duration_ms, 0};
   auto usage = [&] {
-    std::fprintf(stderr, "usage: %s [--n N=%lld] [--procs P]\n", argv[0],
-                 static_cast<long long>(default_n));
+    std::fprintf(stderr, "usage: %s [--n N=%lld] [--procs P]%s\n", argv[0],
+                 static_cast<long long>(default_n),
+                 default_duration_ms ? " [--duration-ms D] [--port P]" : "");
     std::exit(2);
   };
   for (int i = 1; i < argc; ++i) {
@@ -47,6 +57,10 @@ inline args parse_or_exit(int argc, char** argv, std::int64_t default_n) {
       a.n = v;
     } else if (flag == "--procs" || flag == "-procs") {
       a.procs = static_cast<int>(v);
+    } else if (flag == "--duration-ms" || flag == "-duration-ms") {
+      a.duration_ms = v;
+    } else if (flag == "--port" || flag == "-port") {
+      a.port = static_cast<int>(v);
     } else {
       usage();
     }
@@ -105,6 +119,53 @@ inline std::int64_t peak_rss_bytes() {
     std::fclose(f);
   }
   return kib * 1024;
+}
+
+// CPU seconds the whole process used so far, user + system (getrusage(RUSAGE_SELF)).
+inline double cpu_seconds() {
+  rusage ru{};
+  getrusage(RUSAGE_SELF, &ru);
+  auto sec = [](const timeval& t) { return double(t.tv_sec) + double(t.tv_usec) / 1e6; };
+  return sec(ru.ru_utime) + sec(ru.ru_stime);
+}
+
+// Context switches (voluntary + involuntary) of all the process's threads so far: each time
+// a thread blocks or is preempted (/proc/self/task/*/status). A thread that has exited is no
+// longer counted: compare two samples only across a window in which no thread exits.
+inline std::int64_t context_switches() {
+  std::int64_t total = 0;
+  DIR* d = opendir("/proc/self/task");
+  if (!d) return -1;
+  while (dirent* e = readdir(d)) {
+    if (e->d_name[0] == '.') continue;
+    std::string path = std::string("/proc/self/task/") + e->d_name + "/status";
+    if (FILE* f = std::fopen(path.c_str(), "r")) {
+      char line[256];
+      while (std::fgets(line, sizeof line, f)) {
+        if (std::strncmp(line, "voluntary_ctxt_switches:", 24) == 0) total += std::atoll(line + 24);
+        if (std::strncmp(line, "nonvoluntary_ctxt_switches:", 27) == 0)
+          total += std::atoll(line + 27);
+      }
+      std::fclose(f);
+    }
+  }
+  closedir(d);
+  return total;
+}
+
+// A server's hand-shake with the runner: tells it the port it listens on (127.0.0.1).
+inline void announce_port(int port) {
+  std::printf("port=%d\n", port);
+  std::fflush(stdout);
+}
+
+// Blocks the calling thread until the runner closes our stdin (end of file): time to stop.
+inline void wait_for_stdin_eof() {
+  char buf[256];
+  for (;;) {
+    ssize_t r = read(0, buf, sizeof buf);
+    if (r == 0 || (r < 0 && errno != EINTR)) return;
+  }
 }
 
 }  // namespace perf
