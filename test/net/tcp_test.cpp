@@ -241,6 +241,39 @@ TEST_P(TcpTest, ThousandConnectionsAtOnce) {
   EXPECT_EQ(ok.load(), n);
 }
 
+TEST_P(TcpTest, AThousandReadDeadlinesEachEndTheirRead) {
+  const int n = static_cast<int>(goro_test::scaled(1000));
+  auto ln = net::listen("127.0.0.1:0");
+  const std::string addr = ln.local_address().to_string();
+  std::vector<net::stream> held;  // the server side: accepted, never written to
+  auto acceptor = goro::spawn([&] {
+    for (int i = 0; i < n; ++i) held.push_back(ln.accept());
+  });
+  std::atomic<int> timed_out{0}, other{0};
+  goro::wait_group wg;
+  wg.add(n);
+  for (int i = 0; i < n; ++i) {
+    goro::go([&, i] {
+      auto c = net::dial(addr);
+      c.set_read_deadline(std::chrono::steady_clock::now() + std::chrono::milliseconds(5 + i % 20));
+      char b;
+      try {
+        c.read(&b, 1);
+        other.fetch_add(1);
+      } catch (const net::timeout_error&) {
+        timed_out.fetch_add(1);
+      } catch (...) {
+        other.fetch_add(1);
+      }
+      wg.done();
+    });
+  }
+  wg.wait();
+  acceptor.join();
+  EXPECT_EQ(timed_out.load(), n);
+  EXPECT_EQ(other.load(), 0);
+}
+
 GORO_INSTANTIATE(TcpTest, 1, 2, 4);
 
 }  // namespace
