@@ -5,6 +5,7 @@
 #include <goro/blocking.hpp>
 #include <goro/chan.hpp>
 #include <goro/condition_variable.hpp>
+#include <goro/context.hpp>
 #include <goro/error.hpp>
 #include <goro/latch.hpp>
 #include <goro/mutex.hpp>
