@@ -12,6 +12,7 @@
 #include <goro/once.hpp>
 #include <goro/run.hpp>
 #include <goro/runtime.hpp>
+#include <goro/scope.hpp>
 #include <goro/select.hpp>
 #include <goro/semaphore.hpp>
 #include <goro/shared_mutex.hpp>

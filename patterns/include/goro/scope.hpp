@@ -1,0 +1,90 @@
+// goro::scope: structured concurrency (a nursery; Go's errgroup, Tokio's JoinSet). Every
+// fiber spawned in a scope is joined before the scope ends, so none outlives the data it
+// borrowed from the enclosing frame. The first fiber to fail (throw) cancels the scope's
+// context, which the others should watch (spawn passes it to a callable that takes one);
+// wait() joins them all and rethrows that first exception; the others stay available from
+// other_errors(). An optional limit bounds how many of its fibers run at once (spawn then
+// waits for a free slot, as errgroup.SetLimit's Go does).
+// Ending a scope without wait() (its destructor) joins too; an exception nobody saw then is
+// a fatal error naming it, as an unjoined fiber's is: errors are never lost (unless the
+// scope ends while another exception unwinds through it: that one goes on).
+//
+//   goro::scope s(parent_ctx);
+//   for (auto& url : urls)
+//     s.spawn([&, url](const goro::context& ctx) { pages[url] = fetch(ctx, url); });
+//   s.wait();   // every fetch ended; the first failure (if any) is rethrown here
+#pragma once
+
+#include <cstddef>
+#include <exception>
+#include <string>
+#include <mutex>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+#include <goro/context.hpp>
+#include <goro/semaphore.hpp>
+#include <goro/spawn.hpp>
+#include <goro/wait_group.hpp>
+
+namespace goro {
+
+class scope {
+ public:
+  // limit 0: no limit.
+  explicit scope(const context& parent = {}, std::size_t limit = 0)
+      : scope(made{}, with_cancel(parent), limit) {}
+  scope(const scope&) = delete;
+  scope& operator=(const scope&) = delete;
+  ~scope();
+
+  // The scope's context: cancelled when a fiber fails, when cancel() is called, or when the
+  // parent ends.
+  const context& ctx() const noexcept { return ctx_; }
+
+  // Runs fn() or fn(ctx()) on a fiber of the scope. With a limit, waits for a free slot.
+  template <class Fn>
+  void spawn(Fn fn) {
+    if (limit_) slots_.acquire();
+    running_.add(1);
+    goro::go([this, fn = std::move(fn)]() mutable {
+      try {
+        if constexpr (std::is_invocable_v<Fn&, const context&>) {
+          fn(ctx_);
+        } else {
+          fn();
+        }
+      } catch (...) {
+        fail(std::current_exception());
+      }
+      if (limit_) slots_.release();
+      running_.done();  // last: wait() may return and the scope end from here on
+    });
+  }
+
+  // Joins every fiber; rethrows the first exception, if any (once).
+  void wait();
+  // Cancels the scope's context (the fibers decide how to stop).
+  void cancel(std::string cause = "scope canceled") { cancel_(std::move(cause)); }
+  // The exceptions after the first, in the order they happened.
+  std::vector<std::exception_ptr> other_errors() const;
+
+ private:
+  struct made {};
+  scope(made, std::pair<context, cancel_func> ctx_and_cancel, std::size_t limit);
+  void fail(std::exception_ptr e);
+
+  context ctx_;
+  cancel_func cancel_;
+  int uncaught_;  // std::uncaught_exceptions() at construction
+  std::size_t limit_;
+  semaphore slots_;
+  wait_group running_;
+  mutable std::mutex mu_;                  // guards the three below
+  std::exception_ptr first_;
+  std::vector<std::exception_ptr> others_;
+  bool first_seen_ = false;
+};
+
+}  // namespace goro
