@@ -45,7 +45,7 @@ TEST_P(ContextTest, CancellationReachesEveryFiberOfADeepAndWideTree) {
       auto [leaf, cancel] = goro::with_cancel(chain[static_cast<std::size_t>(i)]);
       cancels.push_back(cancel);
       watchers.add(1);
-      goro::go([leaf, &woke, &watchers] {
+      goro::go([leaf = leaf, &woke, &watchers] {
         goro::select(goro::recv(leaf.done()));  // until cancelled
         if (leaf.err() == context_error::canceled && leaf.cause() == "shutting down")
           woke.fetch_add(1);
