@@ -1,14 +1,21 @@
 // The channel patterns: every value delivered exactly once, outputs closed, producers
 // stopped when the reader stops, and no fiber left behind (the fixture checks that the
 // live-fiber count is back to zero after each case).
+#include <goro/patterns/actor.hpp>
 #include <goro/patterns/fan_in.hpp>
+#include <goro/patterns/fan_out.hpp>
+#include <goro/patterns/future.hpp>
 #include <goro/patterns/generator.hpp>
 #include <goro/patterns/pipeline.hpp>
+#include <goro/patterns/pubsub.hpp>
 #include <goro/patterns/rate_limiter.hpp>
 
 #include <algorithm>
 #include <atomic>
+#include <map>
 #include <numeric>
+#include <stdexcept>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -147,6 +154,81 @@ TEST_P(PatternsTest, RateLimiterAllowsTheBurstThenPaces) {
   cancel();
   EXPECT_EQ(waiter.join(), goro::context_error::canceled);
   EXPECT_THROW(pt::rate_limiter(0, 1), goro::option_error);
+}
+
+
+TEST_P(PatternsTest, FanOutUnorderedDeliversEveryResultOnce) {
+  auto out = pt::fan_out(context{}, numbers(0, 2000), 8, [](int x) {
+    if (x % 7 == 0) goro::this_fiber::yield();  // finish out of order
+    return x * 3;
+  });
+  auto got = drain(out);
+  std::sort(got.begin(), got.end());
+  ASSERT_EQ(got.size(), 2000u);
+  for (int i = 0; i < 2000; ++i) EXPECT_EQ(got[static_cast<std::size_t>(i)], 3 * i);
+}
+
+TEST_P(PatternsTest, FanOutOrderedKeepsTheInputOrder) {
+  auto out = pt::fan_out(
+      context{}, numbers(0, 2000), 8,
+      [](int x) {
+        for (int k = 0; k < x % 5; ++k) goro::this_fiber::yield();  // uneven work
+        return x + 1;
+      },
+      pt::order::kept);
+  auto got = drain(out);
+  ASSERT_EQ(got.size(), 2000u);
+  for (int i = 0; i < 2000; ++i) EXPECT_EQ(got[static_cast<std::size_t>(i)], i + 1);
+}
+
+TEST_P(PatternsTest, FutureValuesExceptionsAndContinuations) {
+  pt::promise<int> p;
+  auto doubled = p.get_future().then([](int x) { return x * 2; });
+  auto text = doubled.then([](int x) { return std::to_string(x); });
+  goro::go([p]() mutable { p.set_value(21); });
+  EXPECT_EQ(doubled.get(), 42);
+  EXPECT_EQ(text.get(), "42");
+  EXPECT_EQ(doubled.get(), 42);  // again, and from a plain thread
+  EXPECT_THROW(p.set_value(1), pt::promise_error);
+
+  auto failing = pt::async([]() -> int { throw std::runtime_error("no value"); });
+  auto after = failing.then([](int x) { return x + 1; });  // never runs fn
+  EXPECT_THROW(failing.get(), std::runtime_error);
+  EXPECT_THROW(after.get(), std::runtime_error);
+  EXPECT_EQ(goro::select(goro::recv(after.ready()), goro::otherwise()), 0);  // ready
+}
+
+TEST_P(PatternsTest, ActorSerializesEveryMessage) {
+  std::map<std::string, int> final_state;
+  {
+    pt::actor<std::map<std::string, int>> counts;
+    goro::wait_group wg;
+    for (int f = 0; f < 20; ++f) {
+      wg.add(1);
+      goro::go([&] {
+        for (int i = 0; i < 100; ++i) counts.tell([](auto& m) { ++m["hits"]; });
+        wg.done();
+      });
+    }
+    wg.wait();
+    EXPECT_EQ(counts.ask([](auto& m) { return m["hits"]; }), 2000);  // after every tell
+    counts.ask([&](auto& m) { final_state = m; });
+  }
+  EXPECT_EQ(final_state["hits"], 2000);
+}
+
+TEST_P(PatternsTest, BrokerGivesEachSubscriberItsCopyAndNeverWaits) {
+  pt::broker<int> b;
+  auto fast = b.subscribe(100);
+  auto slow = b.subscribe(2);
+  for (int i = 0; i < 10; ++i) b.publish(i);  // never blocks, slow fills at 2
+  EXPECT_EQ(b.dropped(), 8u);
+  b.unsubscribe(slow.id);
+  b.close();
+  auto got_fast = drain(fast.feed);
+  auto got_slow = drain(slow.feed);
+  EXPECT_EQ(got_fast, (std::vector<int>{0, 1, 2, 3, 4, 5, 6, 7, 8, 9}));
+  EXPECT_EQ(got_slow, (std::vector<int>{0, 1}));
 }
 
 GORO_INSTANTIATE(PatternsTest, 1, 2, 4);
