@@ -51,15 +51,11 @@ TEST_P(ScopeTest, FirstFailureCancelsTheOthersAndIsRethrown) {
 
 TEST_P(ScopeTest, LaterFailuresAreKept) {
   goro::scope s;
-  goro::chan<int> gate(0);
-  s.spawn([&] {
-    gate.recv();
+  s.spawn([](const goro::context& ctx) {
+    goro::select(goro::recv(ctx.done()));  // cancelled once the first failure is recorded
     throw std::logic_error("second");
   });
-  s.spawn([&] {
-    gate.close();  // the other may fail only after this one has
-    throw std::runtime_error("first");
-  });
+  s.spawn([] { throw std::runtime_error("first"); });
   EXPECT_THROW(s.wait(), std::runtime_error);
   auto others = s.other_errors();
   ASSERT_EQ(others.size(), 1u);
