@@ -5,7 +5,7 @@
 set -e
 build=${1:-$(dirname "$0")/../build/release}
 bin=$build/samples
-for sample in hello waitgroup squares safemap repository deadlock jokes routers sched skynet; do
+for sample in hello waitgroup squares safemap repository pipeline generator deadlock jokes routers sched skynet; do
   if [ ! -x "$bin/$sample" ]; then
     echo "tour: $bin/$sample not found; build first, e.g. ninja -C $build" >&2
     exit 1
@@ -26,6 +26,12 @@ echo "== safemap: a map owned by one fiber, which runs the closures sent to it =
 echo
 echo "== repository: a repository owned by one fiber, served over request/response channels =="
 "$bin/repository"
+echo
+echo "== pipeline: stages connected by channels, each closing its output when done =="
+"$bin/pipeline"
+echo
+echo "== generator: values produced only as fast as they are read =="
+"$bin/generator"
 echo
 echo "== deadlock: every fiber waits for another; the runtime names them all and exits (status 2) =="
 "$bin/deadlock" || echo "(exit status $?, as intended)"
