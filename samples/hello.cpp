@@ -20,9 +20,7 @@
 // two meet at the channel, and the number is handed over without any shared variable or lock.
 //
 // --help: hello [--pool N=10]
-#include <charconv>
 #include <cstdio>
-#include <cstdlib>
 #include <random>
 #include <string_view>
 
@@ -30,38 +28,17 @@
 
 #include <goro/goro.hpp>
 
+#include "flags.hpp"
+
 namespace {
 
 constexpr std::string_view usage =
     "usage: hello [--pool N=10]\n"
     "  --pool N  the fiber picks a random number in 0..N-1 (1..1000000)\n";
 
-// --pool N or --pool=N. --help: usage on stdout, exit 0. A bad flag: usage on stderr, exit 2.
 int parse_or_exit(int argc, char** argv) {
-  auto fail = [](std::string_view why) {
-    fmt::print(stderr, "hello: {}\n{}", why, usage);
-    std::exit(2);
-  };
   int pool = 10;
-  for (int i = 1; i < argc; ++i) {
-    std::string_view flag = argv[i], value;
-    if (flag == "--help" || flag == "-h") {
-      fmt::print("{}", usage);
-      std::exit(0);
-    }
-    if (auto eq = flag.find('='); eq != flag.npos) {
-      value = flag.substr(eq + 1);
-      flag = flag.substr(0, eq);
-    } else if (i + 1 < argc) {
-      value = argv[++i];
-    } else {
-      fail(fmt::format("{}: missing value", flag));
-    }
-    if (flag != "--pool") fail(fmt::format("unknown flag {}", flag));
-    auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), pool);
-    if (ec != std::errc() || end != value.data() + value.size() || pool < 1 || pool > 1'000'000)
-      fail("--pool: want 1..1000000");
-  }
+  samples::flags("hello", usage).integer("--pool", pool, 1, 1'000'000).parse(argc, argv);
   return pool;
 }
 

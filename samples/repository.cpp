@@ -28,9 +28,7 @@
 // at the end the repository's list is checked against what the clients must have left.
 //
 // --help: repository [--clients N=4] [--records N=25]
-#include <charconv>
 #include <cstdio>
-#include <cstdlib>
 #include <functional>
 #include <initializer_list>
 #include <map>
@@ -42,6 +40,8 @@
 #include <fmt/core.h>
 
 #include <goro/goro.hpp>
+
+#include "flags.hpp"
 
 namespace {
 
@@ -55,41 +55,12 @@ struct args {
   int records = 25;
 };
 
-// --flag N or --flag=N. --help: usage on stdout, exit 0. A bad flag: usage on stderr, exit 2.
 args parse_or_exit(int argc, char** argv) {
-  auto fail = [](std::string_view why) {
-    fmt::print(stderr, "repository: {}\n{}", why, usage);
-    std::exit(2);
-  };
   args a;
-  for (int i = 1; i < argc; ++i) {
-    std::string_view flag = argv[i], value;
-    if (flag == "--help" || flag == "-h") {
-      fmt::print("{}", usage);
-      std::exit(0);
-    }
-    if (auto eq = flag.find('='); eq != flag.npos) {
-      value = flag.substr(eq + 1);
-      flag = flag.substr(0, eq);
-    } else if (i + 1 < argc) {
-      value = argv[++i];
-    } else {
-      fail(fmt::format("{}: missing value", flag));
-    }
-    int v = 0;
-    auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), v);
-    if (ec != std::errc() || end != value.data() + value.size() || value.empty())
-      fail(fmt::format("{}: '{}' is not a number", flag, value));
-    if (flag == "--clients") {
-      if (v < 1 || v > 1000) fail("--clients: want 1..1000");
-      a.clients = v;
-    } else if (flag == "--records") {
-      if (v < 1 || v > 10'000) fail("--records: want 1..10000");
-      a.records = v;
-    } else {
-      fail(fmt::format("unknown flag {}", flag));
-    }
-  }
+  samples::flags("repository", usage)
+      .integer("--clients", a.clients, 1, 1000)
+      .integer("--records", a.records, 1, 10'000)
+      .parse(argc, argv);
   return a;
 }
 

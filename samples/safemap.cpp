@@ -34,10 +34,8 @@
 // at the end every count is checked: no increment is lost.
 //
 // --help: safemap [--clients N=8] [--increments N=1000]
-#include <charconv>
 #include <cstdint>
 #include <cstdio>
-#include <cstdlib>
 #include <functional>
 #include <map>
 #include <optional>
@@ -48,6 +46,8 @@
 #include <fmt/core.h>
 
 #include <goro/goro.hpp>
+
+#include "flags.hpp"
 
 namespace {
 
@@ -61,41 +61,12 @@ struct args {
   int increments = 1000;
 };
 
-// --flag N or --flag=N. --help: usage on stdout, exit 0. A bad flag: usage on stderr, exit 2.
 args parse_or_exit(int argc, char** argv) {
-  auto fail = [](std::string_view why) {
-    fmt::print(stderr, "safemap: {}\n{}", why, usage);
-    std::exit(2);
-  };
   args a;
-  for (int i = 1; i < argc; ++i) {
-    std::string_view flag = argv[i], value;
-    if (flag == "--help" || flag == "-h") {
-      fmt::print("{}", usage);
-      std::exit(0);
-    }
-    if (auto eq = flag.find('='); eq != flag.npos) {
-      value = flag.substr(eq + 1);
-      flag = flag.substr(0, eq);
-    } else if (i + 1 < argc) {
-      value = argv[++i];
-    } else {
-      fail(fmt::format("{}: missing value", flag));
-    }
-    int v = 0;
-    auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), v);
-    if (ec != std::errc() || end != value.data() + value.size() || value.empty())
-      fail(fmt::format("{}: '{}' is not a number", flag, value));
-    if (flag == "--clients") {
-      if (v < 1 || v > 10'000) fail("--clients: want 1..10000");
-      a.clients = v;
-    } else if (flag == "--increments") {
-      if (v < 1 || v > 1'000'000) fail("--increments: want 1..1000000");
-      a.increments = v;
-    } else {
-      fail(fmt::format("unknown flag {}", flag));
-    }
-  }
+  samples::flags("safemap", usage)
+      .integer("--clients", a.clients, 1, 10'000)
+      .integer("--increments", a.increments, 1, 1'000'000)
+      .parse(argc, argv);
   return a;
 }
 

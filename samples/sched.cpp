@@ -24,11 +24,9 @@
 //
 // --help: sched [--procs N=2] [--samples K=5]
 #include <atomic>
-#include <charconv>
 #include <chrono>
 #include <cstdint>
 #include <cstdio>
-#include <cstdlib>
 #include <string_view>
 #include <thread>
 #include <vector>
@@ -36,6 +34,8 @@
 #include <fmt/core.h>
 
 #include <goro/goro.hpp>
+
+#include "flags.hpp"
 
 namespace {
 
@@ -52,41 +52,12 @@ struct args {
   int samples = 5;
 };
 
-// --flag N or --flag=N. --help: usage on stdout, exit 0. A bad flag: usage on stderr, exit 2.
 args parse_or_exit(int argc, char** argv) {
-  auto fail = [](std::string_view why) {
-    fmt::print(stderr, "sched: {}\n{}", why, usage);
-    std::exit(2);
-  };
   args a;
-  for (int i = 1; i < argc; ++i) {
-    std::string_view flag = argv[i], value;
-    if (flag == "--help" || flag == "-h") {
-      fmt::print("{}", usage);
-      std::exit(0);
-    }
-    if (auto eq = flag.find('='); eq != flag.npos) {
-      value = flag.substr(eq + 1);
-      flag = flag.substr(0, eq);
-    } else if (i + 1 < argc) {
-      value = argv[++i];
-    } else {
-      fail(fmt::format("{}: missing value", flag));
-    }
-    int v = 0;
-    auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), v);
-    if (ec != std::errc() || end != value.data() + value.size())
-      fail(fmt::format("{}: '{}' is not a number", flag, value));
-    if (flag == "--procs") {
-      if (v < 1 || v > 64) fail("--procs: want 1..64");
-      a.procs = v;
-    } else if (flag == "--samples") {
-      if (v < 1 || v > 100) fail("--samples: want 1..100");
-      a.samples = v;
-    } else {
-      fail(fmt::format("unknown flag {}", flag));
-    }
-  }
+  samples::flags("sched", usage)
+      .integer("--procs", a.procs, 1, 64)
+      .integer("--samples", a.samples, 1, 100)
+      .parse(argc, argv);
   return a;
 }
 

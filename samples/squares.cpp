@@ -36,11 +36,9 @@
 // value, which ends each worker's range-for; and output, once every square is in.
 //
 // --help: squares [--workers N=10] [--inputs N=100] [--work-us N=1000]
-#include <charconv>
 #include <chrono>
 #include <cstdint>
 #include <cstdio>
-#include <cstdlib>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -49,6 +47,8 @@
 #include <fmt/core.h>
 
 #include <goro/goro.hpp>
+
+#include "flags.hpp"
 
 namespace {
 
@@ -64,44 +64,15 @@ struct args {
   std::chrono::microseconds work{1000};
 };
 
-// --flag N or --flag=N. --help: usage on stdout, exit 0. A bad flag: usage on stderr, exit 2.
 args parse_or_exit(int argc, char** argv) {
-  auto fail = [](std::string_view why) {
-    fmt::print(stderr, "squares: {}\n{}", why, usage);
-    std::exit(2);
-  };
   args a;
-  for (int i = 1; i < argc; ++i) {
-    std::string_view flag = argv[i], value;
-    if (flag == "--help" || flag == "-h") {
-      fmt::print("{}", usage);
-      std::exit(0);
-    }
-    if (auto eq = flag.find('='); eq != flag.npos) {
-      value = flag.substr(eq + 1);
-      flag = flag.substr(0, eq);
-    } else if (i + 1 < argc) {
-      value = argv[++i];
-    } else {
-      fail(fmt::format("{}: missing value", flag));
-    }
-    int v = 0;
-    auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), v);
-    if (ec != std::errc() || end != value.data() + value.size() || value.empty())
-      fail(fmt::format("{}: '{}' is not a number", flag, value));
-    if (flag == "--workers") {
-      if (v < 1 || v > 10'000) fail("--workers: want 1..10000");
-      a.workers = v;
-    } else if (flag == "--inputs") {
-      if (v < 1 || v > 1'000'000) fail("--inputs: want 1..1000000");
-      a.inputs = v;
-    } else if (flag == "--work-us") {
-      if (v < 0 || v > 1'000'000) fail("--work-us: want 0..1000000");
-      a.work = std::chrono::microseconds(v);
-    } else {
-      fail(fmt::format("unknown flag {}", flag));
-    }
-  }
+  int work_us = static_cast<int>(a.work.count());
+  samples::flags("squares", usage)
+      .integer("--workers", a.workers, 1, 10'000)
+      .integer("--inputs", a.inputs, 1, 1'000'000)
+      .integer("--work-us", work_us, 0, 1'000'000)
+      .parse(argc, argv);
+  a.work = std::chrono::microseconds(work_us);
   return a;
 }
 

@@ -17,15 +17,15 @@
 // wait() returns only after every fiber has called done().
 //
 // --help: waitgroup [--fibers N=10]
-#include <charconv>
 #include <cstdint>
 #include <cstdio>
-#include <cstdlib>
 #include <string_view>
 
 #include <fmt/core.h>
 
 #include <goro/goro.hpp>
+
+#include "flags.hpp"
 
 namespace {
 
@@ -33,32 +33,9 @@ constexpr std::string_view usage =
     "usage: waitgroup [--fibers N=10]\n"
     "  --fibers N  fibers to launch (1..1000000); each prints a line\n";
 
-// --fibers N or --fibers=N. --help: usage on stdout, exit 0. A bad flag: usage on stderr, exit 2.
 int parse_or_exit(int argc, char** argv) {
-  auto fail = [](std::string_view why) {
-    fmt::print(stderr, "waitgroup: {}\n{}", why, usage);
-    std::exit(2);
-  };
   int fibers = 10;
-  for (int i = 1; i < argc; ++i) {
-    std::string_view flag = argv[i], value;
-    if (flag == "--help" || flag == "-h") {
-      fmt::print("{}", usage);
-      std::exit(0);
-    }
-    if (auto eq = flag.find('='); eq != flag.npos) {
-      value = flag.substr(eq + 1);
-      flag = flag.substr(0, eq);
-    } else if (i + 1 < argc) {
-      value = argv[++i];
-    } else {
-      fail(fmt::format("{}: missing value", flag));
-    }
-    if (flag != "--fibers") fail(fmt::format("unknown flag {}", flag));
-    auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), fibers);
-    if (ec != std::errc() || end != value.data() + value.size() || fibers < 1 || fibers > 1'000'000)
-      fail("--fibers: want 1..1000000");
-  }
+  samples::flags("waitgroup", usage).integer("--fibers", fibers, 1, 1'000'000).parse(argc, argv);
   return fibers;
 }
 
