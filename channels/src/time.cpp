@@ -59,9 +59,7 @@ void abandon_after(void* arg) {
   const bool fired = a->fired;
   a->lock.unlock();
   if (fired) {
-    // Wait for that firing's done() (T3): it may still touch the timer.
-    for (unsigned spins = 0; a->state.load(std::memory_order_acquire) == timer::firing; ++spins)
-      spin_pause(spins);
+    a->wait_fired();  // that firing may still touch the timer (T3)
     delete a;
   } else if (a->heap->cancel(a)) {
     delete a;  // still queued: it will never fire
@@ -197,10 +195,9 @@ bool disarm(timer_state* s) noexcept {
   s->lock.unlock();
   // U1: outside the lock. A fire in progress (popped, not yet done()) may still touch the
   // timer: wait for its done() (T3) whether it is past our lock (heap already cleared) or
-  // not. Acquire pairs with done()'s release.
+  // not.
   if (h) h->remove(s);
-  for (unsigned spins = 0; s->state.load(std::memory_order_acquire) == timer::firing; ++spins)
-    spin_pause(spins);
+  s->wait_fired();
   return was;
 }
 

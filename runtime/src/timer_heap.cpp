@@ -43,9 +43,7 @@ bool timer_heap::remove(timer* t) {
     return true;
   }
   lock_.unlock();
-  // Popped by a machine that is firing it: wait for its done() (T3).
-  for (unsigned spins = 0; t->state.load(std::memory_order_acquire) == timer::firing; ++spins)
-    spin_pause(spins);
+  t->wait_fired();  // popped by a machine that is firing it (T3)
   return false;
 }
 

@@ -29,8 +29,14 @@ struct timer {
   std::size_t index = 0;              // position in the heap while queued (lock_)
   std::atomic<std::uint8_t> state{idle};
 
-  // For fire(): the timer is no longer used (T3). Pairs with the acquire in remove().
+  // For fire(): the timer is no longer used (T3). Pairs with the acquire in wait_fired().
   void done() { state.store(idle, std::memory_order_release); }
+  // For the owner: returns once no fire() of this timer is in progress (T3); after it, the
+  // timer may be freed unless it is queued again.
+  void wait_fired() const {
+    for (unsigned spins = 0; state.load(std::memory_order_acquire) == firing; ++spins)
+      spin_pause(spins);
+  }
 };
 
 class timer_heap {
