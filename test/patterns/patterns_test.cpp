@@ -2,6 +2,7 @@
 // stopped when the reader stops, and no fiber left behind (the fixture checks that the
 // live-fiber count is back to zero after each case).
 #include <goro/patterns/actor.hpp>
+#include <goro/patterns/event_emitter.hpp>
 #include <goro/patterns/fan_in.hpp>
 #include <goro/patterns/fan_out.hpp>
 #include <goro/patterns/future.hpp>
@@ -229,6 +230,44 @@ TEST_P(PatternsTest, BrokerGivesEachSubscriberItsCopyAndNeverWaits) {
   auto got_slow = drain(slow.feed);
   EXPECT_EQ(got_fast, (std::vector<int>{0, 1, 2, 3, 4, 5, 6, 7, 8, 9}));
   EXPECT_EQ(got_slow, (std::vector<int>{0, 1}));
+}
+
+TEST_P(PatternsTest, EmitterGivesEveryListenerOfTheEventEachEventInOrder) {
+  std::vector<int> paid_a, paid_b, refunded;
+  pt::event_emitter<int> shop;
+  shop.on("paid", [&](const int& o) { paid_a.push_back(o); });
+  auto b = shop.on("paid", [&](const int& o) { paid_b.push_back(o); }, 1);  // a tiny mailbox
+  shop.on("refunded", [&](const int& o) { refunded.push_back(o); });
+  EXPECT_EQ(shop.listener_count("paid"), 2u);
+  for (int i = 0; i < 50; ++i) EXPECT_EQ(shop.emit("paid", i), 2u);  // none dropped
+  EXPECT_EQ(shop.emit("refunded", 7), 1u);
+  EXPECT_EQ(shop.emit("nobody", 1), 0u);
+  EXPECT_TRUE(shop.off(b));  // b has handled all 50 once off() returns
+  EXPECT_FALSE(shop.off(b));
+  std::vector<int> all(50);
+  std::iota(all.begin(), all.end(), 0);
+  EXPECT_EQ(paid_b, all);
+  EXPECT_EQ(shop.emit("paid", 50), 1u);  // only a now
+  shop.close();
+  all.push_back(50);
+  EXPECT_EQ(paid_a, all);
+  EXPECT_EQ(refunded, std::vector<int>{7});
+  EXPECT_THROW(shop.on("paid", [](const int&) {}), std::logic_error);
+}
+
+TEST_P(PatternsTest, EmitterCloseRethrowsAListenersException) {
+  pt::event_emitter<std::string> e;
+  std::atomic<int> handled{0};
+  e.on("line", [&](const std::string& s) {
+    if (s == "bad") throw std::runtime_error("bad line");
+    ++handled;
+  });
+  e.on("line", [&](const std::string&) { ++handled; });
+  e.emit("line", "good");
+  e.emit("line", "bad");
+  for (int i = 0; i < 100; ++i) e.emit("line", "after");  // more than a mailbox: no wait
+  EXPECT_THROW(e.close(), std::runtime_error);
+  EXPECT_EQ(handled.load(), 103);  // the first listener: good only; the second: all 102
 }
 
 GORO_INSTANTIATE(PatternsTest, 1, 2, 4);
