@@ -33,6 +33,7 @@ struct ctx_node {
   std::vector<std::weak_ptr<ctx_node>> children;      // C1, C2
   std::optional<std::chrono::steady_clock::time_point> deadline;  // fixed at creation
   std::unique_ptr<goro::timer> timer;                 // the deadline's; stopped by ~ctx_node
+  std::optional<std::stop_source> stop;               // C1; made by the first stop_token()
 
   // Ends this node and every descendant (C2: iteratively).
   static void cancel(const std::shared_ptr<ctx_node>& root, std::error_code e,
@@ -42,14 +43,18 @@ struct ctx_node {
       std::shared_ptr<ctx_node> n = std::move(work.back());
       work.pop_back();
       std::vector<std::weak_ptr<ctx_node>> kids;
+      std::optional<std::stop_source> stop;
       {
         std::lock_guard g(n->lock);
         if (n->err) continue;  // ended already, with its descendants
         n->err = e;
         n->cause = why;
         kids.swap(n->children);
+        stop = n->stop;
       }
       n->done.close();  // C1: once, after err is visible to err()'s readers
+      // Outside the lock: the stop callbacks (waits being interrupted) run right here.
+      if (stop) stop->request_stop();
       for (auto& w : kids)
         if (auto k = w.lock()) work.push_back(std::move(k));
     }
@@ -131,6 +136,20 @@ std::string context::cause() const {
   return n_->canceler->cause;
 }
 
+std::stop_token context::stop_token() const {
+  if (!n_ || !n_->canceler) return {};  // background: never stopped
+  detail::ctx_node* c = n_->canceler;
+  std::stop_source src;
+  {
+    std::lock_guard g(c->lock);
+    if (!c->stop) c->stop.emplace();
+    src = *c->stop;
+    if (!c->err) return src.get_token();
+  }
+  src.request_stop();  // ended before the first token was asked for (idempotent)
+  return src.get_token();
+}
+
 std::optional<std::chrono::steady_clock::time_point> context::deadline() const {
   if (!n_ || !n_->canceler) return std::nullopt;
   return n_->canceler->deadline;
@@ -182,6 +201,11 @@ std::pair<context, cancel_func> with_deadline(const context& parent,
     });
   }
   return {context(n), cancel_func(n)};
+}
+
+std::error_code wait(const context& ctx, wait_group& wg) {
+  if (wg.wait(ctx.stop_token())) return {};
+  return ctx.err();
 }
 
 std::error_code sleep_for(const context& ctx, std::chrono::nanoseconds d) {

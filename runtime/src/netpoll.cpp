@@ -118,14 +118,20 @@ void fire_io_timer(timer* t) {
 
 bool expired(std::int64_t deadline) { return deadline >= 0 && monotonic_ns() >= deadline; }
 
-io_wait wait_thread(poll_desc* pd, io_mode mode) {
+bool stop_requested(const std::atomic<bool>* stop) {
+  return stop && stop->load(std::memory_order_seq_cst);  // pairs with the stopper's store
+}
+
+io_wait wait_thread(poll_desc* pd, io_mode mode, const std::atomic<bool>* stop) {
   for (;;) {
     if (pd->closing.load(std::memory_order_acquire)) return io_wait::closed;
+    if (stop_requested(stop)) return io_wait::stopped;
     const std::int64_t deadline =
         (mode == io_mode::read ? pd->rdeadline : pd->wdeadline).load(std::memory_order_acquire);
     if (expired(deadline)) return io_wait::timeout;
     int timeout_ms = -1;
     if (deadline >= 0) timeout_ms = static_cast<int>((deadline - monotonic_ns()) / 1'000'000 + 1);
+    if (stop && (timeout_ms < 0 || timeout_ms > 10)) timeout_ms = 10;  // see netpoll_wait
     pollfd p{pd->fd, static_cast<short>(mode == io_mode::read ? POLLIN : POLLOUT), 0};
     int n = ::poll(&p, 1, timeout_ms);
     if (n > 0) return io_wait::ready;  // readiness, an error or a hang-up: retry the call
@@ -201,14 +207,17 @@ void netpoll_set_deadline(poll_desc* pd, io_mode mode, std::int64_t deadline_ns)
   unblock(pd, mode, false);  // a parked waiter re-reads its deadline
 }
 
-io_wait netpoll_wait(poll_desc* pd, io_mode mode) {
+void netpoll_interrupt(poll_desc* pd, io_mode mode) noexcept { unblock(pd, mode, false); }
+
+io_wait netpoll_wait(poll_desc* pd, io_mode mode, const std::atomic<bool>* stop) {
   machine* m = current_m();
   fiber* f = m ? m->current : nullptr;
-  if (!f) return wait_thread(pd, mode);
+  if (!f) return wait_thread(pd, mode, stop);
   auto& s = slot(pd, mode);
   auto& dl = mode == io_mode::read ? pd->rdeadline : pd->wdeadline;
   for (;;) {
     if (pd->closing.load(std::memory_order_acquire)) return io_wait::closed;
+    if (stop_requested(stop)) return io_wait::stopped;
     const std::int64_t deadline = dl.load(std::memory_order_acquire);
     if (expired(deadline)) return io_wait::timeout;
     std::uintptr_t old = s.load(std::memory_order_acquire);
@@ -219,9 +228,11 @@ io_wait netpoll_wait(poll_desc* pd, io_mode mode) {
     GORO_CHECK(old == 0, "goro: two fibers wait to {} on descriptor {} at once",
                mode == io_mode::read ? "read" : "write", pd->fd);
     if (!s.compare_exchange_strong(old, slot_waiting, std::memory_order_seq_cst)) continue;
-    // Re-read closing and the deadline after publishing `waiting` (Dekker with unblock's
-    // callers); if either changed, withdraw (unless an event made the slot ready).
-    if (pd->closing.load(std::memory_order_seq_cst) || dl.load(std::memory_order_seq_cst) != deadline) {
+    // Re-read closing, the deadline and the stop flag after publishing `waiting` (Dekker
+    // with unblock's callers: netpoll_close, netpoll_set_deadline, netpoll_interrupt); if
+    // one changed, withdraw (unless an event made the slot ready).
+    if (pd->closing.load(std::memory_order_seq_cst) || dl.load(std::memory_order_seq_cst) != deadline ||
+        stop_requested(stop)) {
       std::uintptr_t w = slot_waiting;
       s.compare_exchange_strong(w, 0, std::memory_order_seq_cst);
       continue;
@@ -238,8 +249,8 @@ io_wait netpoll_wait(poll_desc* pd, io_mode mode) {
     commit_arg c{pd, mode, current_m()->current};
     park(wait_reason::io, commit, &c);
     if (heap) heap->remove(&t);  // T3: gone from the heap, or its fire() is done
-    // Woken: the slot holds ready (an event), or 0 (deadline, close, deadline change).
-    // Loop: closing and the deadline are re-read; ready is consumed.
+    // Woken: the slot holds ready (an event), or 0 (deadline, close, deadline change,
+    // stop). Loop: closing, the stop flag and the deadline are re-read; ready is consumed.
   }
 }
 

@@ -9,7 +9,7 @@
 //     arrived and was not consumed), waiting (a fiber is committing to park) or the
 //     parked fiber's pointer. A waiter moves 0 -> waiting before it parks and, after its
 //     switch-out, waiting -> fiber (commit); an event swaps the slot to ready and a
-//     deadline, close or deadline change swaps it to 0, each readying the fiber it took
+//     deadline, close, deadline change or stop request swaps it to 0, each readying the fiber it took
 //     out. A commit that finds the slot changed readies its fiber itself (the fiber is
 //     parked by then), so no wake-up is lost.
 // N2: poll_descs are never freed (reused through a free list); epoll events carry the
@@ -38,7 +38,7 @@ struct poll_desc {
 };
 
 enum class io_mode : std::uint8_t { read, write };
-enum class io_wait : std::uint8_t { ready, timeout, closed };
+enum class io_wait : std::uint8_t { ready, timeout, closed, stopped };
 
 // Registers fd (non-blocking already) with the poller; throws std::system_error.
 poll_desc* netpoll_open(int fd);
@@ -49,9 +49,13 @@ void netpoll_close(poll_desc* pd) noexcept;
 void netpoll_free(poll_desc* pd) noexcept;
 // Before an operation: closed, or its deadline passed (timeout), or ready to try.
 io_wait netpoll_check(poll_desc* pd, io_mode mode) noexcept;
-// Waits until pd may be ready for `mode` (retry the operation), its deadline passes, or it
-// is closed. A fiber parks; a plain thread blocks in poll(2).
-io_wait netpoll_wait(poll_desc* pd, io_mode mode);
+// Waits until pd may be ready for `mode` (retry the operation), its deadline passes, it is
+// closed, or *stop (if given) is true: the caller's stop request, which sets it (seq_cst) and
+// then calls netpoll_interrupt. A fiber parks; a plain thread blocks in poll(2), in slices
+// of at most 10 ms while a stop is possible (poll(2) cannot be woken for it).
+io_wait netpoll_wait(poll_desc* pd, io_mode mode, const std::atomic<bool>* stop = nullptr);
+// Wakes the fiber waiting on pd for `mode`, if any, so that it re-reads its stop flag.
+void netpoll_interrupt(poll_desc* pd, io_mode mode) noexcept;
 // Sets a deadline (< 0: none) and wakes the waiter so that it re-reads it.
 void netpoll_set_deadline(poll_desc* pd, io_mode mode, std::int64_t deadline_ns) noexcept;
 

@@ -6,6 +6,7 @@
 #include <atomic>
 #include <cstring>
 #include <memory>
+#include <stop_token>
 #include <string>
 #include <thread>
 #include <vector>
@@ -196,6 +197,81 @@ TEST_P(TcpTest, CloseEndsAReadBlockedInAnotherFiber) {
   goro::this_fiber::sleep_for(5ms);
   ln.close();
   EXPECT_TRUE(acceptor.join());
+}
+
+// A stop request ends a blocked read, write or accept with canceled_error (from a fiber or
+// a plain thread); a token stopped already refuses the call at once, even with data
+// waiting; the stream stays usable with another token.
+TEST_P(TcpTest, StopTokenEndsABlockedCallAndTheStreamStaysUsable) {
+  auto ln = net::listen("127.0.0.1:0");
+  auto srv = goro::spawn([&] { return ln.accept(); });
+  auto c = net::dial(ln.local_address().to_string());
+  auto peer = srv.join();
+  auto canceled = [](auto&& call) {
+    try {
+      call();
+      return std::string("returned");
+    } catch (const net::canceled_error& e) {
+      EXPECT_EQ(e.code(), std::errc::operation_canceled);
+      return std::string(e.what());
+    }
+  };
+  {
+    std::stop_source src;
+    auto reader = goro::spawn([&] {
+      return canceled([&] {
+        char b;
+        c.read(&b, 1, src.get_token());
+      });
+    });
+    goro::this_fiber::sleep_for(5ms);  // not a synchronisation: either order ends the read
+    src.request_stop();
+    EXPECT_THAT(reader.join(), ::testing::MatchesRegex("goro::net: read 127\\.0\\.0\\.1:[0-9]+: operation canceled"));
+  }
+  {
+    std::stop_source src;
+    std::thread plain([&] {
+      EXPECT_THAT(canceled([&] {
+                    char b[4];
+                    c.read_full(b, sizeof b, src.get_token());
+                  }),
+                  ::testing::HasSubstr("operation canceled"));
+    });
+    goro::this_fiber::sleep_for(5ms);
+    src.request_stop();
+    plain.join();
+  }
+  peer.write_all("x");
+  std::stop_source stopped;
+  stopped.request_stop();
+  EXPECT_THAT(canceled([&] {
+                char b;
+                c.read(&b, 1, stopped.get_token());
+              }),
+              ::testing::HasSubstr("operation canceled"));
+  char b = 0;
+  std::stop_source fresh;
+  EXPECT_EQ(c.read(&b, 1, fresh.get_token()), 1u);  // the byte is still there
+  EXPECT_EQ(b, 'x');
+  {
+    std::stop_source src;  // the peer never reads: the write blocks once the buffers fill
+    auto writer = goro::spawn([&] {
+      return canceled([&] {
+        std::vector<char> chunk(1 << 20, 'z');
+        for (;;) c.write_all(chunk.data(), chunk.size(), src.get_token());
+      });
+    });
+    goro::this_fiber::sleep_for(5ms);
+    src.request_stop();
+    EXPECT_THAT(writer.join(), ::testing::HasSubstr("write 127.0.0.1:"));
+  }
+  {
+    std::stop_source src;
+    auto acceptor = goro::spawn([&] { return canceled([&] { ln.accept(src.get_token()); }); });
+    goro::this_fiber::sleep_for(5ms);
+    src.request_stop();
+    EXPECT_THAT(acceptor.join(), ::testing::HasSubstr("accept 127.0.0.1:"));
+  }
 }
 
 TEST_P(TcpTest, RefusedDialNamesTheAddress) {

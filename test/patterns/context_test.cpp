@@ -1,8 +1,11 @@
 // goro::context: cancellation reaches every fiber of a deep and wide tree (counted),
 // deadlines fire, values are found up the tree, a child's cancel leaves its parent alone.
 #include <goro/context.hpp>
+#include <goro/net/tcp.hpp>
+#include <goro/wait_group.hpp>
 
 #include <atomic>
+#include <stop_token>
 #include <string>
 #include <vector>
 
@@ -17,6 +20,8 @@ using goro::context;
 using goro::context_error;
 
 class ContextTest : public goro_test::RuntimeTest {};
+
+const goro::context_key<int> key_for_tokens("n");
 
 TEST_P(ContextTest, BackgroundNeverEnds) {
   context bg;
@@ -123,6 +128,61 @@ TEST_P(ContextTest, ValuesAreFoundUpTheTreeAndShadowed) {
   EXPECT_EQ(root.value(user), nullptr);
   cancel_b();
   EXPECT_EQ(d.err(), context_error::canceled);  // value nodes end with their canceler
+}
+
+TEST_P(ContextTest, StopTokenIsStoppedWhenTheContextEnds) {
+  EXPECT_FALSE(context{}.stop_token().stop_possible());  // background never ends
+  auto [p, cancel_p] = goro::with_cancel(context{});
+  auto [c, cancel_c] = goro::with_cancel(goro::with_value(p, key_for_tokens, 1));
+  auto early = c.stop_token();
+  std::atomic<int> callbacks{0};
+  std::stop_callback cb(early, [&] { callbacks.fetch_add(1); });
+  EXPECT_FALSE(early.stop_requested());
+  cancel_p();  // the parent's end reaches the child's token, and runs its callbacks once
+  EXPECT_TRUE(early.stop_requested());
+  EXPECT_EQ(callbacks.load(), 1);
+  EXPECT_TRUE(c.stop_token().stop_requested());  // asked for after the end
+  auto [d, cancel_d] = goro::with_timeout(context{}, 1ms);
+  auto late = d.stop_token();
+  goro::wait_group wg;
+  wg.add(1);  // never done: only the deadline ends the wait
+  EXPECT_EQ(goro::wait(d, wg), context_error::deadline_exceeded);
+  EXPECT_TRUE(late.stop_requested());
+  cancel_c();
+  cancel_d();
+}
+
+TEST_P(ContextTest, WaitGroupWaitEndsAtZeroOrWithTheContext) {
+  goro::wait_group wg;
+  wg.add(2);
+  auto [ctx, cancel] = goro::with_cancel(context{});
+  auto waiter = goro::spawn([&, ctx = ctx] { return goro::wait(ctx, wg); });
+  goro::this_fiber::yield();
+  cancel();
+  EXPECT_EQ(waiter.join(), context_error::canceled);
+  auto [ctx2, cancel2] = goro::with_cancel(context{});
+  auto waiter2 = goro::spawn([&, ctx2 = ctx2] { return goro::wait(ctx2, wg); });
+  wg.done();
+  wg.done();
+  EXPECT_FALSE(waiter2.join());  // zero: no error
+  cancel2();
+}
+
+// A read with the context's token ends when the context's deadline passes; ctx.err() says
+// why, and the stream's own deadline is untouched.
+TEST_P(ContextTest, NetReadEndsWithTheContext) {
+  auto ln = goro::net::listen("127.0.0.1:0");
+  auto srv = goro::spawn([&] { return ln.accept(); });
+  auto c = goro::net::dial(ln.local_address().to_string());
+  auto peer = srv.join();
+  auto [ctx, cancel] = goro::with_timeout(context{}, 20ms);
+  char b;
+  EXPECT_THROW(c.read(&b, 1, ctx.stop_token()), goro::net::canceled_error);
+  EXPECT_EQ(ctx.err(), context_error::deadline_exceeded);
+  peer.write_all("y");
+  EXPECT_EQ(c.read(&b, 1), 1u);
+  EXPECT_EQ(b, 'y');
+  cancel();
 }
 
 GORO_INSTANTIATE(ContextTest, 1, 2, 4);

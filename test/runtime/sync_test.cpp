@@ -6,6 +6,7 @@
 #include <goro/semaphore.hpp>
 
 #include <atomic>
+#include <stop_token>
 #include <mutex>
 #include <stdexcept>
 #include <thread>
@@ -212,6 +213,45 @@ TEST_P(SyncTest, OnceRetriesAfterAnException) {
   init.call([&] { ++attempts; });
   EXPECT_EQ(attempts, 2);
   EXPECT_TRUE(init.done_already());
+}
+
+// wait(stop_token): true at zero, false once a stop is requested (before or while waiting);
+// an interrupted waiter leaves the others queued, and a later done() still wakes them.
+TEST_P(SyncTest, WaitGroupWaitGivesUpOnAStopRequest) {
+  goro::wait_group wg;
+  std::stop_source never;
+  EXPECT_TRUE(wg.wait(never.get_token()));  // zero already
+  wg.add(1);
+  std::stop_source stopped;
+  stopped.request_stop();
+  EXPECT_FALSE(wg.wait(stopped.get_token()));  // not zero, stopped already
+
+  std::stop_source src;
+  std::atomic<int> gave_up{0}, reached_zero{0};
+  goro::wait_group stopped_ones, others;  // the waiters on src's token; the rest
+  stopped_ones.add(3);
+  others.add(3);
+  for (int i = 0; i < 6; ++i)
+    goro::go([&, i] {
+      bool on_src = i % 2;  // three waiters on src's token, three on one nobody stops
+      bool zero = wg.wait(on_src ? src.get_token() : never.get_token());
+      (zero ? reached_zero : gave_up).fetch_add(1);
+      (on_src ? stopped_ones : others).done();
+    });
+  std::thread plain([&] {  // a plain thread blocks on a futex instead of parking
+    bool zero = wg.wait(src.get_token());
+    (zero ? reached_zero : gave_up).fetch_add(1);
+  });
+  goro::this_fiber::sleep_for(std::chrono::milliseconds(5));  // either order gives the same
+  src.request_stop();
+  plain.join();
+  stopped_ones.wait();
+  EXPECT_EQ(gave_up.load(), 4);  // the three fibers and the thread on src
+  EXPECT_EQ(reached_zero.load(), 0);
+  wg.done();  // zero: wakes the three still queued
+  others.wait();
+  EXPECT_EQ(gave_up.load(), 4);
+  EXPECT_EQ(reached_zero.load(), 3);
 }
 
 GORO_INSTANTIATE(SyncTest, 1, 2, 4);

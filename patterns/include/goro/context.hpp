@@ -11,6 +11,9 @@
 // (context_error::canceled or deadline_exceeded), cause() in words. Call the cancel
 // function when the work is finished, as in Go: it unlinks the child from its parent and
 // stops its timer (dropping every handle does too).
+// stop_token() is a std::stop_token that is stopped when the context ends: pass it to the
+// runtime's blocking calls that take one (wait_group::wait, the net streams' reads, writes
+// and accept) to make them return early, or register a std::stop_callback on it.
 //
 //   auto [ctx, cancel] = goro::with_timeout(goro::context{}, 100ms);
 //   goro::select(goro::recv(results, use),
@@ -21,12 +24,14 @@
 #include <chrono>
 #include <memory>
 #include <optional>
+#include <stop_token>
 #include <string>
 #include <system_error>
 #include <utility>
 #include <variant>
 
 #include <goro/chan.hpp>
+#include <goro/wait_group.hpp>
 
 namespace goro {
 
@@ -71,6 +76,8 @@ class context {
   // The earliest deadline on the way to the root, if any.
   std::optional<std::chrono::steady_clock::time_point> deadline() const;
   bool is_done() const { return static_cast<bool>(err()); }
+  // Stopped when the context ends (at once if it has); never, for background().
+  std::stop_token stop_token() const;
 
   // The value of the nearest ancestor (or this context) that carries `key`; nullptr if none.
   template <class T>
@@ -126,6 +133,8 @@ context with_value(const context& parent, const context_key<T>& key, V&& value) 
 
 // Sleeps for d, or until ctx ends: returns {} after the full sleep, else ctx.err().
 std::error_code sleep_for(const context& ctx, std::chrono::nanoseconds d);
+// Waits for wg to reach zero, or until ctx ends: returns {} at zero, else ctx.err().
+std::error_code wait(const context& ctx, wait_group& wg);
 
 }  // namespace goro
 

@@ -64,17 +64,30 @@ void throw_net_error(const net_fd* f, const char* op, int err) {
 
 void throw_wait_error(const net_fd* f, const char* op, io_wait w) {
   if (w == io_wait::timeout) throw net::timeout_error(net_context(f, op));
+  if (w == io_wait::stopped) throw net::canceled_error(net_context(f, op));
   throw std::system_error(EBADF, std::generic_category(),
                           net_context(f, op) + ": use of closed stream");
 }
 
-void check_or_throw(net_fd* f, io_mode mode, const char* op) {
+stop_watch::stop_watch(net_fd* f, io_mode mode, std::stop_token st) : f_(f), mode_(mode) {
+  if (st.stop_possible()) cb_.emplace(std::move(st), wake{this});  // may run wake() now
+}
+
+void stop_watch::wake::operator()() const noexcept {
+  // seq_cst: the waiter publishes `waiting` and then loads the flag; we store the flag and
+  // then look for the waiter (netpoll_interrupt). One of the two sees the other.
+  w->stopped_.store(true, std::memory_order_seq_cst);
+  netpoll_interrupt(w->f_->pd, w->mode_);
+}
+
+void check_or_throw(net_fd* f, io_mode mode, const char* op, const std::atomic<bool>* stop) {
   io_wait w = netpoll_check(f->pd, mode);
+  if (w == io_wait::ready && stop && stop->load(std::memory_order_seq_cst)) w = io_wait::stopped;
   if (w != io_wait::ready) throw_wait_error(f, op, w);
 }
 
-void wait_or_throw(net_fd* f, io_mode mode, const char* op) {
-  io_wait w = netpoll_wait(f->pd, mode);
+void wait_or_throw(net_fd* f, io_mode mode, const char* op, const std::atomic<bool>* stop) {
+  io_wait w = netpoll_wait(f->pd, mode, stop);
   if (w != io_wait::ready) throw_wait_error(f, op, w);
 }
 

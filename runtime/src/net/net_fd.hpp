@@ -11,6 +11,8 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <optional>
+#include <stop_token>
 #include <string>
 
 #include <goro/net/address.hpp>
@@ -54,10 +56,35 @@ std::string net_context(const net_fd* f, const char* op);
 [[noreturn]] void throw_net_error(const net_fd* f, const char* op, int err);
 // Throws for a wait that did not end in readiness.
 [[noreturn]] void throw_wait_error(const net_fd* f, const char* op, io_wait w);
-// Before an operation: throws if f is closed or the deadline for `mode` passed.
-void check_or_throw(net_fd* f, io_mode mode, const char* op);
-// Waits until `mode` may be ready; throws on a deadline or a close.
-void wait_or_throw(net_fd* f, io_mode mode, const char* op);
+// A call's watch over a std::stop_token: once a stop is requested, flag() reads true and
+// the call's wait on f for `mode` is interrupted (it ends with net::canceled_error).
+// flag() is nullptr for a token that can never be stopped. Lives on the caller's stack,
+// inside the call's fd_call (the callback uses f->pd); its destructor waits for a callback
+// running on another thread, so nothing touches it after the call returns.
+class stop_watch {
+ public:
+  stop_watch(net_fd* f, io_mode mode, std::stop_token st);
+  stop_watch(const stop_watch&) = delete;
+  stop_watch& operator=(const stop_watch&) = delete;
+  const std::atomic<bool>* flag() const noexcept { return cb_ ? &stopped_ : nullptr; }
+
+ private:
+  struct wake {
+    stop_watch* w;
+    void operator()() const noexcept;
+  };
+  net_fd* f_;
+  io_mode mode_;
+  std::atomic<bool> stopped_{false};
+  std::optional<std::stop_callback<wake>> cb_;  // last: runs (and is removed) first
+};
+
+// Before an operation: throws if f is closed, the deadline for `mode` passed or *stop.
+void check_or_throw(net_fd* f, io_mode mode, const char* op,
+                    const std::atomic<bool>* stop = nullptr);
+// Waits until `mode` may be ready; throws on a deadline, a close or a stop.
+void wait_or_throw(net_fd* f, io_mode mode, const char* op,
+                   const std::atomic<bool>* stop = nullptr);
 // Sets a deadline (time_point::max(): none). Ignored on a closed descriptor: its poll_desc
 // may serve another one by now.
 void set_deadline(net_fd* f, io_mode mode, std::chrono::steady_clock::time_point t) noexcept;

@@ -65,22 +65,33 @@ stream::~stream() {
   delete fd_;  // S2: no call may be in flight on a stream being destroyed
 }
 
-std::size_t stream::read(void* buf, std::size_t n) {
-  fd_call call(fd_, "read");
-  detail::check_or_throw(fd_, io_mode::read, "read");
+namespace {
+
+std::size_t read_some(net_fd* f, void* buf, std::size_t n, const std::atomic<bool>* stop) {
+  detail::check_or_throw(f, io_mode::read, "read", stop);
   for (;;) {
-    ssize_t r = ::read(fd_->fd, buf, n);
+    ssize_t r = ::read(f->fd, buf, n);
     if (r >= 0) return static_cast<std::size_t>(r);
     if (errno == EINTR) continue;
-    if (errno != EAGAIN) detail::throw_net_error(fd_, "read", errno);
-    detail::wait_or_throw(fd_, io_mode::read, "read");
+    if (errno != EAGAIN) detail::throw_net_error(f, "read", errno);
+    detail::wait_or_throw(f, io_mode::read, "read", stop);
   }
 }
 
-void stream::read_full(void* buf, std::size_t n) {
+}  // namespace
+
+std::size_t stream::read(void* buf, std::size_t n, std::stop_token st) {
+  fd_call call(fd_, "read");
+  detail::stop_watch stop(fd_, io_mode::read, std::move(st));
+  return read_some(fd_, buf, n, stop.flag());
+}
+
+void stream::read_full(void* buf, std::size_t n, std::stop_token st) {
+  fd_call call(fd_, "read");
+  detail::stop_watch stop(fd_, io_mode::read, std::move(st));
   auto* p = static_cast<char*>(buf);
   while (n > 0) {
-    std::size_t got = read(p, n);
+    std::size_t got = read_some(fd_, p, n, stop.flag());
     if (got == 0)
       throw std::system_error(std::make_error_code(std::errc::io_error),
                               detail::net_context(fd_, "read") + ": unexpected end of stream");
@@ -89,9 +100,10 @@ void stream::read_full(void* buf, std::size_t n) {
   }
 }
 
-void stream::write_all(const void* buf, std::size_t n) {
+void stream::write_all(const void* buf, std::size_t n, std::stop_token st) {
   fd_call call(fd_, "write");
-  detail::check_or_throw(fd_, io_mode::write, "write");
+  detail::stop_watch stop(fd_, io_mode::write, std::move(st));
+  detail::check_or_throw(fd_, io_mode::write, "write", stop.flag());
   auto* p = static_cast<const char*>(buf);
   while (n > 0) {
     ssize_t w = ::send(fd_->fd, p, n, MSG_NOSIGNAL);  // EPIPE, not SIGPIPE
@@ -102,7 +114,7 @@ void stream::write_all(const void* buf, std::size_t n) {
     }
     if (errno == EINTR) continue;
     if (errno != EAGAIN) detail::throw_net_error(fd_, "write", errno);
-    detail::wait_or_throw(fd_, io_mode::write, "write");
+    detail::wait_or_throw(fd_, io_mode::write, "write", stop.flag());
   }
 }
 
@@ -153,9 +165,10 @@ listener::~listener() {
   delete fd_;
 }
 
-stream listener::accept() {
+stream listener::accept(std::stop_token st) {
   fd_call call(fd_, "accept");
-  detail::check_or_throw(fd_, io_mode::read, "accept");
+  detail::stop_watch stop(fd_, io_mode::read, std::move(st));
+  detail::check_or_throw(fd_, io_mode::read, "accept", stop.flag());
   auto backoff = std::chrono::milliseconds(5);
   for (;;) {
     sockaddr_storage ss{};
@@ -169,7 +182,7 @@ stream listener::accept() {
     const int err = errno;
     if (err == EINTR || err == ECONNABORTED) continue;
     if (err == EAGAIN) {
-      detail::wait_or_throw(fd_, io_mode::read, "accept");
+      detail::wait_or_throw(fd_, io_mode::read, "accept", stop.flag());
       continue;
     }
     if (err == EMFILE || err == ENFILE || err == ENOBUFS || err == ENOMEM) {
@@ -179,7 +192,7 @@ stream listener::accept() {
         std::fprintf(stderr, "%s: %s; retrying with backoff (reported once)\n",
                      detail::net_context(fd_, "accept").c_str(), std::strerror(err));
       this_fiber::sleep_for(backoff);
-      detail::check_or_throw(fd_, io_mode::read, "accept");
+      detail::check_or_throw(fd_, io_mode::read, "accept", stop.flag());
       backoff = std::min<std::chrono::milliseconds>(backoff * 2, std::chrono::seconds(1));
       continue;
     }

@@ -7,6 +7,10 @@
 // they are set. close() from another fiber ends that fiber's blocked read or write with an
 // error ("use of closed stream"). Errors are std::system_errors whose text names the
 // operation and the peer: "goro::net: read 127.0.0.1:40112: Connection reset by peer".
+// Each blocking call also takes a std::stop_token (goro::context::stop_token() gives one):
+// once a stop is requested, the call ends with goro::net::canceled_error, whether it was
+// blocked or about to block; the stream stays usable. (A plain thread notices the stop
+// within 10 ms; a fiber at once.)
 // accept() survives running out of descriptors (EMFILE/ENFILE): it backs off (5 ms
 // doubling to 1 s), says so once on stderr, and goes on when descriptors are free again.
 //
@@ -25,6 +29,7 @@
 #include <cstddef>
 #include <stdexcept>
 #include <string>
+#include <stop_token>
 #include <string_view>
 #include <system_error>
 #include <utility>
@@ -53,6 +58,19 @@ class timeout_error : public std::system_error {
   std::runtime_error text_;  // copying it cannot throw
 };
 
+// A stop was requested on the call's std::stop_token: code() is std::errc::operation_canceled,
+// what() "goro::net: read 127.0.0.1:8080: operation canceled".
+class canceled_error : public std::system_error {
+ public:
+  explicit canceled_error(const std::string& context)
+      : std::system_error(std::make_error_code(std::errc::operation_canceled), context),
+        text_(context + ": operation canceled") {}
+  const char* what() const noexcept override { return text_.what(); }
+
+ private:
+  std::runtime_error text_;
+};
+
 // A connected TCP stream. Move-only; closes itself when destroyed. One fiber may read while
 // another writes; two concurrent readers (or writers) are a fatal error.
 class stream {
@@ -64,13 +82,15 @@ class stream {
   ~stream();
 
   // Up to n bytes; 0 at end of stream. A scheduling point when it waits.
-  std::size_t read(void* buf, std::size_t n);
+  std::size_t read(void* buf, std::size_t n, std::stop_token st = {});
   // Exactly n bytes; throws std::system_error (std::errc::io_error, "unexpected end of
   // stream") if the stream ends first.
-  void read_full(void* buf, std::size_t n);
+  void read_full(void* buf, std::size_t n, std::stop_token st = {});
   // All n bytes (several writes if the kernel takes fewer).
-  void write_all(const void* buf, std::size_t n);
-  void write_all(std::string_view s) { write_all(s.data(), s.size()); }
+  void write_all(const void* buf, std::size_t n, std::stop_token st = {});
+  void write_all(std::string_view s, std::stop_token st = {}) {
+    write_all(s.data(), s.size(), std::move(st));
+  }
   // Half-close: no more writes (the peer reads end of stream); reads go on.
   void shutdown_write();
   // Closes the stream; blocked calls on it end with an error. Idempotent.
@@ -100,7 +120,7 @@ class listener {
   ~listener();
 
   // The next connection. A scheduling point when it waits. After close(): throws.
-  stream accept();
+  stream accept(std::stop_token st = {});
   void close() noexcept;
   void set_deadline(time_point t) noexcept;  // for accept()
   address local_address() const;
