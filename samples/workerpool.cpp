@@ -91,8 +91,8 @@ struct gauge {
 std::optional<std::int64_t> job(const goro::context& ctx, int i, const args& a) {
   if (goro::sleep_for(ctx, a.work)) return std::nullopt;  // cancelled while working
   if (a.fail_every > 0 && i % a.fail_every == 0)
-    throw std::runtime_error(fmt::format("job {} failed: {} is a multiple of {}", i, i,
-                                         a.fail_every));
+    throw std::runtime_error(
+        fmt::format("job {} failed: {} is a multiple of {}", i, i, a.fail_every));
   return std::int64_t{i} * i;
 }
 
@@ -107,12 +107,12 @@ bool with_scope(const args& a) {
   std::size_t other_errors = 0;
 
   {
-    goro::scope s({}, static_cast<std::size_t>(a.workers));
+    goro::scope s(goro::context{}, static_cast<std::size_t>(a.workers));
     for (int i = 1; i <= a.jobs; ++i) {
       if (s.ctx().is_done()) break;  // a job failed: hand out no more (errgroup's ctx.Err())
       ++handed_out;
       // Waits for a free slot, then runs the job on a fiber of the scope. The scope outlives
-      // its fibers (wait() below joins them), so they may borrow its locals by reference.
+      // its fibers (wait() below joins them), so they may borrow this function's locals.
       s.spawn([&, i](const goro::context& ctx) {
         if (ctx.is_done()) {  // cancelled while it waited for its slot: do not begin
           not_started.fetch_add(1, std::memory_order_relaxed);
@@ -135,13 +135,13 @@ bool with_scope(const args& a) {
     other_errors = s.other_errors().size();
   }
 
-  const auto done = std::count_if(results.begin(), results.end(), [](auto& r) { return r.has_value(); });
+  const auto done =
+      std::count_if(results.begin(), results.end(), [](auto& r) { return r.has_value(); });
   std::int64_t sum = 0;
   for (auto& r : results) sum += r.value_or(0);
   const int most = running.most.load(std::memory_order_relaxed);
   if (most > a.workers) {
-    fmt::print(stderr, "workerpool: {} jobs ran at once, above the limit of {}\n", most,
-               a.workers);
+    fmt::print(stderr, "workerpool: {} jobs ran at once, above the limit of {}\n", most, a.workers);
     return false;
   }
 
@@ -152,10 +152,11 @@ bool with_scope(const args& a) {
   const int failed = 1 + static_cast<int>(other_errors);
   const int never = a.jobs - handed_out + not_started.load(std::memory_order_relaxed);
   fmt::print("  first error: {}\n", first_error);
-  fmt::print("  {} done, {} failed, {} cancelled while running, {} never started "
-             "({} in all); max concurrent: {}\n",
-             done, failed, cancelled.load(std::memory_order_relaxed), never,
-             done + failed + cancelled.load(std::memory_order_relaxed) + never, most);
+  fmt::print(
+      "  {} done, {} failed, {} cancelled while running, {} never started "
+      "({} in all); max concurrent: {}\n",
+      done, failed, cancelled.load(std::memory_order_relaxed), never,
+      done + failed + cancelled.load(std::memory_order_relaxed) + never, most);
   return true;
 }
 
@@ -232,9 +233,10 @@ int main(int argc, char** argv) {
       if (!with_scope(a)) return 1;
     }
 
-    fmt::print("by hand: {} worker fibers, a jobs channel, a results channel of value-or-error; "
-               "every job runs\n",
-               a.workers);
+    fmt::print(
+        "by hand: {} worker fibers, a jobs channel, a results channel of value-or-error; "
+        "every job runs\n",
+        a.workers);
     by_hand(a);
     return 0;
   });
