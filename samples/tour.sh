@@ -5,7 +5,8 @@
 set -e
 build=${1:-$(dirname "$0")/../build/release}
 bin=$build/samples
-for sample in hello waitgroup squares safemap repository pipeline generator deadlock jokes routers sched skynet; do
+for sample in hello waitgroup squares safemap repository pipeline generator workerpool singleton vending \
+              deadlock jokes routers sched skynet; do
   if [ ! -x "$bin/$sample" ]; then
     echo "tour: $bin/$sample not found; build first, e.g. ninja -C $build" >&2
     exit 1
@@ -32,6 +33,15 @@ echo "== pipeline: stages connected by channels, each closing its output when do
 echo
 echo "== generator: values produced only as fast as they are read =="
 "$bin/generator"
+echo
+echo "== workerpool: a bounded pool, the errgroup way (the first error cancels the rest), and by hand =="
+"$bin/workerpool"
+echo
+echo "== singleton: a thousand fibers ask at once; goro::once builds it once =="
+"$bin/singleton"
+echo
+echo "== vending: the vending machine, a fiber for each concurrent activity =="
+"$bin/vending"
 echo
 echo "== deadlock: every fiber waits for another; the runtime names them all and exits (status 2) =="
 "$bin/deadlock" || echo "(exit status $?, as intended)"
