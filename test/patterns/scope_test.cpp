@@ -79,6 +79,22 @@ TEST_P(ScopeTest, LimitBoundsConcurrency) {
   EXPECT_GE(most.load(), 1);
 }
 
+TEST_P(ScopeTest, TrySpawnRefusesWhenTheLimitIsReached) {
+  goro::scope s({}, 2);
+  goro::chan<int> gate(0);  // closed to let the two running fibers end
+  std::atomic<int> ran{0};
+  EXPECT_TRUE(s.try_spawn([&] { gate.recv(); ++ran; }));
+  EXPECT_TRUE(s.try_spawn([&] { gate.recv(); ++ran; }));
+  EXPECT_FALSE(s.try_spawn([&] { ++ran; }));  // both slots taken: not run
+  gate.close();
+  s.wait();
+  EXPECT_EQ(ran.load(), 2);
+  goro::scope unlimited;
+  for (int i = 0; i < 10; ++i) EXPECT_TRUE(unlimited.try_spawn([&] { ++ran; }));
+  unlimited.wait();
+  EXPECT_EQ(ran.load(), 12);
+}
+
 TEST_P(ScopeTest, ParentCancellationReachesTheScope) {
   auto [parent, cancel] = goro::with_cancel(goro::context{});
   goro::scope s(parent);

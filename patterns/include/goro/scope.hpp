@@ -4,7 +4,7 @@
 // context, which the others should watch (spawn passes it to a callable that takes one);
 // wait() joins them all and rethrows that first exception; the others stay available from
 // other_errors(). An optional limit bounds how many of its fibers run at once (spawn then
-// waits for a free slot, as errgroup.SetLimit's Go does).
+// waits for a free slot, as errgroup.SetLimit's Go does; try_spawn does not wait: TryGo).
 // Ending a scope without wait() (its destructor) joins too; an exception nobody saw then is
 // a fatal error naming it, as an unjoined fiber's is: errors are never lost (unless the
 // scope ends while another exception unwinds through it: that one goes on).
@@ -47,6 +47,32 @@ class scope {
   template <class Fn>
   void spawn(Fn fn) {
     if (limit_) slots_.acquire();
+    start(std::move(fn));
+  }
+  // The same if a slot is free now; false (and fn not run) if the limit is reached
+  // (errgroup's TryGo). Without a limit it always spawns.
+  template <class Fn>
+  bool try_spawn(Fn fn) {
+    if (limit_ && !slots_.try_acquire()) return false;
+    start(std::move(fn));
+    return true;
+  }
+
+  // Joins every fiber; rethrows the first exception, if any (once).
+  void wait();
+  // Cancels the scope's context (the fibers decide how to stop).
+  void cancel(std::string cause = "scope canceled") { cancel_(std::move(cause)); }
+  // The exceptions after the first, in the order they happened.
+  std::vector<std::exception_ptr> other_errors() const;
+
+ private:
+  struct made {};
+  scope(made, std::pair<context, cancel_func> ctx_and_cancel, std::size_t limit);
+  void fail(std::exception_ptr e);
+
+  // Runs fn on a new fiber of the scope; its slot (with a limit) is taken already.
+  template <class Fn>
+  void start(Fn fn) {
     running_.add(1);
     goro::go([this, fn = std::move(fn)]() mutable {
       try {
@@ -62,18 +88,6 @@ class scope {
       running_.done();  // last: wait() may return and the scope end from here on
     });
   }
-
-  // Joins every fiber; rethrows the first exception, if any (once).
-  void wait();
-  // Cancels the scope's context (the fibers decide how to stop).
-  void cancel(std::string cause = "scope canceled") { cancel_(std::move(cause)); }
-  // The exceptions after the first, in the order they happened.
-  std::vector<std::exception_ptr> other_errors() const;
-
- private:
-  struct made {};
-  scope(made, std::pair<context, cancel_func> ctx_and_cancel, std::size_t limit);
-  void fail(std::exception_ptr e);
 
   context ctx_;
   cancel_func cancel_;
