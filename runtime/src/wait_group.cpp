@@ -1,5 +1,7 @@
 #include <goro/wait_group.hpp>
 
+#include <limits>
+#include <optional>
 #include <utility>
 
 #include <fmt/format.h>
@@ -7,49 +9,70 @@
 
 namespace goro {
 
+namespace {
+
+constexpr std::uint64_t one_waiter = 1;
+constexpr std::uint64_t one_count = std::uint64_t{1} << 32;
+
+std::int32_t count_of(std::uint64_t s) { return static_cast<std::int32_t>(s >> 32); }
+std::uint32_t waiters_of(std::uint64_t s) { return static_cast<std::uint32_t>(s); }
+
+}  // namespace
+
 void wait_group::add(std::int64_t n) {
-  // acq_rel: done() publishes the fiber's work; the release of the last one is acquired by
-  // the waiters through lock_ below (or through the acquire load in wait()).
-  auto v = count_.fetch_add(n, std::memory_order_acq_rel) + n;
+  if (n > std::numeric_limits<std::int32_t>::max() || n < std::numeric_limits<std::int32_t>::min())
+    throw wait_group_error(fmt::format("goro: wait_group add({}) out of range", n));
+  const std::uint64_t delta = static_cast<std::uint64_t>(n) << 32;  // two's complement wrap
+  // acq_rel: done() publishes the fiber's work to the waiters, which acquire it through
+  // their load or CAS of state_ (or through lock_, below).
+  const std::uint64_t s = state_.fetch_add(delta, std::memory_order_acq_rel) + delta;
+  const std::int64_t v = count_of(s);
   if (v < 0) {
-    count_.fetch_sub(n, std::memory_order_relaxed);
+    state_.fetch_sub(delta, std::memory_order_relaxed);
     throw wait_group_error(fmt::format("goro: negative wait_group counter ({})", v));
   }
-  if (v != 0 || n >= 0) return;
+  const std::uint32_t registered = waiters_of(s);
+  if (v != 0 || n >= 0 || registered == 0) return;  // G1: nothing touched after the RMW
+  // Zero with `registered` waiters, none of which can leave before we release it (G1, G2).
+  state_.fetch_sub(registered, std::memory_order_relaxed);  // ready for the next round
   lock_.lock();
-  detail::waiter* w = waiters_.take_all();
-  for (detail::waiter* x = w; x; x = x->next) x->data = nullptr;  // dequeued
-  lock_.unlock();
-  detail::wake_all(w);
+  detail::waiter* chain = waiters_.take_all();
+  std::uint32_t queued = 0;
+  for (detail::waiter* x = chain; x; x = x->next, ++queued) x->data = nullptr;  // dequeued
+  released_ += registered - queued;  // the late ones take these under lock_
+  lock_.unlock();  // our last touch of *this: from here on every waiter may return
+  detail::wake_all(chain);
 }
 
-void wait_group::wait() {
-  // Pairs with the acq_rel fetch_add in add(): a zero seen here publishes the done() work.
-  if (count_.load(std::memory_order_acquire) == 0) return;
-  lock_.lock();
-  // Checked under lock_: add() empties the list under lock_ after the count reaches zero,
-  // so either we see zero here, or add() sees our waiter. No lost wakeup.
-  if (count_.load(std::memory_order_acquire) == 0) {
-    lock_.unlock();
-    return;
-  }
-  detail::waiter w;
-  w.data = &w;  // queued
-  waiters_.push_back(&w);
-  w.wait(lock_, detail::wait_reason::wait_group);
-}
+void wait_group::wait() { wait_impl(nullptr); }
 
 bool wait_group::wait(std::stop_token st) {
-  if (!st.stop_possible()) {
-    wait();
-    return true;
+  if (!st.stop_possible()) return wait_impl(nullptr);
+  return wait_impl(&st);
+}
+
+bool wait_group::wait_impl(std::stop_token* st) {
+  // Register (G1). acquire: a zero seen here publishes the done() work (add()'s acq_rel).
+  std::uint64_t s = state_.load(std::memory_order_acquire);
+  for (;;) {
+    if (count_of(s) == 0) return true;
+    if (st && st->stop_requested()) return false;
+    if (state_.compare_exchange_weak(s, s + one_waiter, std::memory_order_acq_rel,
+                                     std::memory_order_acquire))
+      break;
   }
-  if (count_.load(std::memory_order_acquire) == 0) return true;  // as in wait()
   detail::waiter w;
-  bool stopped = false;  // written by the callback under lock_, read after the wake
-  auto on_stop = [this, &w, &stopped]() noexcept {
+  bool stopped = false;  // set by on_stop under lock_, read after our wake-up
+  // Under lock_: unregisters a queued waiter while the count is above zero (G2).
+  auto unregister = [this]() {
+    std::uint64_t x = state_.load(std::memory_order_relaxed);
+    while (count_of(x) > 0)
+      if (state_.compare_exchange_weak(x, x - one_waiter, std::memory_order_relaxed)) return true;
+    return false;  // an add() reached zero: it releases us
+  };
+  auto on_stop = [this, &w, &stopped, &unregister]() noexcept {
     lock_.lock();
-    if (!w.data) {  // not queued (yet, or any more): wait() checks stop_requested() itself
+    if (!w.data || !unregister()) {  // not queued yet (wait_impl checks), or being released
       lock_.unlock();
       return;
     }
@@ -57,25 +80,26 @@ bool wait_group::wait(std::stop_token st) {
     w.data = nullptr;
     stopped = true;
     lock_.unlock();
-    w.wake();  // W2: the waiter's destruction of on_stop's callback waits for our return
+    w.wake();  // W2; our owner's ~stop_callback waits for this call to return
   };
-  // Registered before lock_ is taken: a stop already requested runs on_stop here, finding
-  // nothing queued. Destroyed before w (declared after it), waiting for a running callback.
-  std::stop_callback cb(st, on_stop);
+  // Registered before lock_ is taken: a stop requested already runs on_stop here, which
+  // finds nothing queued. Destroyed before w, waiting for a callback running elsewhere.
+  std::optional<std::stop_callback<decltype(on_stop)>> cb;
+  if (st) cb.emplace(*st, on_stop);
   lock_.lock();
-  if (count_.load(std::memory_order_acquire) == 0) {  // see wait()
+  if (released_ > 0) {  // add() reached zero before we queued
+    --released_;
     lock_.unlock();
     return true;
   }
-  if (st.stop_requested()) {  // before we were queued: no callback will wake us
+  if (st && st->stop_requested() && unregister()) {  // no callback will find us queued
     lock_.unlock();
     return false;
   }
-  // A stop requested from here on finds w queued (or already dequeued by add()).
-  w.data = &w;
+  w.data = &w;  // queued
   waiters_.push_back(&w);
   w.wait(lock_, detail::wait_reason::wait_group);
-  return !stopped;  // the waker (add() or on_stop) wrote it, or not, before waking us
+  return !stopped;  // written (or not) by our waker before the wake-up
 }
 
 }  // namespace goro

@@ -27,6 +27,8 @@ class wait_group {
   wait_group& operator=(const wait_group&) = delete;
 
   void add(std::int64_t n = 1);  // raises (or, negative, lowers) the count
+  // (Go's rule: a positive add() that starts a new round must not race with the wait()s of
+  // the round ending.)
   void done() { add(-1); }       // lowers it; at zero it wakes every waiter
   void wait();                   // returns at zero. A scheduling point.
   // Returns true at zero, or false as soon as a stop is requested on st (at once if it
@@ -34,11 +36,23 @@ class wait_group {
   bool wait(std::stop_token st);
 
  private:
-  std::atomic<std::int64_t> count_{0};
+  // G1: state_ holds the count (high 32 bits, signed) and the number of registered waiters
+  //     (low 32 bits) in one word, as Go's WaitGroup does. A waiter registers with a CAS
+  //     only while the count is above zero, and a registered waiter never returns before
+  //     the add() that brings the count to zero has handed it its release (a wake-up or a
+  //     token), so that add() never touches a wait_group its waiters have freed: the add()
+  //     that reaches zero with no waiter registered touches nothing after its RMW.
+  // G2: a waiter stopped by its stop_token unregisters (CAS, waiters - 1) only while the
+  //     count is above zero; once an add() has reached zero, it is released like the rest.
+  std::atomic<std::uint64_t> state_{0};
   detail::spinlock lock_;
-  // Guarded by lock_. A queued waiter's `data` is non-null; add() clears it when it takes
-  // the queue, so that a stop callback knows whether the waiter is still queued.
+  // Guarded by lock_: the queued waiters (a queued waiter's `data` is non-null until it is
+  // dequeued), and the releases for waiters that registered but had not queued yet when
+  // add() reached zero (they take one instead of queueing).
   detail::waiter_fifo waiters_;
+  std::uint32_t released_ = 0;
+
+  bool wait_impl(std::stop_token* st);
 };
 
 }  // namespace goro
