@@ -27,6 +27,7 @@
 // goro::patterns::merge, which does the same and also stops when its context ends.
 //
 // --help: fanin [--buyers N=8] [--requests N=5] [--stock N=20]
+#include <algorithm>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -154,7 +155,7 @@ bool run_sale(const args& a, Merge merge) {
 
   int once = 0;
   for (int n : s.answers) once += n == 1;
-  const int want_sold = a.stock < total ? a.stock : total;
+  const int want_sold = std::min(a.stock, total);
   fmt::print("  {} requests, {} answered exactly once: {} sold, {} told \"sold out\"\n", total,
              once, s.sold, s.sold_out);
   fmt::print("  bought per buyer:{} (total {})\n", per_buyer, bought);
