@@ -5,8 +5,8 @@
 set -e
 build=${1:-$(dirname "$0")/../build/release}
 bin=$build/samples
-for sample in hello waitgroup squares safemap repository pipeline generator workerpool singleton vending \
-              deadlock jokes routers sched skynet; do
+for sample in hello waitgroup squares safemap repository pipeline generator fanin fanout quit context \
+              workerpool singleton vending deadlock jokes routers sched skynet; do
   if [ ! -x "$bin/$sample" ]; then
     echo "tour: $bin/$sample not found; build first, e.g. ninja -C $build" >&2
     exit 1
@@ -33,6 +33,18 @@ echo "== pipeline: stages connected by channels, each closing its output when do
 echo
 echo "== generator: values produced only as fast as they are read =="
 "$bin/generator"
+echo
+echo "== fanin: buyers' requests merged into one channel, one seller: exactly the stock is sold =="
+"$bin/fanin"
+echo
+echo "== fanout: one source spread over a pool of workers, results gathered in any or input order =="
+"$bin/fanout"
+echo
+echo "== quit: stages told to quit on a dedicated quit channel, and acknowledging =="
+"$bin/quit"
+echo
+echo "== context: cancelling a tree of fibers, a deadline, request-scoped values =="
+"$bin/context"
 echo
 echo "== workerpool: a bounded pool, the errgroup way (the first error cancels the rest), and by hand =="
 "$bin/workerpool"
