@@ -12,7 +12,6 @@ namespace goro {
 namespace {
 
 constexpr std::uint64_t one_waiter = 1;
-constexpr std::uint64_t one_count = std::uint64_t{1} << 32;
 
 std::int32_t count_of(std::uint64_t s) { return static_cast<std::int32_t>(s >> 32); }
 std::uint32_t waiters_of(std::uint64_t s) { return static_cast<std::uint32_t>(s); }
