@@ -5,7 +5,7 @@
 set -e
 build=${1:-$(dirname "$0")/../build/release}
 bin=$build/samples
-for sample in hello waitgroup squares safemap repository pipeline generator deadlock jokes routers sched skynet; do
+for sample in hello waitgroup models adder squares safemap repository pipeline generator deadlock jokes routers sched skynet; do
   if [ ! -x "$bin/$sample" ]; then
     echo "tour: $bin/$sample not found; build first, e.g. ninja -C $build" >&2
     exit 1
@@ -17,6 +17,12 @@ echo "== hello: a fiber sends a random number over a channel =="
 echo
 echo "== waitgroup: launch many fibers and wait for them =="
 "$bin/waitgroup"
+echo
+echo "== models: one account, five concurrency models (threads, events, promises, CSP, actors) =="
+"$bin/models"
+echo
+echo "== adder: numbers added up in buckets, from one thread to threads, locks, queues and fibers =="
+"$bin/adder"
 echo
 echo "== squares: a pool of ten workers, then one fiber per input =="
 "$bin/squares"
