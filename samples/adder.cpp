@@ -1,18 +1,23 @@
 // samples/adder.cpp: the "adder" of the talk "Concurrency, simplified?": add numbers up in
 // buckets, the contrived example that goes from one thread to many, then to fibers, and
 // times each way. Here: the numbers 1..N, number i into bucket i % B, by W workers, each
-// taking an equal slice of the numbers. The talk's Go originals:
+// taking an equal slice of the numbers. The talk's Go originals (its numbers go into one
+// counter; its Python adds into buckets, as here):
 //
-//   func Adder(counter *int, num int) {          func ChanneledAdder(counter *int, num int) {
-//       for i := 0; i < num; i++ {                   num = num / numWorkers
-//           *counter = *counter + 1                  channel := make(chan int)
-//       }                                            for i := 0; i < numWorkers; i++ {
-//   }                                                    go worker(num, channel)
-//   // multi.go: numWorkers goroutines run           }
-//   //   Adder(counter, num/numWorkers)              for i := 0; i < numWorkers; i++ {
-//   // on one shared counter: a race                     *counter += <-channel
-//   // lock.go: the same, under a sync.Mutex          }
-//                                                 }
+//   func Adder(counter *int, num int) {              // single.go: Adder(&counter, n)
+//       for i := 0; i < num; i++ { *counter = *counter + 1 }
+//   }
+//   // multi.go: numWorkers goroutines each run Adder(counter, num/numWorkers) on the one
+//   // counter, a race; lock.go: the same, each Adder between mutex.Lock() and Unlock().
+//   func ChanneledAdder(counter *int, num int) {     // channels.go
+//       num = num / numWorkers
+//       channel := make(chan int)
+//       for i := 0; i < numWorkers; i++ { go worker(num, channel) }
+//       for i := 0; i < numWorkers; i++ { *counter += <-channel }
+//   }
+//   func worker(num int, channel chan int) {
+//       counter := 0; Adder(&counter, num); channel <- counter
+//   }
 //
 // The ways, in the talk's order (its Python first, then Go):
 //   single-threaded       one loop; the reference
@@ -21,7 +26,7 @@
 //   threads + queue       each thread adds into buckets of its own and puts them on a queue
 //                         (a mutex and a condition variable); main merges them: no sharing
 //   fibers, no lock       Go's multi.go: fibers run in parallel too, so they race alike
-//   fibers + goro::mutex  Go's lock.go, the lock taken per update
+//   fibers + goro::mutex  Go's lock.go, the lock taken per update (as in the talk's Python)
 //   fibers + channels     Go's channels.go: each fiber sends its buckets over a channel
 //
 // The race: "b = b + i" done by two threads at once may read the same b, and one sum is

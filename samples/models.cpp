@@ -14,13 +14,18 @@
 // here it is made well defined on purpose: the balance is a std::atomic read with a relaxed
 // load and written with a separate relaxed store. Each access is atomic, the
 // read-modify-write is not; the lost update stays, the undefined behaviour goes (and thread
-// sanitizers stay quiet). How many deposits it loses differs from run to run.
+// sanitizers stay quiet). Between the read and the write each teller yields its thread (it
+// counts the cash), so that the OS switches threads there, as it may at any moment: then
+// the race shows on a busy machine or on one core too. How many deposits it loses differs
+// from run to run.
 //
 // In Go, model 4 is the language itself:
 //
 //   deposits := make(chan int)
+//   var wg sync.WaitGroup
+//   wg.Add(tellers)
 //   for t := 0; t < tellers; t++ {
-//       go func() { for i := 0; i < n; i++ { deposits <- 10 } ; wg.Done() }()
+//       go func() { for i := 0; i < n; i++ { deposits <- 10 }; wg.Done() }()
 //   }
 //   go func() { wg.Wait(); close(deposits) }()
 //   balance := 0
