@@ -1,12 +1,13 @@
 #!/bin/sh
 # samples/tour.sh: runs the samples in reading order, each under a one-line heading.
 # Usage: samples/tour.sh [build-dir]   (default: build/release of this repository)
-# Takes well under a minute on two cores; skynet, the last, takes most of it.
+# Takes about a minute on two cores.
 set -e
 build=${1:-$(dirname "$0")/../build/release}
 bin=$build/samples
-for sample in hello waitgroup squares safemap repository pipeline generator fanin fanout quit context \
-              workerpool singleton vending deadlock jokes routers sched skynet; do
+for sample in hello waitgroup models adder squares safemap repository pipeline generator \
+              fanin fanout quit context workerpool singleton vending deadlock jokes routers sched \
+              skynet; do
   if [ ! -x "$bin/$sample" ]; then
     echo "tour: $bin/$sample not found; build first, e.g. ninja -C $build" >&2
     exit 1
@@ -18,6 +19,12 @@ echo "== hello: a fiber sends a random number over a channel =="
 echo
 echo "== waitgroup: launch many fibers and wait for them =="
 "$bin/waitgroup"
+echo
+echo "== models: one account, five concurrency models (threads, events, promises, CSP, actors) =="
+"$bin/models"
+echo
+echo "== adder: numbers added up in buckets, from one thread to threads, locks, queues and fibers =="
+"$bin/adder"
 echo
 echo "== squares: a pool of ten workers, then one fiber per input =="
 "$bin/squares"
