@@ -12,6 +12,7 @@
 #include <typeinfo>
 
 #include <goro/error.hpp>
+#include <goro/wait_group.hpp>
 #include <goro/spawn.hpp>
 
 #include "fatal.hpp"
@@ -51,6 +52,7 @@ std::string describe(std::exception_ptr e) {
 
 // Marks f done and wakes its joiner (F3). Runs on f's own stack, at its end.
 void finish(fiber* f, std::exception_ptr e) {
+  goro::wait_group* group = f->group;
   machine* m = current_m();
   if (m->p) {
     m->p->exits.inc();
@@ -67,6 +69,9 @@ void finish(fiber* f, std::exception_ptr e) {
   waiter* j = std::exchange(f->joiner, nullptr);
   f->join_lock.unlock();
   if (j) j->wake();  // W2: after the unlock
+  // Last: the exit is counted and the callable destroyed; the group's waiter may free the
+  // wait_group as soon as this returns (its done() touches nothing after, G1).
+  if (group) group->done();
 }
 
 // Every fiber starts here, on its own stack (make_fcontext); it never returns.
@@ -121,6 +126,7 @@ new_fiber fiber_create(const spawn_options& opts, std::size_t size, std::size_t 
   if (opts.name) {
     std::strncpy(f->name, opts.name, sizeof f->name - 1);
   }
+  f->group = opts.group;
   make_context(f->ctx, s.lo, static_cast<std::size_t>(frames_top - s.lo), fiber_main);
   f->ctx.tsan_fiber = tsan_create_fiber(f->name);
   if (p) {

@@ -20,6 +20,10 @@
 #include "context.hpp"
 #include "stack_pool.hpp"
 
+namespace goro {
+class wait_group;
+}
+
 namespace goro::detail {
 
 enum class fiber_state : std::uint32_t { created, runnable, running, parked, dead };
@@ -40,6 +44,7 @@ struct fiber {
   const payload_ops* ops = nullptr;
   void* payload = nullptr;
   waiter* joiner = nullptr;       // F3
+  goro::wait_group* group = nullptr;  // spawn_options::group: done() at the very end
   std::exception_ptr exception;   // F3
   spinlock join_lock;
   stack stk;

@@ -10,6 +10,7 @@
 #include <goro/patterns/pipeline.hpp>
 #include <goro/patterns/pubsub.hpp>
 #include <goro/patterns/rate_limiter.hpp>
+#include <goro/scope.hpp>
 
 #include <algorithm>
 #include <atomic>
@@ -268,6 +269,59 @@ TEST_P(PatternsTest, EmitterCloseRethrowsAListenersException) {
   for (int i = 0; i < 100; ++i) e.emit("line", "after");  // more than a mailbox: no wait
   EXPECT_THROW(e.close(), std::runtime_error);
   EXPECT_EQ(handled.load(), 103);  // the first listener: good only; the second: all 102
+}
+
+// In a scope, every pattern's fibers are the scope's: once wait() returns, none is left
+// (counted at once, no waiting) and each has closed its output.
+TEST_P(PatternsTest, PatternsInAScopeAreJoinedByItsWait) {
+  const auto before = goro::live_fibers();
+  std::vector<int> got;
+  {
+    goro::scope s;
+    auto naturals = pt::generate<int>(s, [](auto emit) {
+      for (int i = 0; emit(i); ++i) {
+      }
+    });
+    auto [a, b] = pt::tee(s, naturals);
+    auto squares = pt::stage(s, a, [](int x) { return x * x; });
+    auto doubled = pt::fan_out(s, b, 3, [](int x) { return 2 * x; }, pt::order::kept);
+    auto both = pt::merge(s, std::vector<goro::recv_chan<int>>{squares, doubled});
+    for (int v : pt::or_done(s, both)) {
+      got.push_back(v);
+      if (got.size() == 20) break;
+    }
+    EXPECT_GT(goro::live_fibers(), before + 8);  // the pipeline is still running
+    s.cancel();
+    s.wait();
+    EXPECT_EQ(goro::live_fibers(), before);
+    // Closed already: each drain returns what was left in flight (unbuffered: nothing).
+    for (auto* c : {&naturals, &a, &b, &squares, &doubled, &both}) EXPECT_TRUE(drain(*c).empty());
+  }
+  EXPECT_EQ(got.size(), 20u);
+}
+
+// A stage whose function throws closes its output; the scope is cancelled (the rest of the
+// pipeline ends) and wait() rethrows the exception.
+TEST_P(PatternsTest, AThrowingStageInAScopeClosesItsOutputAndFailsTheScope) {
+  const auto before = goro::live_fibers();
+  goro::scope s;
+  auto nums = pt::generate<int>(s, [](auto emit) {
+    for (int i = 0; emit(i); ++i) {
+    }
+  });
+  auto checked = pt::stage(s, nums, [](int x) {
+    if (x == 5) throw std::runtime_error("five");
+    return x;
+  });
+  auto after = pt::stage(s, checked, [](int x) { return x + 100; });
+  // A prefix of 100..104 (the cancel may overtake the last ones), then closed.
+  auto got = drain(after);
+  EXPECT_LE(got.size(), 5u);
+  for (std::size_t i = 0; i < got.size(); ++i) EXPECT_EQ(got[i], 100 + static_cast<int>(i));
+  EXPECT_THROW(s.wait(), std::runtime_error);
+  EXPECT_TRUE(s.ctx().is_done());
+  EXPECT_TRUE(drain(nums).empty());  // the generator saw the cancel and closed
+  EXPECT_EQ(goro::live_fibers(), before);
 }
 
 GORO_INSTANTIATE(PatternsTest, 1, 2, 4);

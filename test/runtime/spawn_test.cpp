@@ -1,4 +1,6 @@
+#include <goro/runtime.hpp>
 #include <goro/spawn.hpp>
+#include <goro/wait_group.hpp>
 
 #include <atomic>
 #include <memory>
@@ -140,6 +142,34 @@ TEST_P(SpawnTest, EveryFiberRunsExactlyOnce) {
   for (auto& h : spawners) h.join();
   wg.wait();
   for (int i = 0; i < n; ++i) ASSERT_EQ(ran[i].load(), 1) << "fiber " << i;
+}
+
+// spawn_options::group: the group's wait() returns once every fiber is gone: its callable
+// destroyed and the fiber no longer counted live (checked at once, with no waiting).
+TEST_P(SpawnTest, GroupWaitReturnsOnceEveryFiberIsGone) {
+  const auto before = goro::live_fibers();
+  struct tracked {
+    std::atomic<int>* alive;
+    explicit tracked(std::atomic<int>* a) : alive(a) { alive->fetch_add(1); }
+    tracked(const tracked& o) : alive(o.alive) { alive->fetch_add(1); }
+    ~tracked() { alive->fetch_sub(1); }
+  };
+  std::atomic<int> alive{0}, ran{0};
+  goro::wait_group group;
+  constexpr int n = 200;
+  group.add(n);
+  {
+    tracked t(&alive);
+    for (int i = 0; i < n; ++i)
+      goro::go({.group = &group}, [t, &ran] {
+        goro::this_fiber::yield();
+        ran.fetch_add(1);
+      });
+  }
+  group.wait();
+  EXPECT_EQ(ran.load(), n);
+  EXPECT_EQ(alive.load(), 0);  // every callable (and its copy of t) destroyed
+  EXPECT_EQ(goro::live_fibers(), before);
 }
 
 GORO_INSTANTIATE(SpawnTest, 1, 2, 4, 8);

@@ -70,23 +70,30 @@ class scope {
   scope(made, std::pair<context, cancel_func> ctx_and_cancel, std::size_t limit);
   void fail(std::exception_ptr e);
 
-  // Runs fn on a new fiber of the scope; its slot (with a limit) is taken already.
+  // Runs fn on a new fiber of the scope; its slot (with a limit) is taken already. The
+  // runtime counts the fiber out of running_ at its very end (spawn_options::group), so
+  // wait() returns only once every fiber is gone, callable and all.
   template <class Fn>
   void start(Fn fn) {
     running_.add(1);
-    goro::go([this, fn = std::move(fn)]() mutable {
-      try {
-        if constexpr (std::is_invocable_v<Fn&, const context&>) {
-          fn(ctx_);
-        } else {
-          fn();
+    try {
+      goro::go({.group = &running_}, [this, fn = std::move(fn)]() mutable {
+        try {
+          if constexpr (std::is_invocable_v<Fn&, const context&>) {
+            fn(ctx_);
+          } else {
+            fn();
+          }
+        } catch (...) {
+          fail(std::current_exception());
         }
-      } catch (...) {
-        fail(std::current_exception());
-      }
+        if (limit_) slots_.release();
+      });
+    } catch (...) {  // not started: undo
       if (limit_) slots_.release();
-      running_.done();  // last: wait() may return and the scope end from here on
-    });
+      running_.done();
+      throw;
+    }
   }
 
   context ctx_;

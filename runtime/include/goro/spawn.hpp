@@ -28,11 +28,18 @@
 
 namespace goro {
 
+class wait_group;
+
 struct spawn_options {
   // Usable stack size in bytes; 0: the runtime's default (64 KiB). Rounded up to pages.
   std::size_t stack_size = 0;
   // A name for dumps and fatal messages; copied (up to 31 bytes).
   const char* name = nullptr;
+  // If set, the fiber calls group->done() as its very last act, once its callable is
+  // destroyed and it no longer counts in live_fibers(): so group->wait() returns only when
+  // every fiber of the group is gone. The caller add()s before spawning (a spawn that
+  // throws has not started the fiber: the caller then undoes its add()).
+  wait_group* group = nullptr;
 };
 
 // join_handle<R>: the owner's side of a spawned fiber. Move-only.

@@ -22,18 +22,19 @@ namespace goro::patterns {
 // Every value of every input on one channel (in arrival order), closed when all inputs are
 // drained or ctx ends.
 template <class T>
-recv_chan<T> merge(const context& ctx, std::vector<recv_chan<T>> inputs) {
+recv_chan<T> merge(where at, std::vector<recv_chan<T>> inputs) {
+  const context& ctx = at.ctx();
   chan<T> out(0);
   auto pending = std::make_shared<wait_group>();
   pending->add(static_cast<std::int64_t>(inputs.size()));
   for (auto& in : inputs) {
-    goro::go([ctx, in, out, pending] {
+    at.go([ctx, in, out, pending] {
       while (auto v = recv_or_done(ctx, in))
         if (!send_or_done(ctx, out, std::move(*v))) break;
       pending->done();
     });
   }
-  goro::go([out, pending] {  // closes once every forwarder has ended
+  at.go([out, pending] {  // closes once every forwarder has ended
     pending->wait();
     out.close();
   });
@@ -43,9 +44,10 @@ recv_chan<T> merge(const context& ctx, std::vector<recv_chan<T>> inputs) {
 // Two channels that each receive every value of in, in order; a value is handed to both
 // before the next is read (the slower reader sets the pace).
 template <class T>
-std::pair<recv_chan<T>, recv_chan<T>> tee(const context& ctx, recv_chan<T> in) {
+std::pair<recv_chan<T>, recv_chan<T>> tee(where at, recv_chan<T> in) {
+  const context& ctx = at.ctx();
   chan<T> a(0), b(0);
-  goro::go([ctx, in, a, b] {
+  at.go([ctx, in, a, b] {
     // Hands v to both, in whichever order they are ready (a sent case's channel is made
     // nil, which disables it); false if ctx ended first.
     auto to_both = [&](const T& v) {
@@ -68,9 +70,10 @@ std::pair<recv_chan<T>, recv_chan<T>> tee(const context& ctx, recv_chan<T> in) {
 // The values of each channel received from `chans`, one channel after the other, on one
 // channel; closed when `chans` is drained (and its last channel too) or ctx ends.
 template <class T>
-recv_chan<T> bridge(const context& ctx, recv_chan<recv_chan<T>> chans) {
+recv_chan<T> bridge(where at, recv_chan<recv_chan<T>> chans) {
+  const context& ctx = at.ctx();
   chan<T> out(0);
-  goro::go([ctx, chans, out] {
+  at.go([ctx, chans, out] {
     auto drain = [&](const recv_chan<T>& stream) {  // false if ctx ended
       while (auto v = recv_or_done(ctx, stream))
         if (!send_or_done(ctx, out, std::move(*v))) return false;

@@ -24,21 +24,28 @@ namespace goro::patterns {
 
 enum class order { any, kept };
 
+// A worker's done() on the workers' wait_group when it ends, by return or by exception.
+struct counts_down {
+  std::shared_ptr<wait_group> wg;
+  ~counts_down() { wg->done(); }
+};
+
 template <class T, class Fn, class U = std::invoke_result_t<Fn&, T>>
-recv_chan<U> fan_out(const context& ctx, recv_chan<T> in, int workers, Fn f,
+recv_chan<U> fan_out(where at, recv_chan<T> in, int workers, Fn f,
                      order o = order::any) {
+  const context& ctx = at.ctx();
   chan<U> out(0);
   auto running = std::make_shared<wait_group>();
   running->add(workers);
   if (o == order::any) {
     for (int w = 0; w < workers; ++w) {
-      goro::go([ctx, in, out, f, running]() mutable {
+      at.go([ctx, in, out, f, running]() mutable {
+        counts_down finished{running};  // also when f throws
         while (auto v = recv_or_done(ctx, in))
           if (!send_or_done(ctx, out, f(std::move(*v)))) break;
-        running->done();
       });
     }
-    goro::go([out, running] {
+    at.go([out, running] {
       running->wait();
       out.close();
     });
@@ -48,25 +55,25 @@ recv_chan<U> fan_out(const context& ctx, recv_chan<T> in, int workers, Fn f,
   // results by number.
   chan<std::pair<std::uint64_t, T>> numbered(0);
   chan<std::pair<std::uint64_t, U>> done(0);
-  goro::go([ctx, in, numbered] {
+  at.go([ctx, in, numbered] {
     std::uint64_t seq = 0;
     while (auto v = recv_or_done(ctx, in))
       if (!send_or_done(ctx, numbered, std::pair{seq++, std::move(*v)})) break;
     numbered.close();
   });
   for (int w = 0; w < workers; ++w) {
-    goro::go([ctx, numbered, done, f, running]() mutable {
+    at.go([ctx, numbered, done, f, running]() mutable {
+      counts_down finished{running};  // also when f throws
       recv_chan<std::pair<std::uint64_t, T>> from = numbered;
       while (auto v = recv_or_done(ctx, from))
         if (!send_or_done(ctx, done, std::pair{v->first, f(std::move(v->second))})) break;
-      running->done();
     });
   }
-  goro::go([done, running] {
+  at.go([done, running] {
     running->wait();
     done.close();
   });
-  goro::go([ctx, done, out] {
+  at.go([ctx, done, out] {
     std::map<std::uint64_t, U> early;  // results that finished before their turn
     std::uint64_t next = 0;
     recv_chan<std::pair<std::uint64_t, U>> from = done;

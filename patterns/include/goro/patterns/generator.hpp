@@ -19,11 +19,12 @@
 namespace goro::patterns {
 
 template <class T, class Fn>
-recv_chan<T> generate(const context& ctx, Fn fn) {
+recv_chan<T> generate(where at, Fn fn) {
+  const context& ctx = at.ctx();
   chan<T> out(0);
-  goro::go([ctx, out, fn = std::move(fn)]() mutable {
+  at.go([ctx, out, fn = std::move(fn)]() mutable {
+    closes_on_exit closer{out};  // also when fn throws
     fn([&](T v) { return send_or_done(ctx, out, std::move(v)); });
-    out.close();
   });
   return out;
 }

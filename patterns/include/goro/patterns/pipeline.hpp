@@ -2,6 +2,9 @@
 // one channel into another on its own fiber, and or_done, which ends a read loop when a
 // context ends. Every stage closes its output when its input is drained or its context
 // ends, so a whole pipeline winds down by itself and leaves no fiber behind.
+// Every pattern's first argument says where its fibers run (where.hpp): given a context,
+// they are detached and end shortly after it ends; given a goro::scope, they are the
+// scope's, and its wait() returns once all of them have ended.
 // Problem: a chain of fibers connected by channels must not leak a fiber when a consumer
 // stops early, and each link must say "no more values" (close) exactly once.
 //
@@ -17,6 +20,7 @@
 #include <goro/chan.hpp>
 #include <goro/context.hpp>
 #include <goro/select.hpp>
+#include <goro/patterns/where.hpp>
 #include <goro/spawn.hpp>
 
 namespace goro::patterns {
@@ -36,11 +40,19 @@ std::optional<T> recv_or_done(const context& ctx, const recv_chan<T>& in) {
   return got;
 }
 
+// Closes a pattern's output channel when its fiber ends, by return or by exception.
+template <class T>
+struct closes_on_exit {
+  chan<T> c;
+  ~closes_on_exit() { c.close(); }
+};
+
 // A channel with in's values that is closed when in is drained or ctx ends.
 template <class T>
-recv_chan<T> or_done(const context& ctx, recv_chan<T> in) {
+recv_chan<T> or_done(where at, recv_chan<T> in) {
+  const context& ctx = at.ctx();
   chan<T> out(0);
-  goro::go([ctx, in, out] {
+  at.go([ctx, in, out] {
     while (auto v = recv_or_done(ctx, in))
       if (!send_or_done(ctx, out, std::move(*v))) break;
     out.close();
@@ -49,14 +61,16 @@ recv_chan<T> or_done(const context& ctx, recv_chan<T> in) {
 }
 
 // f applied to every value of in, on a fiber of its own; the output (buffered `capacity`)
-// is closed when in is drained or ctx ends.
+// is closed when in is drained or ctx ends, or when f throws (the exception then goes on:
+// to the scope, which cancels its context, or, detached, it ends the program).
 template <class T, class Fn, class U = std::invoke_result_t<Fn&, T>>
-recv_chan<U> stage(const context& ctx, recv_chan<T> in, Fn f, std::size_t capacity = 0) {
+recv_chan<U> stage(where at, recv_chan<T> in, Fn f, std::size_t capacity = 0) {
+  const context& ctx = at.ctx();
   chan<U> out(capacity);
-  goro::go([ctx, in, out, f = std::move(f)]() mutable {
+  at.go([ctx, in, out, f = std::move(f)]() mutable {
+    closes_on_exit closer{out};
     while (auto v = recv_or_done(ctx, in))
       if (!send_or_done(ctx, out, f(std::move(*v)))) break;
-    out.close();
   });
   return out;
 }
