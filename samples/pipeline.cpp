@@ -15,8 +15,9 @@
 //
 // Each stage is a fiber that reads its input until it is closed, and closes its output
 // when it is done: the close travels down the pipeline and ends the final range-for. The
-// second run stops reading early and cancels a context instead; every stage sees it and
-// ends, so no fiber is left behind (the live-fiber count shows it).
+// second run stops reading early and cancels instead; every stage sees it and ends. Its
+// stages run in a goro::scope, whose wait() returns once every one of them has ended, so
+// the live-fiber count can show at once that none is left behind.
 //
 // --help: pipeline [--count N=5]
 #include <string_view>
@@ -68,26 +69,24 @@ int main(int argc, char** argv) {
     for (int n : sq(sq(gen({2, 3})))) fmt::print(" {}", n);
     fmt::print("\n");
 
-    // An endless source; the reader stops after `count` values and cancels the context.
-    auto [ctx, cancel] = goro::with_cancel(goro::context{});
-    auto naturals = goro::patterns::generate<int>(ctx, [](auto emit) {
+    // An endless source; the reader stops after `count` values and cancels. The stages are
+    // the scope's fibers: they end when its context is cancelled, and wait() joins them.
+    goro::scope stages;
+    auto naturals = goro::patterns::generate<int>(stages, [](auto emit) {
       for (int i = 1; emit(i); ++i) {
       }
     });
-    auto squares = goro::patterns::stage(ctx, naturals, [](int n) { return n * n; });
-    auto plus_one = goro::patterns::stage(ctx, squares, [](int n) { return n + 1; });
+    auto squares = goro::patterns::stage(stages, naturals, [](int n) { return n * n; });
+    auto plus_one = goro::patterns::stage(stages, squares, [](int n) { return n + 1; });
     fmt::print("n*n + 1 for n = 1, 2, ...:");
     int read = 0;
     for (int v : plus_one) {
       fmt::print(" {}", v);
-      if (++read == count) {
-        cancel();  // every stage sees it, stops and closes its output
-        break;
-      }
+      if (++read == count) break;
     }
     fmt::print("\n");
-    // The stages end on their own after the cancel: wait for the count to settle.
-    while (goro::live_fibers() > before) goro::this_fiber::sleep_for(std::chrono::milliseconds(1));
+    stages.cancel();  // every stage sees it, stops and closes its output
+    stages.wait();    // ... and has ended once this returns
     fmt::print("read {} values, cancelled; fibers left running: {}\n", read,
                goro::live_fibers() - before);
   });
