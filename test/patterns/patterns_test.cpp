@@ -200,6 +200,32 @@ TEST_P(PatternsTest, FutureValuesExceptionsAndContinuations) {
   EXPECT_EQ(goro::select(goro::recv(after.ready()), goro::otherwise()), 0);  // ready
 }
 
+// A continuation waits without a fiber; a promise dropped unset breaks its futures (and
+// their continuations) instead of leaving them waiting; when_all keeps the order given.
+TEST_P(PatternsTest, FutureContinuationsBrokenPromisesAndWhenAll) {
+  const auto before = goro::live_fibers();
+  pt::future<int> orphan, orphan_then;
+  {
+    pt::promise<int> p;
+    orphan = p.get_future();
+    orphan_then = orphan.then([](int x) { return x + 1; });
+    EXPECT_EQ(goro::live_fibers(), before);  // nothing runs until the value is there
+  }  // the last copy of p goes unset
+  EXPECT_THROW(orphan.get(), pt::promise_error);
+  EXPECT_THROW(orphan_then.get(), pt::promise_error);
+
+  std::vector<pt::promise<int>> ps(5);
+  std::vector<pt::future<int>> fs;
+  for (auto& p : ps) fs.push_back(p.get_future());
+  auto all = pt::when_all(fs);
+  for (int i = 4; i >= 0; --i) ps[static_cast<std::size_t>(i)].set_value(i * 10);  // last first
+  EXPECT_EQ(all.get(), (std::vector<int>{0, 10, 20, 30, 40}));
+
+  std::vector<pt::future<int>> some{pt::async([] { return 1; }),
+                                    pt::async([]() -> int { throw std::logic_error("two"); })};
+  EXPECT_THROW(pt::when_all(some).get(), std::logic_error);
+}
+
 TEST_P(PatternsTest, ActorSerializesEveryMessage) {
   std::map<std::string, int> final_state;
   {
