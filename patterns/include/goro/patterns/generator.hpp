@@ -23,7 +23,7 @@ recv_chan<T> generate(where at, Fn fn) {
   const context& ctx = at.ctx();
   chan<T> out(0);
   at.go([ctx, out, fn = std::move(fn)]() mutable {
-    closes_on_exit closer{out};  // also when fn throws
+    closes_on_exit<T> closer{out};  // also when fn throws
     fn([&](T v) { return send_or_done(ctx, out, std::move(v)); });
   });
   return out;

@@ -68,7 +68,7 @@ recv_chan<U> stage(where at, recv_chan<T> in, Fn f, std::size_t capacity = 0) {
   const context& ctx = at.ctx();
   chan<U> out(capacity);
   at.go([ctx, in, out, f = std::move(f)]() mutable {
-    closes_on_exit closer{out};
+    closes_on_exit<U> closer{out};
     while (auto v = recv_or_done(ctx, in))
       if (!send_or_done(ctx, out, f(std::move(*v)))) break;
   });
