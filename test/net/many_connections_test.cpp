@@ -70,14 +70,19 @@ TEST(ManyConnectionsTest, TenThousandAtOnceInOneServerProcess) {
   ASSERT_EQ(::write(port_pipe[1], addr.c_str(), addr.size()), static_cast<ssize_t>(addr.size()));
   std::atomic<int> served{0}, open_now{0}, most_open{0};
   {
-    goro::wait_group wg;
+    goro::wait_group wg, arrived;
+    arrived.add(n);
     for (int i = 0; i < n; ++i) {
       auto s = std::make_shared<net::stream>(ln.accept());
       wg.add(1);
-      goro::go([s, &wg, &served, &open_now, &most_open] {
+      goro::go([s, &wg, &arrived, &served, &open_now, &most_open] {
         int now = open_now.fetch_add(1) + 1;
         for (int m = most_open.load(); now > m && !most_open.compare_exchange_weak(m, now);) {
         }
+        // Every connection is held open until all n are (a client that got its echo closes,
+        // and the accept loop may still be behind): so all n are open at once.
+        arrived.done();
+        arrived.wait();
         char buf[64];
         while (std::size_t k = s->read(buf, sizeof buf)) s->write_all(buf, k);
         open_now.fetch_sub(1);
