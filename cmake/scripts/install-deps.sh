@@ -4,7 +4,7 @@
 set -euo pipefail
 packages=(
   build-essential cmake ninja-build g++ clang libclang-rt-14-dev  # compilers, sanitizer runtimes
-  libboost-context-dev libfmt-dev                                 # goro's dependencies
+  libboost-context-dev libfmt-dev libunwind-dev                   # goro's dependencies
   libgtest-dev libgmock-dev libbenchmark-dev                      # tests, micro-benchmarks
   golang-go libboost-fiber-dev wrk                                # perf peers, http load
   python3 python3-matplotlib                                      # perf runner and charts

@@ -10,6 +10,7 @@
 
 #include <fmt/format.h>
 
+#include <goro/debug.hpp>
 #include <goro/run.hpp>
 
 #include "fatal.hpp"
@@ -59,32 +60,17 @@ bool deadlocked_locked(scheduler& s) {
 
 void report_deadlock() {
   std::fflush(stdout);  // what the program printed so far comes first
-  struct line {
-    std::uint64_t id;
-    const fiber* f;
-  };
-  std::vector<line> fibers;
-  for_each_fiber(
-      [](fiber* f, void* arg) {
-        if (f->state.load(std::memory_order_relaxed) != fiber_state::dead)
-          static_cast<std::vector<line>*>(arg)->push_back({f->id, f});
-      },
-      &fibers);
-  std::sort(fibers.begin(), fibers.end(), [](auto& a, auto& b) { return a.id < b.id; });
+  // Every machine is idle: the dump's walk sees a quiet world.
+  auto fibers = list_fibers(true);
   std::string out = "fatal error: all fibers are asleep - deadlock!\n\n";
-  for (std::size_t i = 0; i < fibers.size() && i < max_listed; ++i) {
-    const fiber* f = fibers[i].f;
-    fiber_label l(f);
-    const auto st = f->state.load(std::memory_order_relaxed);
-    if (st == fiber_state::parked) {
-      fmt::format_to(std::back_inserter(out), "{} [{}]\n", l.text, to_string(f->reason));
-    } else {
-      fmt::format_to(std::back_inserter(out), "{} [{}]\n", l.text, to_string(st));
-    }
+  if (fibers.size() > max_listed) {
+    const std::size_t more = fibers.size() - max_listed;
+    fibers.resize(max_listed);
+    out += format_fibers(fibers);
+    fmt::format_to(std::back_inserter(out), "... and {} more fibers\n", more);
+  } else {
+    out += format_fibers(fibers);
   }
-  if (fibers.size() > max_listed)
-    fmt::format_to(std::back_inserter(out), "... and {} more fibers\n",
-                   fibers.size() - max_listed);
   write_stderr(out.data(), out.size());
   ::_exit(2);  // as Go; no atexit handlers: they would wait for the sleeping fibers
 }

@@ -11,6 +11,7 @@
 #include <string>
 #include <typeinfo>
 
+#include <goro/debug.hpp>
 #include <goro/error.hpp>
 #include <goro/wait_group.hpp>
 #include <goro/spawn.hpp>
@@ -46,8 +47,14 @@ std::string describe(std::exception_ptr e) {
 
 [[noreturn]] void fatal_unhandled(fiber* f, std::exception_ptr e) {
   fiber_label l(f);
-  fatal("{} ended with an unhandled exception: {} (join it to receive the exception)", l.text,
-        describe(e));
+  // As Go after a panic: the message, then every fiber (this one running, first frames
+  // where the exception was caught), then abort.
+  std::string msg = fmt::format(
+      "goro: fatal: {} ended with an unhandled exception: {} (join it to receive the exception)\n\n",
+      l.text, describe(e));
+  write_stderr(msg.data(), msg.size());
+  goro::dump(stderr);
+  std::abort();
 }
 
 // Marks f done and wakes its joiner (F3). Runs on f's own stack, at its end.
@@ -59,6 +66,9 @@ void finish(fiber* f, std::exception_ptr e) {
   } else {
     thread_exits.fetch_add(1, std::memory_order_relaxed);
   }
+  // Dead from here on for dumps and leak checks (it only switches out now); a joiner woken
+  // below sees it so. after_switch stores dead again once it is off its stack.
+  f->state.store(fiber_state::dead, std::memory_order_release);
   f->join_lock.lock();
   f->done = true;
   if (e && f->detached) {
@@ -127,6 +137,7 @@ new_fiber fiber_create(const spawn_options& opts, std::size_t size, std::size_t 
     std::strncpy(f->name, opts.name, sizeof f->name - 1);
   }
   f->group = opts.group;
+  f->spawn_pc = reinterpret_cast<std::uintptr_t>(__builtin_return_address(0));
   make_context(f->ctx, s.lo, static_cast<std::size_t>(frames_top - s.lo), fiber_main);
   f->ctx.tsan_fiber = tsan_create_fiber(f->name);
   if (p) {
@@ -134,6 +145,7 @@ new_fiber fiber_create(const spawn_options& opts, std::size_t size, std::size_t 
   } else {
     thread_spawns.fetch_add(1, std::memory_order_relaxed);
   }
+  f->magic.store(fiber_magic, std::memory_order_release);  // F4: publishes the fields above
   return {f, f->payload};
 }
 
@@ -204,6 +216,7 @@ const char* to_string(fiber_state s) noexcept {
     case fiber_state::running: return "running";
     case fiber_state::parked: return "parked";
     case fiber_state::dead: return "dead";
+    case fiber_state::inspected: return "parked";
   }
   return "?";
 }
@@ -217,9 +230,8 @@ void for_each_fiber(void (*fn)(fiber* f, void* arg), void* arg) {
       [](char* top, void* a) {
         auto* c = static_cast<ctx*>(a);
         fiber* f = fiber_at(top);
-        // F4. Relaxed: the caller's quiescence (the scheduler lock every machine took on
-        // its way to idle) orders the control blocks' writes before this walk.
-        if (f->magic.load(std::memory_order_relaxed) == fiber_magic) c->fn(f, c->arg);
+        // F4: acquire pairs with fiber_create's release store of magic.
+        if (f->magic.load(std::memory_order_acquire) == fiber_magic) c->fn(f, c->arg);
       },
       &c);
 }

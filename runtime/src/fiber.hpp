@@ -26,11 +26,15 @@ class wait_group;
 
 namespace goro::detail {
 
-enum class fiber_state : std::uint32_t { created, runnable, running, parked, dead };
+// inspected: parked, and held so by a dump reading its stack; ready() waits for it to be
+// parked again (D1 in debug/dump.cpp).
+enum class fiber_state : std::uint32_t { created, runnable, running, parked, dead, inspected };
 const char* to_string(fiber_state s) noexcept;
 
-// F4: a control block carries `magic` from its construction to its destruction, so that a
-//     walk over every stack (for_each_fiber) tells live control blocks from stale memory.
+// F4: a control block carries `magic` from the end of its creation (a release store, after
+//     id, name and spawn_pc are set) to its destruction, so that a walk over every stack
+//     (for_each_fiber, acquiring it) tells live control blocks from stale memory and sees
+//     their fields.
 inline constexpr std::uint64_t fiber_magic = 0x676f'726f'6669'6265ULL;
 
 struct fiber {
@@ -50,7 +54,9 @@ struct fiber {
   stack stk;
   switch_record exit_record;      // the final switch's record (see fiber_main)
   char name[32] = {};
-  std::atomic<std::uint64_t> magic{fiber_magic};  // F4
+  std::uintptr_t spawn_pc = 0;    // a code address in the spawning function (dumps)
+  std::int64_t parked_since = 0;  // CLOCK_MONOTONIC_COARSE ns at the last park (dumps)
+  std::atomic<std::uint64_t> magic{0};  // F4
 
   fiber() = default;
   fiber(const fiber&) = delete;

@@ -2,6 +2,7 @@
 #include <goro/detail/fiber_api.hpp>
 
 #include <sched.h>
+#include <time.h>
 
 #include <goro/run.hpp>
 
@@ -45,6 +46,9 @@ void park(wait_reason reason, void (*unlock)(void*), void* arg) {
   fiber* f = m ? m->current : nullptr;
   GORO_CHECK(f, "park called outside a fiber");
   f->reason = reason;
+  timespec now;  // the coarse clock: a read of the vDSO page, for "waiting 2.1 s" in dumps
+  ::clock_gettime(CLOCK_MONOTONIC_COARSE, &now);
+  f->parked_since = now.tv_sec * 1'000'000'000LL + now.tv_nsec;
   switch_record rec;
   rec.action = switch_action::park;
   rec.unlock = unlock;
@@ -56,10 +60,17 @@ void park(wait_reason reason, void (*unlock)(void*), void* arg) {
 
 void ready(fiber* f) {
   // F1: only a parked fiber can be readied, exactly once. Acquire pairs with the release
-  // store of `parked` by the scheduler that switched it out.
+  // store of `parked` by the scheduler that switched it out (or by a dump, D1).
   auto expected = fiber_state::parked;
-  if (!f->state.compare_exchange_strong(expected, fiber_state::runnable,
-                                        std::memory_order_acq_rel)) {
+  for (unsigned spins = 0; !f->state.compare_exchange_weak(expected, fiber_state::runnable,
+                                                           std::memory_order_acq_rel);
+       ++spins) {
+    if (expected == fiber_state::parked) continue;  // spurious failure
+    if (expected == fiber_state::inspected) {       // a dump is reading its stack: wait
+      spin_pause(spins);
+      expected = fiber_state::parked;
+      continue;
+    }
     fiber_label l(f);
     fatal("ready of {} which is not parked (state {}): a double wake-up",
           l.text, static_cast<int>(expected));

@@ -9,9 +9,11 @@
 
 #include <fmt/format.h>
 
+#include <goro/debug.hpp>
 #include <goro/error.hpp>
 #include <goro/stats.hpp>
 
+#include "debug/signals.hpp"
 #include "futex.hpp"
 #include "scheduler.hpp"
 
@@ -45,6 +47,27 @@ stack_guard guard_from_env(stack_guard dflt) {
   throw option_error(fmt::format("goro: GORO_STACK_GUARD={}: want auto or mprotect", v));
 }
 
+sigquit_action sigquit_from_env(sigquit_action dflt) {
+  const char* v = std::getenv("GORO_SIGQUIT");
+  if (!v || !*v) return dflt;
+  std::string_view s(v);
+  if (s == "exit") return sigquit_action::dump_and_exit;
+  if (s == "dump") return sigquit_action::dump;
+  if (s == "off") return sigquit_action::none;
+  throw option_error(fmt::format("goro: GORO_SIGQUIT={}: want exit, dump or off", v));
+}
+
+bool report_leaks_from_env(bool dflt) {
+  const char* v = std::getenv("GORO_REPORT_LEAKS");
+  if (!v || !*v) return dflt;
+  std::string_view s(v);
+  if (s == "1") return true;
+  if (s == "0") return false;
+  throw option_error(fmt::format("goro: GORO_REPORT_LEAKS={}: want 0 or 1", v));
+}
+
+bool report_leaks = false;  // guarded by lifecycle
+
 void shutdown_at_exit() { shutdown(); }
 
 void start_locked(const options& opts) {
@@ -54,6 +77,8 @@ void start_locked(const options& opts) {
     throw option_error(fmt::format("goro: options.stack_size={}: at most 1 GiB", opts.stack_size));
   int n = opts.procs ? opts.procs : procs_from_env();
   if (n == 0) n = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  const auto quit = sigquit_from_env(opts.sigquit);
+  report_leaks = report_leaks_from_env(opts.report_leaks);
   stack_pool::instance().configure(opts.stack_size, guard_from_env(opts.guard),
                                    opts.mprotect_guard_budget);
   install_overflow_handler();
@@ -76,6 +101,7 @@ void start_locked(const options& opts) {
   s.npidle.store(n, std::memory_order_seq_cst);
   static bool registered = (std::atexit(shutdown_at_exit), true);
   (void)registered;
+  sigquit_start(quit);
   is_running.store(true, std::memory_order_release);
 }
 
@@ -101,6 +127,18 @@ void shutdown() {
     throw runtime_error("goro: shutdown called from a fiber");
   std::lock_guard g(lifecycle);
   if (!is_running.load(std::memory_order_relaxed)) return;
+  if (report_leaks) {
+    // Before the machines stop: the fibers still alive will be abandoned.
+    auto left = leaked_fibers();
+    if (!left.empty()) {
+      std::string text = fmt::format("goro: {} fibers still alive at shutdown (leaked):\n\n",
+                                     left.size());
+      text += format_fibers(left);
+      std::fwrite(text.data(), 1, text.size(), stderr);
+      std::fflush(stderr);
+    }
+  }
+  sigquit_stop();
   auto& s = sched();
   s.stopping.store(true, std::memory_order_seq_cst);
   // Machines see `stopping` at their next scheduling decision; idle ones are woken. Keep

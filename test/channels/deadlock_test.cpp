@@ -46,10 +46,10 @@ TEST_P(DeadlockTest, ReportNamesEveryFiberAndItsWaitReason) {
                 }),
       ::testing::ExitedWithCode(2),
       "fatal error: all fibers are asleep - deadlock!\n\n"
-      "fiber [0-9]+ \\(main\\) \\[chan receive\\]\n"
-      "fiber [0-9]+ \\(locker\\) \\[mutex lock\\]\n"
-      "fiber [0-9]+ \\(waiter\\) \\[wait_group wait\\]\n"
-      "fiber [0-9]+ \\(selector\\) \\[select\\]\n");
+      "fiber [0-9]+ \\(main\\) \\[chan receive\\]:\n(  [^\n]*\n)+\n"
+      "fiber [0-9]+ \\(locker\\) \\[mutex lock\\]:\n(  [^\n]*\n)+\n"
+      "fiber [0-9]+ \\(waiter\\) \\[wait_group wait\\]:\n(  [^\n]*\n)+\n"
+      "fiber [0-9]+ \\(selector\\) \\[select\\]:\n(  [^\n]*\n)+\n");
 }
 
 TEST_P(DeadlockTest, APlainThreadBlockedInGoroIsAsleepToo) {
@@ -63,7 +63,7 @@ TEST_P(DeadlockTest, APlainThreadBlockedInGoroIsAsleepToo) {
         t.join();
       },
       ::testing::ExitedWithCode(2),
-      "all fibers are asleep - deadlock!\n\nfiber [0-9]+ \\(main\\) \\[chan send\\]\n");
+      "all fibers are asleep - deadlock!\n\nfiber [0-9]+ \\(main\\) \\[chan send\\]:\n");
 }
 
 TEST_P(DeadlockTest, MainsResultIsReturnedAndExceptionsRethrown) {

@@ -28,6 +28,13 @@ TEST(OptionsTest, InvalidEnvironmentIsRejected) {
   ::setenv("GORO_STACK_GUARD", "sometimes", 1);
   EXPECT_THROW(goro::start(), goro::option_error);
   ::unsetenv("GORO_STACK_GUARD");
+  ::setenv("GORO_SIGQUIT", "loudly", 1);
+  EXPECT_THROW(goro::start(), goro::option_error);
+  ::unsetenv("GORO_SIGQUIT");
+  ::setenv("GORO_REPORT_LEAKS", "yes", 1);
+  EXPECT_THROW(goro::start(), goro::option_error);
+  ::unsetenv("GORO_REPORT_LEAKS");
+  EXPECT_FALSE(goro::running());
 }
 
 TEST(OptionsTest, StartTwiceThrowsShutdownTwiceIsANoOp) {

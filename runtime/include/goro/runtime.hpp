@@ -25,6 +25,13 @@ enum class stack_guard {
   mprotect,   // mprotect guard pages within the VMA budget, then canaries (forces the fallback)
 };
 
+// What SIGQUIT (Ctrl-\\) does while the runtime runs.
+enum class sigquit_action {
+  dump_and_exit,  // as Go: every fiber (goro::dump) on stderr, then exit status 2
+  dump,           // every fiber on stderr, and the program goes on
+  none,           // no handler: SIGQUIT keeps its default (a core dump)
+};
+
 struct options {
   // Number of processors (Go's GOMAXPROCS). 0: GORO_PROCS, else hardware threads. 1..1024.
   int procs = 0;
@@ -39,6 +46,12 @@ struct options {
   // fresh seed per start. With procs = 1 and a fixed seed, fibers that do not race with
   // plain threads or timers run the same interleaving on every run (replay a failure).
   std::uint64_t seed = 0;
+  // SIGQUIT's action; the GORO_SIGQUIT environment variable (exit|dump|off) overrides it. A
+  // handler the program installed before start is left alone.
+  sigquit_action sigquit = sigquit_action::dump_and_exit;
+  // At shutdown, list the fibers still alive (abandoned) on stderr with their wait reasons,
+  // spawn sites and backtraces: a leak check (Go's goleak). GORO_REPORT_LEAKS=1 turns it on.
+  bool report_leaks = false;
 };
 
 // Starts the runtime. Throws goro::runtime_error if it is running, goro::option_error on

@@ -1,0 +1,130 @@
+// Backtraces with a dlopen'ed libunwind (see unwind.hpp).
+#define UNW_LOCAL_ONLY
+#include "debug/unwind.hpp"
+
+#include <cstring>
+#include <memory>
+#include <mutex>
+
+#include <cxxabi.h>
+#include <dlfcn.h>
+#include <libunwind.h>
+#include <ucontext.h>
+
+#include <fmt/format.h>
+
+namespace goro::detail {
+
+namespace {
+
+#define GORO_UNW_STR2(x) #x
+#define GORO_UNW_STR(x) GORO_UNW_STR2(x)
+
+struct libunwind {
+  decltype(&unw_init_local) init_local = nullptr;
+  decltype(&unw_step) step = nullptr;
+  decltype(&unw_get_reg) get_reg = nullptr;
+  decltype(&unw_get_proc_name) get_proc_name = nullptr;
+  const char* error = nullptr;
+
+  libunwind() {
+    void* h = ::dlopen("libunwind.so.8", RTLD_NOW | RTLD_LOCAL);
+    if (!h) {
+      error = "libunwind.so.8 not found (Debian: libunwind8)";
+      return;
+    }
+    init_local = reinterpret_cast<decltype(init_local)>(::dlsym(h, GORO_UNW_STR(unw_init_local)));
+    step = reinterpret_cast<decltype(step)>(::dlsym(h, GORO_UNW_STR(unw_step)));
+    get_reg = reinterpret_cast<decltype(get_reg)>(::dlsym(h, GORO_UNW_STR(unw_get_reg)));
+    get_proc_name =
+        reinterpret_cast<decltype(get_proc_name)>(::dlsym(h, GORO_UNW_STR(unw_get_proc_name)));
+    if (!init_local || !step || !get_reg || !get_proc_name) {
+      error = "libunwind.so.8 lacks the local unwinding functions";
+      init_local = nullptr;
+    }
+  }
+  bool ok() const { return init_local != nullptr; }
+};
+
+const libunwind& lib() {
+  static const libunwind l;  // thread-safe, loaded once
+  return l;
+}
+
+std::vector<std::uintptr_t> walk(ucontext_t* uc, std::size_t max, bool skip_first) {
+  std::vector<std::uintptr_t> pcs;
+  const libunwind& u = lib();
+  if (!u.ok()) return pcs;
+  unw_cursor_t cur;
+  if (u.init_local(&cur, uc) != 0) return pcs;
+  bool first = true;
+  do {
+    unw_word_t ip = 0;
+    if (u.get_reg(&cur, UNW_REG_IP, &ip) != 0 || ip == 0) break;
+    if (!(first && skip_first)) pcs.push_back(static_cast<std::uintptr_t>(ip));
+    first = false;
+  } while (pcs.size() < max && u.step(&cur) > 0);
+  return pcs;
+}
+
+}  // namespace
+
+std::vector<std::uintptr_t> backtrace_of_saved(const void* fctx, std::size_t max) {
+  // The registers jump_fcontext saved, and the stack pointer it restores (fctx + 0x40).
+  auto* slot = static_cast<const std::uint64_t*>(fctx);
+  ucontext_t uc;
+  std::memset(&uc, 0, sizeof uc);
+  greg_t* g = uc.uc_mcontext.gregs;
+  g[REG_R12] = static_cast<greg_t>(slot[1]);
+  g[REG_R13] = static_cast<greg_t>(slot[2]);
+  g[REG_R14] = static_cast<greg_t>(slot[3]);
+  g[REG_R15] = static_cast<greg_t>(slot[4]);
+  g[REG_RBX] = static_cast<greg_t>(slot[5]);
+  g[REG_RBP] = static_cast<greg_t>(slot[6]);
+  g[REG_RIP] = static_cast<greg_t>(slot[7]);
+  g[REG_RSP] = static_cast<greg_t>(reinterpret_cast<std::uintptr_t>(fctx) + 0x40);
+  return walk(&uc, max, false);
+}
+
+std::vector<std::uintptr_t> backtrace_here(std::size_t max) {
+  ucontext_t uc;
+  if (::getcontext(&uc) != 0) return {};
+  return walk(&uc, max, true);  // without backtrace_here itself
+}
+
+std::string symbolize(std::uintptr_t pc) {
+  const libunwind& u = lib();
+  std::string file;
+  Dl_info info{};
+  if (::dladdr(reinterpret_cast<void*>(pc), &info) && info.dli_fname) {
+    file = info.dli_fname;
+    if (auto slash = file.rfind('/'); slash != std::string::npos) file.erase(0, slash + 1);
+  }
+  if (u.ok()) {
+    // A cursor whose instruction pointer is pc: libunwind names the function around it from
+    // the ELF symbol tables (.symtab too, unlike dladdr).
+    ucontext_t uc;
+    std::memset(&uc, 0, sizeof uc);
+    std::uint64_t scratch[4] = {};
+    uc.uc_mcontext.gregs[REG_RIP] = static_cast<greg_t>(pc);
+    uc.uc_mcontext.gregs[REG_RSP] = static_cast<greg_t>(reinterpret_cast<std::uintptr_t>(scratch));
+    unw_cursor_t cur;
+    char name[512];
+    unw_word_t off = 0;
+    if (u.init_local(&cur, &uc) == 0 && u.get_proc_name(&cur, name, sizeof name, &off) == 0) {
+      int status = 0;
+      std::unique_ptr<char, void (*)(void*)> dem(abi::__cxa_demangle(name, nullptr, nullptr, &status),
+                                                 std::free);
+      std::string fn = status == 0 && dem ? dem.get() : name;
+      if (fn.size() > 200) fn = fn.substr(0, 197) + "...";  // lambdas in templates run long
+      return file.empty() ? fmt::format("{}+{:#x}", fn, off)
+                          : fmt::format("{}+{:#x} ({})", fn, off, file);
+    }
+  }
+  return file.empty() ? fmt::format("{:#x}", pc) : fmt::format("{:#x} ({})", pc, file);
+}
+
+bool unwinder_available() { return lib().ok(); }
+const char* unwinder_error() { return lib().error ? lib().error : ""; }
+
+}  // namespace goro::detail

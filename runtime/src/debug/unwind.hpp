@@ -1,0 +1,27 @@
+// Internal. Backtraces of switched-out fibers and names for code addresses, with libunwind
+// (Debian's libunwind8: DWARF call-frame information, so it needs no frame pointers, and it
+// reads the ELF symbol tables, so static functions have names too). It is loaded with
+// dlopen(RTLD_LOCAL) on first use, never linked: libunwind.so also defines the _Unwind_*
+// functions that C++ exceptions use, and linking it could put them in front of libgcc's.
+// Without it, backtraces are empty and names are raw addresses.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace goro::detail {
+
+// The return addresses of a switched-out context, innermost first (at most `max`): `fctx` is
+// the saved fcontext (see RELIABILITY: [fpu, r12, r13, r14, r15, rbx, rbp, rip], rsp after).
+// The fiber must stay switched out meanwhile.
+std::vector<std::uintptr_t> backtrace_of_saved(const void* fctx, std::size_t max = 64);
+// The same for the calling thread, from the caller's frame outwards.
+std::vector<std::uintptr_t> backtrace_here(std::size_t max = 64);
+// "function+0x1c (file)" for a code address, demangled; "0x5555..." if nothing is known.
+std::string symbolize(std::uintptr_t pc);
+// False when libunwind could not be loaded (the reason is in unwinder_error()).
+bool unwinder_available();
+const char* unwinder_error();
+
+}  // namespace goro::detail

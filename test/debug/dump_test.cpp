@@ -1,0 +1,152 @@
+// goro::list_fibers / dump / leaked_fibers: names, states, wait reasons, spawn sites, and
+// backtraces of parked fibers that reach each fiber's own function.
+#include <goro/debug.hpp>
+#include <goro/goro.hpp>
+
+#include <algorithm>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <gmock/gmock.h>
+
+#include "goro_test.hpp"
+
+namespace {
+
+using ::testing::HasSubstr;
+using DumpTest = goro_test::RuntimeTest;
+
+// Each fiber blocks in a function of its own, named to be found in its backtrace (each does
+// something after the blocking call, so that the call is not a tail call that leaves no
+// frame).
+std::atomic<int> after_wait{0};
+[[gnu::noinline]] int wait_for_order(goro::chan<int> orders) {
+  int v = *orders.recv();
+  after_wait.fetch_add(1);
+  return v;
+}
+[[gnu::noinline]] void hold_the_ledger(goro::mutex& ledger) {
+  ledger.lock();
+  ledger.unlock();
+  after_wait.fetch_add(1);
+}
+[[gnu::noinline]] void wait_for_the_crew(goro::wait_group& crew) {
+  crew.wait();
+  after_wait.fetch_add(1);
+}
+
+const goro::fiber_info* find(const std::vector<goro::fiber_info>& fs, const std::string& name) {
+  auto it = std::find_if(fs.begin(), fs.end(), [&](auto& f) { return f.name == name; });
+  return it == fs.end() ? nullptr : &*it;
+}
+
+// Until every named fiber is parked (each announced that it is about to park; the park
+// itself follows at once). Not a sleep: a bounded poll on the runtime's own state.
+void until_parked(std::initializer_list<std::string> names) {
+  for (;;) {
+    auto fs = goro::list_fibers(false);
+    if (std::all_of(names.begin(), names.end(), [&](auto& n) {
+          auto* f = find(fs, n);
+          return f && f->state == "parked";
+        }))
+      return;
+    std::this_thread::yield();
+  }
+}
+
+bool has_frame(const goro::fiber_info& f, const std::string& fn) {
+  return std::any_of(f.backtrace.begin(), f.backtrace.end(),
+                     [&](auto& frame) { return frame.find(fn) != std::string::npos; });
+}
+
+TEST_P(DumpTest, EveryFiberWithItsReasonSpawnSiteAndOwnFrame) {
+  goro::chan<int> orders(0);
+  goro::mutex ledger;
+  goro::wait_group crew;
+  crew.add(1);
+  ledger.lock();
+  auto a = goro::spawn({.name = "orders"}, [orders] { return wait_for_order(orders); });
+  auto b = goro::spawn({.name = "ledger"}, [&] { hold_the_ledger(ledger); });
+  auto c = goro::spawn({.name = "crew"}, [&] { wait_for_the_crew(crew); });
+  until_parked({"orders", "ledger", "crew"});
+
+  auto fs = goro::list_fibers();
+  ASSERT_EQ(fs.size(), 3u);
+  const struct {
+    const char* name;
+    const char* reason;
+    const char* frame;
+  } want[] = {{"orders", "chan receive", "wait_for_order"},
+              {"ledger", "mutex lock", "hold_the_ledger"},
+              {"crew", "wait_group wait", "wait_for_the_crew"}};
+  for (auto& w : want) {
+    auto* f = find(fs, w.name);
+    ASSERT_NE(f, nullptr) << w.name;
+    EXPECT_EQ(f->state, "parked");
+    EXPECT_EQ(f->wait_reason, w.reason);
+    EXPECT_THAT(f->spawned_at, HasSubstr("TestBody")) << w.name;  // this test spawned it
+    EXPECT_TRUE(has_frame(*f, w.frame)) << w.name << ": no frame " << w.frame << " in\n"
+                                        << goro::format_fibers({*f});
+    EXPECT_LT(f->waiting, std::chrono::hours(1));
+  }
+  EXPECT_LT(fs[0].id, fs[1].id);  // by id
+  const std::string text = goro::format_fibers(fs);
+  EXPECT_THAT(text, ::testing::ContainsRegex("fiber [0-9]+ \\(orders\\) \\[chan receive\\]:\n"
+                                             "  spawned at [^\n]*TestBody[^\n]*\n"
+                                             "  #0 "));
+
+  orders.send(7);
+  ledger.unlock();
+  crew.done();
+  EXPECT_EQ(a.join(), 7);
+  b.join();
+  c.join();
+  EXPECT_TRUE(goro::list_fibers().empty());
+}
+
+TEST_P(DumpTest, LeakedFibersNamesTheOneStillBlocked) {
+  goro::chan<int> never(0);
+  auto leak = goro::spawn({.name = "leaky"}, [never] { never.recv(); });
+  until_parked({"leaky"});
+  auto left = goro::leaked_fibers();
+  ASSERT_EQ(left.size(), 1u);
+  EXPECT_EQ(left[0].name, "leaky");
+  EXPECT_EQ(left[0].wait_reason, "chan receive");
+  EXPECT_THAT(left[0].spawned_at, HasSubstr("TestBody"));
+  never.close();
+  leak.join();
+  EXPECT_TRUE(goro::leaked_fibers().empty());
+  // From inside a fiber, the caller is not a leak.
+  EXPECT_TRUE(goro::spawn([] { return goro::leaked_fibers(); }).join().empty());
+}
+
+// Wake-ups racing with dumps: a dump holds a parked fiber while it reads its stack; the
+// wake-up waits for it, and no wake-up is lost (every round trip completes).
+TEST_P(DumpTest, DumpsRacingWithWakeUpsLoseNothing) {
+  goro::chan<int> ping(0), pong(0);
+  constexpr int rounds = 2000;
+  auto echo = goro::spawn({.name = "echo"}, [=] {
+    for (int i = 0; i < rounds; ++i) pong.send(*ping.recv());
+  });
+  std::atomic<bool> stop{false};
+  std::thread dumper([&] {
+    while (!stop.load()) (void)goro::list_fibers(true);
+  });
+  long sum = 0;
+  auto player = goro::spawn([&] {
+    for (int i = 0; i < rounds; ++i) {
+      ping.send(i);
+      sum += *pong.recv();
+    }
+  });
+  player.join();
+  echo.join();
+  stop.store(true);
+  dumper.join();
+  EXPECT_EQ(sum, static_cast<long>(rounds) * (rounds - 1) / 2);
+}
+
+GORO_INSTANTIATE(DumpTest, 1, 2);
+
+}  // namespace
