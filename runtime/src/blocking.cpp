@@ -10,6 +10,7 @@ bool enter_blocking() noexcept {
   if (!m || !m->current) return false;  // a plain thread, or already inside blocking()
   // Inside, the fiber acts as a plain thread: goro waits block the thread (invariant 2).
   m->blocked = std::exchange(m->current, nullptr);
+  m->watch.store(nullptr, std::memory_order_relaxed);  // a blocking call is allowed to block
   processor* p = std::exchange(m->p, nullptr);
   hand_off(p);
   return true;
@@ -19,6 +20,7 @@ void exit_blocking() {
   machine* m = current_m();  // the same thread: nothing switched since enter_blocking()
   fiber* f = std::exchange(m->blocked, nullptr);
   m->current = f;
+  note_switch(m, f);
   if (processor* p = take_idle_processor()) {
     m->p = p;
     p->m = m;

@@ -28,6 +28,13 @@ struct machine {
   processor* p = nullptr;          // the processor held, owned by this thread
   processor* next_p = nullptr;     // M2: handed over under the scheduler lock
   fiber* current = nullptr;        // the fiber running on this machine
+  // For the watchdog (another thread): the fiber running here, or nullptr while in the
+  // scheduler or inside goro::blocking (release at each switch-in: pairs with the watchdog's
+  // acquire, which then sees the fiber's id); and the switches to a fiber so far (written by
+  // this machine alone, relaxed load+store, as processor counters: P2).
+  std::atomic<fiber*> watch{nullptr};
+  std::atomic<std::uint64_t> switches{0};
+  std::atomic<int> tid{0};         // the thread's id, for /proc and signals
   fiber* blocked = nullptr;        // the fiber inside goro::blocking (acts as a thread)
   bool spinning = false;           // counted in scheduler::nmspinning
   std::atomic<std::uint32_t> note{0};  // M2
@@ -40,5 +47,11 @@ struct machine {
 
 // M3: the machine running the calling thread, or nullptr on a plain thread.
 machine* current_m() noexcept;
+
+// A switch to f on m, for the watchdog: f is what m runs now, one more switch counted.
+inline void note_switch(machine* m, fiber* f) noexcept {
+  m->switches.store(m->switches.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
+  m->watch.store(f, std::memory_order_release);  // pairs with the watchdog's acquire
+}
 
 }  // namespace goro::detail

@@ -14,6 +14,7 @@
 #include <goro/stats.hpp>
 
 #include "debug/signals.hpp"
+#include "debug/watchdog.hpp"
 #include "futex.hpp"
 #include "scheduler.hpp"
 
@@ -66,6 +67,16 @@ bool report_leaks_from_env(bool dflt) {
   throw option_error(fmt::format("goro: GORO_REPORT_LEAKS={}: want 0 or 1", v));
 }
 
+std::chrono::milliseconds watchdog_from_env(std::chrono::milliseconds dflt) {
+  const char* v = std::getenv("GORO_WATCHDOG");
+  if (!v || !*v) return dflt;
+  long ms = 0;
+  auto [end, ec] = std::from_chars(v, v + std::strlen(v), ms);
+  if (ec != std::errc() || *end != '\0' || ms < 0 || ms > 3'600'000)
+    throw option_error(fmt::format("goro: GORO_WATCHDOG={}: want milliseconds, 0..3600000", v));
+  return std::chrono::milliseconds(ms);
+}
+
 bool report_leaks = false;  // guarded by lifecycle
 
 void shutdown_at_exit() { shutdown(); }
@@ -79,6 +90,10 @@ void start_locked(const options& opts) {
   if (n == 0) n = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   const auto quit = sigquit_from_env(opts.sigquit);
   report_leaks = report_leaks_from_env(opts.report_leaks);
+  const auto watchdog = watchdog_from_env(opts.watchdog);
+  if (watchdog.count() < 0)
+    throw option_error(fmt::format("goro: options.watchdog={} ms: want 0 (off) or more",
+                                   watchdog.count()));
   stack_pool::instance().configure(opts.stack_size, guard_from_env(opts.guard),
                                    opts.mprotect_guard_budget);
   install_overflow_handler();
@@ -102,6 +117,7 @@ void start_locked(const options& opts) {
   static bool registered = (std::atexit(shutdown_at_exit), true);
   (void)registered;
   sigquit_start(quit);
+  watchdog_start(watchdog);
   is_running.store(true, std::memory_order_release);
 }
 
@@ -139,6 +155,7 @@ void shutdown() {
     }
   }
   sigquit_stop();
+  watchdog_stop();  // before the machines go: it reads them
   auto& s = sched();
   s.stopping.store(true, std::memory_order_seq_cst);
   // Machines see `stopping` at their next scheduling decision; idle ones are woken. Keep
@@ -221,6 +238,7 @@ runtime_stats stats() {
   r.machine_wakeups = s.machine_wakeups.load(std::memory_order_relaxed);
   r.machine_sleeps = s.machine_sleeps.load(std::memory_order_relaxed);
   r.live_fibers = live_fibers();
+  r.watchdog_reports = watchdog_reports();
   return r;
 }
 

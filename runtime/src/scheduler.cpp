@@ -3,6 +3,8 @@
 // invariants R1-R3 and DESIGN.md for the model (Go's G/M/P).
 #include "scheduler.hpp"
 
+#include <unistd.h>
+
 #include <cstdlib>
 #include <memory>
 #include <string>
@@ -369,15 +371,18 @@ void run(machine* m, fiber* f) {
   f->state.store(fiber_state::running, std::memory_order_relaxed);
   m->current = f;
   m->p->runs.inc();
+  note_switch(m, f);
   switch_record rec;
   switch_record* r = switch_to(m->sched_ctx, f->ctx, &rec, m->eh);
   // Back on this machine's own stack (M1), from whichever fiber ran last here.
   m->current = nullptr;
+  m->watch.store(nullptr, std::memory_order_relaxed);
   after_switch(m, r);
 }
 
 void machine_main(machine* m) {
   tls_m = m;
+  m->tid.store(static_cast<int>(::gettid()), std::memory_order_relaxed);
   m->eh = thread_eh_state();
   m->altstack = make_altstack();
   m->sched_ctx.tsan_fiber = tsan_current_fiber();
@@ -464,9 +469,11 @@ void switch_out(machine* m, fiber* f, switch_record& rec, bool dying) {
     next->state.store(fiber_state::running, std::memory_order_relaxed);
     m->current = next;
     p->runs.inc();
+    note_switch(m, next);
     r = switch_to(f->ctx, next->ctx, &rec, m->eh, dying);
   } else {
     m->current = nullptr;
+    m->watch.store(nullptr, std::memory_order_relaxed);
     r = switch_to(f->ctx, m->sched_ctx, &rec, m->eh, dying);
   }
   // f runs again, maybe on another machine: re-read it (M3).

@@ -14,6 +14,7 @@
 //   }
 #pragma once
 
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 
@@ -52,6 +53,10 @@ struct options {
   // At shutdown, list the fibers still alive (abandoned) on stderr with their wait reasons,
   // spawn sites and backtraces: a leak check (Go's goleak). GORO_REPORT_LEAKS=1 turns it on.
   bool report_leaks = false;
+  // The watchdog: a fiber that keeps its processor this long without a scheduling point
+  // (a busy loop, or a blocking system call outside goro::blocking) is named once on stderr,
+  // with its backtrace when it runs. 0: off. GORO_WATCHDOG=<milliseconds> overrides it.
+  std::chrono::milliseconds watchdog{0};
 };
 
 // Starts the runtime. Throws goro::runtime_error if it is running, goro::option_error on

@@ -27,6 +27,7 @@ struct runtime_stats {
   std::uint64_t machines = 0;         // OS threads (Ms) of the running runtime
   std::uint64_t machine_wakeups = 0;  // futex wakes of idle machines
   std::uint64_t machine_sleeps = 0;   // times a machine went idle on its futex
+  std::uint64_t watchdog_reports = 0; // fibers the watchdog named (options::watchdog)
   std::int64_t live_fibers = 0;
   int idle_processors = 0;            // processors without a machine
   int idle_machines = 0;              // machines asleep on their futex

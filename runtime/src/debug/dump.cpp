@@ -33,43 +33,6 @@ std::int64_t coarse_now_ns() {
   return now.tv_sec * 1'000'000'000LL + now.tv_nsec;
 }
 
-// The switching machinery says nothing to a reader: its frames are left out. The other
-// runtime frames stay (chan_recv, fiber_join, ...: what the fiber waits in).
-bool machinery_frame(std::string_view name) {
-  for (std::string_view p :
-       {"goro::detail::switch_to(", "goro::detail::switch_out(", "goro::detail::park(",
-        "goro::detail::waiter::wait(", "goro::detail::waiter::wait_with(",
-        "goro::detail::(anonymous namespace)::fiber_main(", "make_fcontext", "jump_fcontext",
-        "ontop_fcontext", "std::__invoke", "void std::__invoke", "std::apply",
-        "decltype(auto) std::__apply"})
-    if (name.starts_with(p)) return true;
-  return false;
-}
-
-// "goro::detail::payload<R, Fn, Args...>::run(void*)+0x24 (prog)": the fiber's own function
-// (its body inlined there) is Fn: shown as "Fn (the fiber's function)+0x24 (prog)".
-std::string readable_frame(std::string name) {
-  constexpr std::string_view payload = "goro::detail::payload<";
-  if (!name.starts_with(payload)) return name;
-  // The template arguments at depth 1: the first is R, the second Fn.
-  std::size_t i = payload.size(), depth = 1, fn_begin = 0, fn_end = 0;
-  for (; i < name.size(); ++i) {
-    const char ch = name[i];
-    if (ch == '<' || ch == '(') ++depth;
-    if (ch == '>' || ch == ')') --depth;
-    const bool boundary = (depth == 1 && ch == ',') || depth == 0;
-    if (boundary && fn_begin == 0) {
-      fn_begin = i + 2;  // past ", "
-    } else if (boundary && fn_end == 0) {
-      fn_end = i;
-    }
-    if (depth == 0) break;
-  }
-  const auto plus = name.find("+0x", i);
-  if (fn_begin == 0 || fn_end <= fn_begin || plus == std::string::npos) return name;
-  return name.substr(fn_begin, fn_end - fn_begin) + " (the fiber's function)" + name.substr(plus);
-}
-
 struct collected {
   fiber_info info;
   std::uintptr_t spawn_pc = 0;
@@ -129,11 +92,7 @@ std::vector<fiber_info> list_fibers(bool backtraces) {
   result.reserve(w.out.size());
   for (auto& c : w.out) {
     if (c.spawn_pc) c.info.spawned_at = detail::symbolize(c.spawn_pc);
-    for (auto pc : c.pcs) {
-      std::string name = detail::symbolize(pc);
-      if (machinery_frame(name)) continue;
-      c.info.backtrace.push_back(readable_frame(std::move(name)));
-    }
+    c.info.backtrace = detail::readable_backtrace(c.pcs.data(), c.pcs.size());
     result.push_back(std::move(c.info));
   }
   std::sort(result.begin(), result.end(), [](auto& a, auto& b) { return a.id < b.id; });

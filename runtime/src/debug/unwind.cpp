@@ -3,6 +3,7 @@
 #include "debug/unwind.hpp"
 
 #include <cstring>
+#include <string_view>
 #include <memory>
 #include <mutex>
 
@@ -22,6 +23,7 @@ namespace {
 
 struct libunwind {
   decltype(&unw_init_local) init_local = nullptr;
+  decltype(&unw_init_local2) init_local2 = nullptr;
   decltype(&unw_step) step = nullptr;
   decltype(&unw_get_reg) get_reg = nullptr;
   decltype(&unw_get_proc_name) get_proc_name = nullptr;
@@ -34,14 +36,23 @@ struct libunwind {
       return;
     }
     init_local = reinterpret_cast<decltype(init_local)>(::dlsym(h, GORO_UNW_STR(unw_init_local)));
+    init_local2 =
+        reinterpret_cast<decltype(init_local2)>(::dlsym(h, GORO_UNW_STR(unw_init_local2)));
     step = reinterpret_cast<decltype(step)>(::dlsym(h, GORO_UNW_STR(unw_step)));
     get_reg = reinterpret_cast<decltype(get_reg)>(::dlsym(h, GORO_UNW_STR(unw_get_reg)));
     get_proc_name =
         reinterpret_cast<decltype(get_proc_name)>(::dlsym(h, GORO_UNW_STR(unw_get_proc_name)));
-    if (!init_local || !step || !get_reg || !get_proc_name) {
+    if (!init_local || !init_local2 || !step || !get_reg || !get_proc_name) {
       error = "libunwind.so.8 lacks the local unwinding functions";
       init_local = nullptr;
+      return;
     }
+    // No cache: unwinding from a signal handler must not take the cache's lock (the
+    // interrupted code might hold it).
+    auto set_policy = reinterpret_cast<decltype(&unw_set_caching_policy)>(
+        ::dlsym(h, GORO_UNW_STR(unw_set_caching_policy)));
+    auto* space = static_cast<unw_addr_space_t*>(::dlsym(h, GORO_UNW_STR(unw_local_addr_space)));
+    if (set_policy && space) set_policy(*space, UNW_CACHE_NONE);
   }
   bool ok() const { return init_local != nullptr; }
 };
@@ -86,6 +97,21 @@ std::vector<std::uintptr_t> backtrace_of_saved(const void* fctx, std::size_t max
   return walk(&uc, max, false);
 }
 
+std::size_t backtrace_of_signal(void* ucontext, std::uintptr_t* out, std::size_t max) noexcept {
+  const libunwind& u = lib();  // loaded already (see unwind.hpp): no allocation here
+  if (!u.ok()) return 0;
+  unw_cursor_t cur;
+  if (u.init_local2(&cur, static_cast<unw_context_t*>(ucontext), UNW_INIT_SIGNAL_FRAME) != 0)
+    return 0;
+  std::size_t n = 0;
+  do {
+    unw_word_t ip = 0;
+    if (u.get_reg(&cur, UNW_REG_IP, &ip) != 0 || ip == 0) break;
+    out[n++] = static_cast<std::uintptr_t>(ip);
+  } while (n < max && u.step(&cur) > 0);
+  return n;
+}
+
 std::vector<std::uintptr_t> backtrace_here(std::size_t max) {
   ucontext_t uc;
   if (::getcontext(&uc) != 0) return {};
@@ -122,6 +148,57 @@ std::string symbolize(std::uintptr_t pc) {
     }
   }
   return file.empty() ? fmt::format("{:#x}", pc) : fmt::format("{:#x} ({})", pc, file);
+}
+
+namespace {
+
+// The switching machinery says nothing to a reader: its frames are left out. The other
+// runtime frames stay (chan_recv, fiber_join, ...: what the fiber waits in).
+bool machinery_frame(std::string_view name) {
+  for (std::string_view p :
+       {"goro::detail::switch_to(", "goro::detail::switch_out(", "goro::detail::park(",
+        "goro::detail::waiter::wait(", "goro::detail::waiter::wait_with(",
+        "goro::detail::(anonymous namespace)::fiber_main(", "make_fcontext", "jump_fcontext",
+        "ontop_fcontext", "std::__invoke", "void std::__invoke", "std::apply",
+        "decltype(auto) std::__apply"})
+    if (name.starts_with(p)) return true;
+  return false;
+}
+
+// "goro::detail::payload<R, Fn, Args...>::run(void*)+0x24 (prog)": the fiber's own function
+// (its body inlined there) is Fn: shown as "Fn (the fiber's function)+0x24 (prog)".
+std::string readable_frame(std::string name) {
+  constexpr std::string_view payload = "goro::detail::payload<";
+  if (!name.starts_with(payload)) return name;
+  // The template arguments at depth 1: the first is R, the second Fn.
+  std::size_t i = payload.size(), depth = 1, fn_begin = 0, fn_end = 0;
+  for (; i < name.size(); ++i) {
+    const char ch = name[i];
+    if (ch == '<' || ch == '(') ++depth;
+    if (ch == '>' || ch == ')') --depth;
+    const bool boundary = (depth == 1 && ch == ',') || depth == 0;
+    if (boundary && fn_begin == 0) {
+      fn_begin = i + 2;  // past ", "
+    } else if (boundary && fn_end == 0) {
+      fn_end = i;
+    }
+    if (depth == 0) break;
+  }
+  const auto plus = name.find("+0x", i);
+  if (fn_begin == 0 || fn_end <= fn_begin || plus == std::string::npos) return name;
+  return name.substr(fn_begin, fn_end - fn_begin) + " (the fiber's function)" + name.substr(plus);
+}
+
+}  // namespace
+
+std::vector<std::string> readable_backtrace(const std::uintptr_t* pcs, std::size_t n) {
+  std::vector<std::string> out;
+  for (std::size_t i = 0; i < n; ++i) {
+    std::string name = symbolize(pcs[i]);
+    if (machinery_frame(name)) continue;
+    out.push_back(readable_frame(std::move(name)));
+  }
+  return out;
 }
 
 bool unwinder_available() { return lib().ok(); }

@@ -16,10 +16,17 @@ namespace goro::detail {
 // the saved fcontext (see RELIABILITY: [fpu, r12, r13, r14, r15, rbx, rbp, rip], rsp after).
 // The fiber must stay switched out meanwhile.
 std::vector<std::uintptr_t> backtrace_of_saved(const void* fctx, std::size_t max = 64);
+// From a signal handler: the interrupted code's return addresses, from the handler's
+// ucontext, into out (at most max); returns how many. Async-signal-safe once
+// unwinder_available() has been called outside the handler (it loads the library).
+std::size_t backtrace_of_signal(void* ucontext, std::uintptr_t* out, std::size_t max) noexcept;
 // The same for the calling thread, from the caller's frame outwards.
 std::vector<std::uintptr_t> backtrace_here(std::size_t max = 64);
 // "function+0x1c (file)" for a code address, demangled; "0x5555..." if nothing is known.
 std::string symbolize(std::uintptr_t pc);
+// The frames a reader wants, symbolized: the switching machinery (switch_to, park, the
+// fiber's entry...) left out, the fiber's own function named as such.
+std::vector<std::string> readable_backtrace(const std::uintptr_t* pcs, std::size_t n);
 // False when libunwind could not be loaded (the reason is in unwinder_error()).
 bool unwinder_available();
 const char* unwinder_error();

@@ -1,0 +1,215 @@
+// The watchdog (see watchdog.hpp).
+// W1: one sample request at a time: the watchdog thread is the only requester. It fills
+//     `target` and then stores state = requested (release); the handler on the target
+//     thread answers only a request addressed to its own thread id (acquire), fills the
+//     sample and stores state = answered (release); the watchdog reads the sample after its
+//     acquire load of answered, then stores state = idle.
+#include "debug/watchdog.hpp"
+
+#include <algorithm>
+#include <condition_variable>
+#include <csignal>
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <fmt/format.h>
+
+#include "debug/unwind.hpp"
+#include "fatal.hpp"
+#include "scheduler.hpp"
+
+namespace goro::detail {
+
+namespace {
+
+constexpr std::size_t max_frames = 48;
+
+struct sample {
+  enum : int { idle, requested, answered };
+  std::atomic<int> state{idle};  // W1
+  int target = 0;                // thread id; written before `requested`
+  std::uint64_t fiber_id = 0;    // written by the handler before `answered`
+  std::uintptr_t pcs[max_frames] = {};
+  std::size_t frames = 0;
+};
+sample g_sample;
+
+void on_sigurg(int, siginfo_t*, void* uc) {
+  const int saved = errno;
+  if (g_sample.state.load(std::memory_order_acquire) == sample::requested &&
+      g_sample.target == static_cast<int>(::gettid())) {
+    machine* m = current_m();
+    fiber* f = m ? m->current : nullptr;  // this thread's own: no race
+    g_sample.fiber_id = f ? f->id : 0;
+    g_sample.frames = f ? backtrace_of_signal(uc, g_sample.pcs, max_frames) : 0;
+    g_sample.state.store(sample::answered, std::memory_order_release);
+  }
+  errno = saved;
+}
+
+std::mutex mu;                 // guards the three below
+std::condition_variable wake;  // stop requests
+bool stopping = false;
+std::thread th;
+bool handler_installed = false;
+std::atomic<std::uint64_t> reports{0};
+
+std::int64_t now_ns() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
+// The thread's state letter in /proc (R: running, S/D: asleep in the kernel) and, when
+// asleep, the number of the system call it sleeps in (-1 if unknown).
+std::pair<char, long> thread_state(int tid) {
+  char st = '?';
+  long nr = -1;
+  std::ifstream stat(fmt::format("/proc/self/task/{}/stat", tid));
+  std::string text((std::istreambuf_iterator<char>(stat)), std::istreambuf_iterator<char>());
+  if (auto close = text.rfind(')'); close != std::string::npos && close + 2 < text.size())
+    st = text[close + 2];  // "pid (comm) S ..."
+  if (st == 'S' || st == 'D') {
+    std::ifstream sc(fmt::format("/proc/self/task/{}/syscall", tid));
+    std::string first;
+    if (sc >> first && !first.empty() && std::isdigit(static_cast<unsigned char>(first[0])))
+      nr = std::stol(first);
+  }
+  return {st, nr};
+}
+
+std::string frames_text(const std::uintptr_t* pcs, std::size_t n) {
+  std::string out;
+  auto frames = readable_backtrace(pcs, n);
+  for (std::size_t i = 0; i < frames.size(); ++i)
+    fmt::format_to(std::back_inserter(out), "  #{} {}\n", i, frames[i]);
+  return out;
+}
+
+void report(const machine* m, const fiber* f, std::int64_t held_ns) {
+  const int tid = m->tid.load(std::memory_order_relaxed);
+  fiber_label l(f);  // f's id and name: published with watch (acquire)
+  const long ms = static_cast<long>(held_ns / 1'000'000);
+  auto [st, nr] = thread_state(tid);
+  std::string text;
+  if (nr >= 0) {
+    text = fmt::format(
+        "goro: watchdog: {} has been in system call {} for {} ms outside goro::blocking; its "
+        "processor runs no other fiber meanwhile (wrap the call in goro::blocking)\n",
+        l.text, nr, ms);
+  } else {
+    text = fmt::format(
+        "goro: watchdog: {} has run for {} ms without a scheduling point; its processor runs "
+        "no other fiber meanwhile\n",
+        l.text, ms);
+    if (handler_installed) {
+      g_sample.target = tid;
+      g_sample.state.store(sample::requested, std::memory_order_release);  // W1
+      ::syscall(SYS_tgkill, ::getpid(), tid, SIGURG);
+      for (int i = 0; i < 500 && g_sample.state.load(std::memory_order_acquire) != sample::answered; ++i)
+        std::this_thread::sleep_for(std::chrono::milliseconds(1));
+      if (g_sample.state.load(std::memory_order_acquire) == sample::answered &&
+          g_sample.fiber_id == f->id)
+        text += frames_text(g_sample.pcs, g_sample.frames);
+      g_sample.state.store(sample::idle, std::memory_order_relaxed);
+    }
+  }
+  write_stderr(text.data(), text.size());
+  reports.fetch_add(1, std::memory_order_relaxed);
+}
+
+void loop(std::chrono::milliseconds threshold) {
+  struct seen {
+    const machine* m;
+    fiber* f;
+    std::uint64_t switches;
+    std::int64_t since;
+    bool reported;
+  };
+  std::vector<seen> last;
+  const auto tick = std::clamp(threshold / 4, std::chrono::milliseconds(5),
+                               std::chrono::milliseconds(250));
+  std::unique_lock g(mu);
+  while (!wake.wait_for(g, tick, [] { return stopping; })) {
+    struct look {
+      const machine* m;
+      fiber* f;
+      std::uint64_t switches;
+    };
+    std::vector<look> now_seen;
+    {
+      auto& s = sched();
+      std::lock_guard l(s.lock);  // all_ms only grows while the runtime runs
+      for (const machine* m : s.all_ms)
+        now_seen.push_back({m, m->watch.load(std::memory_order_acquire),  // see note_switch
+                            m->switches.load(std::memory_order_relaxed)});
+    }
+    const std::int64_t t = now_ns();
+    for (const auto& x : now_seen) {
+      auto it = std::find_if(last.begin(), last.end(), [&](auto& y) { return y.m == x.m; });
+      if (it == last.end()) {
+        last.push_back({x.m, x.f, x.switches, t, false});
+        continue;
+      }
+      if (!x.f || x.f != it->f || x.switches != it->switches) {
+        *it = {x.m, x.f, x.switches, t, false};
+        continue;
+      }
+      if (!it->reported && t - it->since >= threshold.count() * 1'000'000) {
+        it->reported = true;  // once per stretch
+        report(x.m, x.f, t - it->since);
+      }
+    }
+  }
+}
+
+}  // namespace
+
+void watchdog_start(std::chrono::milliseconds threshold) {
+  if (threshold.count() <= 0 || th.joinable()) return;
+  (void)unwinder_available();  // loads libunwind now, not in the signal handler
+  struct sigaction old {};
+  handler_installed = false;
+  if (::sigaction(SIGURG, nullptr, &old) == 0 && old.sa_handler == SIG_DFL &&
+      !(old.sa_flags & SA_SIGINFO)) {
+    struct sigaction sa {};
+    sa.sa_sigaction = on_sigurg;
+    sigemptyset(&sa.sa_mask);
+    sa.sa_flags = SA_SIGINFO | SA_RESTART;
+    handler_installed = ::sigaction(SIGURG, &sa, nullptr) == 0;
+  }
+  {
+    std::lock_guard g(mu);
+    stopping = false;
+  }
+  th = std::thread(loop, threshold);
+}
+
+void watchdog_stop() {
+  if (!th.joinable()) return;
+  {
+    std::lock_guard g(mu);
+    stopping = true;
+  }
+  wake.notify_all();
+  th.join();
+  if (handler_installed) {
+    struct sigaction dfl {};
+    dfl.sa_handler = SIG_DFL;
+    sigemptyset(&dfl.sa_mask);
+    ::sigaction(SIGURG, &dfl, nullptr);
+    handler_installed = false;
+  }
+}
+
+std::uint64_t watchdog_reports() noexcept { return reports.load(std::memory_order_relaxed); }
+
+}  // namespace goro::detail
