@@ -12,12 +12,14 @@ bool enter_blocking() noexcept {
   m->blocked = std::exchange(m->current, nullptr);
   m->watch.store(nullptr, std::memory_order_relaxed);  // a blocking call is allowed to block
   processor* p = std::exchange(m->p, nullptr);
+  sched().nmblocking.fetch_add(1, std::memory_order_relaxed);
   hand_off(p);
   return true;
 }
 
 void exit_blocking() {
   machine* m = current_m();  // the same thread: nothing switched since enter_blocking()
+  sched().nmblocking.fetch_sub(1, std::memory_order_relaxed);
   fiber* f = std::exchange(m->blocked, nullptr);
   m->current = f;
   note_switch(m, f);

@@ -259,6 +259,14 @@ int netpoll_waiters() noexcept {
   return p ? p->waiters.load(std::memory_order_seq_cst) : 0;
 }
 
+namespace {
+std::atomic<std::uint64_t> readied_total{0};  // stats only: relaxed
+}  // namespace
+
+std::uint64_t netpoll_readied_total() noexcept {
+  return readied_total.load(std::memory_order_relaxed);
+}
+
 bool netpoll_active() noexcept { return g_poller.load(std::memory_order_acquire) != nullptr; }
 
 int netpoll(std::int64_t deadline_ns) {
@@ -292,6 +300,7 @@ int netpoll(std::int64_t deadline_ns) {
     if (e & (EPOLLIN | EPOLLRDHUP | err)) readied += unblock(pd, io_mode::read, true);
     if (e & (EPOLLOUT | err)) readied += unblock(pd, io_mode::write, true);
   }
+  if (readied > 0) readied_total.fetch_add(static_cast<std::uint64_t>(readied), std::memory_order_relaxed);
   return readied;
 }
 

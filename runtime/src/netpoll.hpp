@@ -68,6 +68,8 @@ bool netpoll_active() noexcept;
 // (CLOCK_MONOTONIC; 0: do not block; < 0: no deadline), and readies them. Returns how
 // many it readied.
 int netpoll(std::int64_t deadline_ns);
+// Fibers readied by netpoll() since the process started (stats).
+std::uint64_t netpoll_readied_total() noexcept;
 // Interrupts a blocked netpoll() (idempotent until it returns).
 void netpoll_break() noexcept;
 

@@ -16,6 +16,7 @@
 #include "debug/signals.hpp"
 #include "debug/watchdog.hpp"
 #include "futex.hpp"
+#include "netpoll.hpp"
 #include "scheduler.hpp"
 
 namespace goro {
@@ -227,6 +228,7 @@ runtime_stats stats() {
       ps.steals = p->steals.get();
       ps.stolen = p->stolen.get();
       ps.timers_fired = p->timers_fired.get();
+      ps.timers_pending = p->timers.size();
       ps.run_queue = p->runq.size() + (p->runnext.load(std::memory_order_relaxed) ? 1 : 0);
       r.processors.push_back(ps);
     }
@@ -239,6 +241,20 @@ runtime_stats stats() {
   r.machine_sleeps = s.machine_sleeps.load(std::memory_order_relaxed);
   r.live_fibers = live_fibers();
   r.watchdog_reports = watchdog_reports();
+  r.netpoll_ready = netpoll_readied_total();
+  r.blocking_machines = s.nmblocking.load(std::memory_order_relaxed);
+  for_each_fiber(
+      [](fiber* f, void* arg) {
+        auto* r = static_cast<runtime_stats*>(arg);
+        switch (f->state.load(std::memory_order_relaxed)) {
+          case fiber_state::running: ++r->fibers_running; break;
+          case fiber_state::runnable: ++r->fibers_runnable; break;
+          case fiber_state::parked:
+          case fiber_state::inspected: ++r->fibers_parked; break;
+          default: break;
+        }
+      },
+      &r);
   return r;
 }
 

@@ -48,6 +48,7 @@ struct scheduler {
 
   // Counters (relaxed: statistics only).
   std::atomic<std::uint64_t> machine_wakeups{0}, machine_sleeps{0};
+  std::atomic<int> nmblocking{0};  // machines inside goro::blocking (stats only: relaxed)
 };
 
 scheduler& sched();

@@ -2,10 +2,14 @@
 // backtraces of parked fibers that reach each fiber's own function.
 #include <goro/debug.hpp>
 #include <goro/goro.hpp>
+#include <goro/net/tcp.hpp>
+#include <goro/stats.hpp>
 
 #include <algorithm>
 #include <string>
 #include <thread>
+
+#include <unistd.h>
 #include <vector>
 
 #include <gmock/gmock.h>
@@ -145,6 +149,69 @@ TEST_P(DumpTest, DumpsRacingWithWakeUpsLoseNothing) {
   stop.store(true);
   dumper.join();
   EXPECT_EQ(sum, static_cast<long>(rounds) * (rounds - 1) / 2);
+}
+
+std::uint64_t pending_timers() {
+  std::uint64_t n = 0;
+  for (auto& p : goro::stats().processors) n += p.timers_pending;
+  return n;
+}
+
+// stats(): fibers by state, pending timers, machines in goro::blocking, fibers readied by
+// the network poller.
+TEST_P(DumpTest, StatsCountFibersByStateTimersBlockingCallsAndPollerWakeUps) {
+  goro::chan<int> gate(0);
+  auto a = goro::spawn({.name = "a"}, [gate] { gate.recv(); });
+  auto b = goro::spawn({.name = "b"}, [gate] { gate.recv(); });
+  until_parked({"a", "b"});
+  auto st = goro::stats();
+  EXPECT_EQ(st.fibers_parked, 2);
+  EXPECT_EQ(st.fibers_running + st.fibers_runnable, 0);
+  gate.close();
+  a.join();
+  b.join();
+
+  const auto timers_before = pending_timers();
+  {
+    goro::timer t(std::chrono::hours(1));
+    EXPECT_EQ(pending_timers(), timers_before + 1);
+    EXPECT_TRUE(t.stop());
+  }
+  EXPECT_EQ(pending_timers(), timers_before);
+
+  int fds[2];
+  ASSERT_EQ(::pipe(fds), 0);
+  auto blocker = goro::spawn([fd = fds[0]] {
+    char c;
+    return goro::blocking([&] { return ::read(fd, &c, 1); });
+  });
+  while (goro::stats().blocking_machines != 1) std::this_thread::yield();
+  ASSERT_EQ(::write(fds[1], "x", 1), 1);
+  EXPECT_EQ(blocker.join(), 1);
+  EXPECT_EQ(goro::stats().blocking_machines, 0);
+  ::close(fds[0]);
+  ::close(fds[1]);
+
+  auto ln = goro::net::listen("127.0.0.1:0");
+  goro::chan<int> accepted(1);  // buffered: the reader's next park is its read
+  auto server = goro::spawn({.name = "reader"}, [&] {
+    auto s = ln.accept();
+    accepted.send(1);
+    char c = 0;
+    return s.read(&c, 1);
+  });
+  auto conn = goro::net::dial(ln.local_address().to_string());
+  accepted.recv();
+  for (;;) {  // until the reader is parked in its read, on the poller
+    auto fs = goro::list_fibers(false);
+    auto* r = find(fs, "reader");
+    if (r && r->state == "parked" && r->wait_reason == "io wait") break;
+    std::this_thread::yield();
+  }
+  const auto ready_before = goro::stats().netpoll_ready;
+  conn.write_all("y");
+  EXPECT_EQ(server.join(), 1u);
+  EXPECT_GT(goro::stats().netpoll_ready, ready_before);
 }
 
 GORO_INSTANTIATE(DumpTest, 1, 2);
