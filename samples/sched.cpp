@@ -75,13 +75,15 @@ std::atomic<bool> stop{false};            // set by main after the last sample
 void print_stats(std::string_view when) {
   auto s = goro::stats();
   fmt::print(
-      "-- {}: {} machines created ({} idle, {} spinning), {} idle processors, {} live fibers\n",
-      when, s.machines, s.idle_machines, s.spinning_machines, s.idle_processors, s.live_fibers);
-  fmt::print("   {:>8} {:>8} {:>8} {:>8} {:>8} {:>8} {:>6}\n", "spawns", "runs", "parks", "steals",
-             "stolen", "timers", "runq");
+      "-- {}: {} machines created ({} idle, {} spinning, {} in goro::blocking), {} idle "
+      "processors\n   {} live fibers: {} running, {} runnable, {} parked\n",
+      when, s.machines, s.idle_machines, s.spinning_machines, s.blocking_machines,
+      s.idle_processors, s.live_fibers, s.fibers_running, s.fibers_runnable, s.fibers_parked);
+  fmt::print("   {:>8} {:>8} {:>8} {:>8} {:>8} {:>8} {:>7} {:>6}\n", "spawns", "runs", "parks",
+             "steals", "stolen", "timers", "pending", "runq");
   for (const auto& p : s.processors) {
-    fmt::print("P{:<2}{:>8} {:>8} {:>8} {:>8} {:>8} {:>8} {:>6}\n", p.id, p.spawns, p.runs, p.parks,
-               p.steals, p.stolen, p.timers_fired, p.run_queue);
+    fmt::print("P{:<2}{:>8} {:>8} {:>8} {:>8} {:>8} {:>8} {:>7} {:>6}\n", p.id, p.spawns, p.runs,
+               p.parks, p.steals, p.stolen, p.timers_fired, p.timers_pending, p.run_queue);
   }
 }
 
