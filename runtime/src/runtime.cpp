@@ -16,6 +16,7 @@
 #include "debug/signals.hpp"
 #include "futex.hpp"
 #include "scheduler.hpp"
+#include "trace/record.hpp"
 
 namespace goro {
 
@@ -68,6 +69,12 @@ bool report_leaks_from_env(bool dflt) {
 
 bool report_leaks = false;  // guarded by lifecycle
 
+// GORO_TRACE=<file> overrides options::trace_path; empty: the option.
+const char* trace_path_from_env(const char* dflt) {
+  const char* v = std::getenv("GORO_TRACE");
+  return v && *v ? v : dflt;
+}
+
 void shutdown_at_exit() { shutdown(); }
 
 void start_locked(const options& opts) {
@@ -82,6 +89,7 @@ void start_locked(const options& opts) {
   stack_pool::instance().configure(opts.stack_size, guard_from_env(opts.guard),
                                    opts.mprotect_guard_budget);
   install_overflow_handler();
+  trace_start_from_options(trace_path_from_env(opts.trace_path));  // option_error if unwritable
 
   auto& s = sched();
   std::lock_guard g(s.lock);
@@ -92,6 +100,7 @@ void start_locked(const options& opts) {
     auto* p = new processor;
     p->id = i;
     p->rng = seed_for(s.seed, static_cast<std::uint64_t>(i));
+    trace_attach(p);
     s.ps.push_back(p);
   }
   for (int i = n - 1; i >= 0; --i) {  // P0 first out of the idle list
@@ -155,6 +164,7 @@ void shutdown() {
     m->thread.join();
     ++joined;
   }
+  trace_at_shutdown();  // GORO_TRACE: the machines are stopped, the rings complete
   std::lock_guard l(s.lock);
   for (auto* p : s.ps) {
     retired_spawns += static_cast<std::int64_t>(p->spawns.get());

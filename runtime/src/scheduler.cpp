@@ -11,6 +11,7 @@
 #include "fatal.hpp"
 #include "futex.hpp"
 #include "netpoll.hpp"
+#include "trace/record.hpp"
 
 namespace goro::detail {
 
@@ -198,7 +199,10 @@ bool stop_machine(machine* m) {
 bool run_timers(processor* p, processor* me, bool try_only) {
   if (p->timers.next() == no_deadline) return false;
   int n = p->timers.run_expired(monotonic_ns(), try_only);
-  if (n) me->timers_fired.inc(static_cast<std::uint64_t>(n));
+  if (n) {
+    me->timers_fired.inc(static_cast<std::uint64_t>(n));
+    trace_put(me, trace_kind::timers, 0, static_cast<std::uint64_t>(n));
+  }
   return n > 0;
 }
 
@@ -237,6 +241,7 @@ fiber* steal_work(machine* m) {
       if (auto got = victim->runq.steal_into(me->runq)) {
         me->steals.inc();
         me->stolen.inc(got);
+        trace_put(me, trace_kind::steal, 0, static_cast<std::uint64_t>(victim->id) | got << 16);
         return me->runq.pop();
       }
       if (last && victim->runnext.load(std::memory_order_relaxed)) {
@@ -254,6 +259,7 @@ fiber* steal_work(machine* m) {
         if (f && victim->runnext.compare_exchange_strong(f, nullptr, std::memory_order_acq_rel)) {
           me->steals.inc();
           me->stolen.inc();
+          trace_put(me, trace_kind::steal, 0, static_cast<std::uint64_t>(victim->id) | 1u << 16);
           return f;
         }
       }
@@ -369,6 +375,7 @@ void run(machine* m, fiber* f) {
   f->state.store(fiber_state::running, std::memory_order_relaxed);
   m->current = f;
   m->p->runs.inc();
+  trace_put(m->p, trace_kind::run, f->id);
   switch_record rec;
   switch_record* r = switch_to(m->sched_ctx, f->ctx, &rec, m->eh);
   // Back on this machine's own stack (M1), from whichever fiber ran last here.
@@ -455,6 +462,11 @@ void after_switch(machine* m, switch_record* r) {
 void switch_out(machine* m, fiber* f, switch_record& rec, bool dying) {
   rec.prev = f;
   processor* p = m->p;
+  if (p) {
+    trace_put(p, trace_kind::stop, f->id,
+              static_cast<std::uint64_t>(rec.action) |
+                  static_cast<std::uint64_t>(f->reason) << 8);
+  }
   // The next local fiber, directly (one jump instead of two), except every
   // global_queue_interval-th time: then the scheduler loop runs timers and looks at the
   // global queue (fairness), as it does whenever the local queues are empty.
@@ -464,6 +476,7 @@ void switch_out(machine* m, fiber* f, switch_record& rec, bool dying) {
     next->state.store(fiber_state::running, std::memory_order_relaxed);
     m->current = next;
     p->runs.inc();
+    trace_put(p, trace_kind::run, next->id);
     r = switch_to(f->ctx, next->ctx, &rec, m->eh, dying);
   } else {
     m->current = nullptr;

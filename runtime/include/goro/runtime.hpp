@@ -52,6 +52,11 @@ struct options {
   // At shutdown, list the fibers still alive (abandoned) on stderr with their wait reasons,
   // spawn sites and backtraces: a leak check (Go's goleak). GORO_REPORT_LEAKS=1 turns it on.
   bool report_leaks = false;
+  // Records the scheduler's events from the start (goro/trace.hpp) and writes them as
+  // Chrome trace JSON to this file at shutdown (and after a SIGQUIT dump). The
+  // GORO_TRACE=<file> environment variable overrides it. nullptr: no file. An unwritable
+  // file throws goro::option_error at start.
+  const char* trace_path = nullptr;
 };
 
 // Starts the runtime. Throws goro::runtime_error if it is running, goro::option_error on
