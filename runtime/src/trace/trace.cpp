@@ -100,6 +100,7 @@ void trace_attach(processor* p) {
 
 void trace_start_from_options(const char* path) {
   std::lock_guard c(control);
+  trace_path.clear();  // a file of an earlier start is not written again
   if (!path || !*path) return;
   // Fail early (an option error at start) rather than after the program ran.
   std::FILE* f = std::fopen(path, "w");
