@@ -462,23 +462,21 @@ void after_switch(machine* m, switch_record* r) {
 void switch_out(machine* m, fiber* f, switch_record& rec, bool dying) {
   rec.prev = f;
   processor* p = m->p;
-  if (p) {
-    trace_put(p, trace_kind::stop, f->id,
-              static_cast<std::uint64_t>(rec.action) |
-                  static_cast<std::uint64_t>(f->reason) << 8);
-  }
   // The next local fiber, directly (one jump instead of two), except every
   // global_queue_interval-th time: then the scheduler loop runs timers and looks at the
   // global queue (fairness), as it does whenever the local queues are empty.
   fiber* next = p && --p->direct_budget != 0 ? runq_get(p) : nullptr;
+  const std::uint64_t why =
+      static_cast<std::uint64_t>(rec.action) | static_cast<std::uint64_t>(f->reason) << 8;
   switch_record* r;
   if (next) {
     next->state.store(fiber_state::running, std::memory_order_relaxed);
     m->current = next;
     p->runs.inc();
-    trace_put(p, trace_kind::run, next->id);
+    trace_put(p, trace_kind::handoff, next->id, why);  // f's stop and next's run: one stamp
     r = switch_to(f->ctx, next->ctx, &rec, m->eh, dying);
   } else {
+    if (p) trace_put(p, trace_kind::stop, f->id, why);
     m->current = nullptr;
     r = switch_to(f->ctx, m->sched_ctx, &rec, m->eh, dying);
   }

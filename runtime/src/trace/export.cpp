@@ -111,6 +111,17 @@ struct writer {
           }
           break;
         }
+        case trace_kind::handoff: {
+          const auto reason = static_cast<wait_reason>(e.arg >> 8);
+          const std::uint64_t action = e.arg & 0xff;
+          close(ns, end_name(action),
+                static_cast<switch_action>(action) == switch_action::park ? to_string(reason)
+                                                                          : nullptr);
+          open = true;
+          open_ns = ns;
+          open_fiber = e.fiber;
+          break;
+        }
         case trace_kind::spawn:
           instant(ns, "spawn", fmt::format(R"("fiber":{},"parent":{})", e.fiber, e.arg));
           break;

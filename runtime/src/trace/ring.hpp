@@ -18,6 +18,7 @@ namespace goro::detail {
 enum class trace_kind : std::uint8_t {
   run,             // fiber: started running on this processor
   stop,            // fiber: stopped running; arg = switch_action | wait_reason << 8
+  handoff,         // the running fiber stopped (arg as for stop) and `fiber` runs next
   spawn,           // fiber: the new fiber; arg = the spawning fiber (0: none)
   ready,           // fiber: readied (made runnable) by this processor or thread
   steal,           // arg = victim processor | fibers taken << 16
