@@ -4,7 +4,7 @@
 // fiber is spawned or readied; work is stolen; timers fire; the network poller wakes
 // fibers. A full ring overwrites its oldest events, so recording may stay on: each event
 // is one store of 32 bytes into the recording processor's own ring, no lock, no allocation.
-// Events from plain threads (no processor) go to one small shared ring under a spinlock.
+// Events from plain threads (no processor) go to one shared ring under a spinlock.
 // write() exports what the rings hold as Chrome trace event JSON (chrome://tracing,
 // ui.perfetto.dev): one track per processor, a slice per run of a fiber, instant events
 // for the rest. tools/trace_png.py draws it as a per-processor timeline.
