@@ -38,9 +38,19 @@ if __name__ == "__main__" and os.path.realpath(sys.executable) != os.path.realpa
 
 ROOT = Path(__file__).resolve().parent.parent
 PERF = ROOT / "perf"
-SYSTEMS = ["goro", "go", "boost_fiber", "threads"]
-PEERS = SYSTEMS[1:]
-LABEL = {"goro": "goro", "go": "Go", "boost_fiber": "Boost.Fiber", "threads": "threads"}
+# goro_trace: goro's own programs with the flight recorder on (GORO_TRACE=/dev/null: every
+# scheduling event recorded, the JSON thrown away at exit); opt-in (--systems), to measure
+# the recorder's overhead as the ratio goro/goro+trace.
+SYSTEMS = ["goro", "go", "boost_fiber", "threads", "goro_trace"]
+DEFAULT_SYSTEMS = SYSTEMS[:4]
+PEERS = ["go", "boost_fiber", "threads"]
+LABEL = {"goro": "goro", "go": "Go", "boost_fiber": "Boost.Fiber", "threads": "threads",
+         "goro_trace": "goro+trace"}
+
+
+def system_env(system):
+    """Extra environment of a system's programs."""
+    return {"GORO_TRACE": "/dev/null"} if system == "goro_trace" else {}
 
 # Each workload: sizes N (full run, --quick, extra with --big); per system, the largest N it
 # runs at (a larger one needs more memory or threads than the machine has: shown as "—");
@@ -177,6 +187,9 @@ def build(args, workloads):
                 binaries[("client", w)] = Path(exe)
             else:
                 CLIENT_MISSING[w] = why
+        for w in workloads:  # goro_trace runs goro's programs
+            if ("goro", w) in binaries:
+                binaries[("goro_trace", w)] = binaries[("goro", w)]
         go = shutil.which("go")
         if not go:
             missing["go"] = "no `go` on PATH (golang-go)"
@@ -227,7 +240,7 @@ def run_once(args, binaries, s, w, n, procs):
     if duration_ms(args, w):
         cmd += ["--duration-ms", str(duration_ms(args, w))]
     cmd = pinned(",".join(str(c) for c in range(procs)), cmd)
-    env = dict(os.environ, GORO_PROCS=str(procs), GOMAXPROCS=str(procs))
+    env = dict(os.environ, GORO_PROCS=str(procs), GOMAXPROCS=str(procs), **system_env(s))
     try:
         p = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=args.timeout)
     except subprocess.TimeoutExpired:
@@ -269,7 +282,7 @@ def run_served(args, binaries, s, w, n):
     included). Returns (status, metrics)."""
     deadline = time.monotonic() + args.timeout
     client_core = "1" if (os.cpu_count() or 1) > 1 else "0"
-    env = dict(os.environ, GORO_PROCS="1", GOMAXPROCS="1")
+    env = dict(os.environ, GORO_PROCS="1", GOMAXPROCS="1", **system_env(s))
     srv = subprocess.Popen(pinned("0", [str(binaries[(s, w)]), "--n", str(n), "--procs", "1"]),
                            stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                            stderr=subprocess.PIPE, env=env)
@@ -592,7 +605,7 @@ def charts(args, summary, missing):
         log("no matplotlib (Debian: python3-matplotlib): charts skipped")
         return []
     colors = {"goro": "tab:red", "go": "tab:blue", "boost_fiber": "tab:green",
-              "threads": "tab:gray"}
+              "threads": "tab:gray", "goro_trace": "tab:orange"}
     made = []
     for w in args.workloads:
         metrics = WORKLOADS[w]["metrics"]
@@ -665,8 +678,9 @@ def parse_args():
                     help="small N, 1 repetition: a smoke run (CI), under a minute once built")
     ap.add_argument("--workloads", default=",".join(WORKLOADS),
                     help=f"comma-separated, of: {','.join(WORKLOADS)} (spawn-park = spawn_park)")
-    ap.add_argument("--systems", default=",".join(SYSTEMS),
-                    help=f"comma-separated, of: {','.join(SYSTEMS)}")
+    ap.add_argument("--systems", default=",".join(DEFAULT_SYSTEMS),
+                    help=f"comma-separated, of: {','.join(SYSTEMS)} (goro_trace: goro "
+                         "recording its scheduler trace, off by default)")
     ap.add_argument("--procs", default="1,2", help="processor counts to run at (default 1,2)")
     ap.add_argument("--reps", type=int, help="repetitions per cell (default 5; --quick: 1)")
     ap.add_argument("--big", action="store_true",
@@ -708,7 +722,7 @@ def main():
         for s in SYSTEMS:
             for w in (w for w in args.workloads if applies(s, w)):
                 exe = (args.out / "bin" / f"go_{w}" if s == "go"
-                       else args.build_dir / "perf-bin" / f"{s}_{w}")
+                       else args.build_dir / "perf-bin" / f"{s.replace('_trace', '')}_{w}")
                 if exe.exists():
                     binaries[(s, w)] = exe
                 else:

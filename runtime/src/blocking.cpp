@@ -2,6 +2,7 @@
 #include <goro/blocking.hpp>
 
 #include "scheduler.hpp"
+#include "trace/record.hpp"
 
 namespace goro::detail {
 
@@ -13,6 +14,7 @@ bool enter_blocking() noexcept {
   m->watch.store(nullptr, std::memory_order_relaxed);  // a blocking call is allowed to block
   processor* p = std::exchange(m->p, nullptr);
   sched().nmblocking.fetch_add(1, std::memory_order_relaxed);
+  trace_put(p, trace_kind::blocking_enter, m->blocked->id);
   hand_off(p);
   return true;
 }
@@ -26,8 +28,11 @@ void exit_blocking() {
   if (processor* p = take_idle_processor()) {
     m->p = p;
     p->m = m;
+    trace_put(p, trace_kind::blocking_exit, f->id);
+    trace_put(p, trace_kind::run, f->id);  // runs on p again
     return;
   }
+  trace_put_any(nullptr, trace_kind::blocking_exit, f->id);
   // Every processor is busy: queue this fiber globally; this machine goes idle.
   switch_record rec;
   rec.action = switch_action::block;

@@ -14,6 +14,7 @@
 #include "fatal.hpp"
 #include "futex.hpp"
 #include "scheduler.hpp"
+#include "trace/record.hpp"
 
 namespace goro::detail {
 
@@ -300,7 +301,11 @@ int netpoll(std::int64_t deadline_ns) {
     if (e & (EPOLLIN | EPOLLRDHUP | err)) readied += unblock(pd, io_mode::read, true);
     if (e & (EPOLLOUT | err)) readied += unblock(pd, io_mode::write, true);
   }
-  if (readied > 0) readied_total.fetch_add(static_cast<std::uint64_t>(readied), std::memory_order_relaxed);
+  if (readied > 0) {
+    readied_total.fetch_add(static_cast<std::uint64_t>(readied), std::memory_order_relaxed);
+    machine* m = current_m();  // the blocked poller has no processor: the shared ring
+    trace_put_any(m ? m->p : nullptr, trace_kind::netpoll, 0, static_cast<std::uint64_t>(readied));
+  }
   return readied;
 }
 

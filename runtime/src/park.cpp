@@ -9,6 +9,7 @@
 #include "fatal.hpp"
 #include "futex.hpp"
 #include "scheduler.hpp"
+#include "trace/record.hpp"
 
 namespace goro::detail {
 
@@ -76,6 +77,7 @@ void ready(fiber* f) {
           l.text, static_cast<int>(expected));
   }
   machine* m = current_m();
+  trace_put_any(m ? m->p : nullptr, trace_kind::ready, f->id);
   if (m && m->p) {
     runq_put(m->p, f, true);
     wakep();

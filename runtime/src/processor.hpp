@@ -16,6 +16,7 @@
 namespace goro::detail {
 
 struct machine;
+class trace_ring;
 
 struct counter {
   std::atomic<std::uint64_t> v{0};
@@ -40,6 +41,9 @@ struct processor {
   std::uint64_t rng = 0;           // owner: select's random choices (seeded at start)
 
   counter spawns, runs, parks, steals, stolen, timers_fired, exits;
+  // The flight recorder's ring while recording, else nullptr (trace/record.hpp). Written
+  // by trace start/stop; the owner records into it (T1, T2 in trace/ring.hpp).
+  std::atomic<trace_ring*> trace{nullptr};
 };
 
 }  // namespace goro::detail

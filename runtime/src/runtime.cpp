@@ -18,6 +18,7 @@
 #include "futex.hpp"
 #include "netpoll.hpp"
 #include "scheduler.hpp"
+#include "trace/record.hpp"
 
 namespace goro {
 
@@ -80,6 +81,12 @@ std::chrono::milliseconds watchdog_from_env(std::chrono::milliseconds dflt) {
 
 bool report_leaks = false;  // guarded by lifecycle
 
+// GORO_TRACE=<file> overrides options::trace_path; empty: the option.
+const char* trace_path_from_env(const char* dflt) {
+  const char* v = std::getenv("GORO_TRACE");
+  return v && *v ? v : dflt;
+}
+
 void shutdown_at_exit() { shutdown(); }
 
 void start_locked(const options& opts) {
@@ -98,6 +105,7 @@ void start_locked(const options& opts) {
   stack_pool::instance().configure(opts.stack_size, guard_from_env(opts.guard),
                                    opts.mprotect_guard_budget);
   install_overflow_handler();
+  trace_start_from_options(trace_path_from_env(opts.trace_path));  // option_error if unwritable
 
   auto& s = sched();
   std::lock_guard g(s.lock);
@@ -108,6 +116,7 @@ void start_locked(const options& opts) {
     auto* p = new processor;
     p->id = i;
     p->rng = seed_for(s.seed, static_cast<std::uint64_t>(i));
+    trace_attach(p);
     s.ps.push_back(p);
   }
   for (int i = n - 1; i >= 0; --i) {  // P0 first out of the idle list
@@ -173,6 +182,7 @@ void shutdown() {
     m->thread.join();
     ++joined;
   }
+  trace_at_shutdown();  // GORO_TRACE: the machines are stopped, the rings complete
   std::lock_guard l(s.lock);
   for (auto* p : s.ps) {
     retired_spawns += static_cast<std::int64_t>(p->spawns.get());

@@ -13,6 +13,7 @@
 #include "fatal.hpp"
 #include "futex.hpp"
 #include "netpoll.hpp"
+#include "trace/record.hpp"
 
 namespace goro::detail {
 
@@ -200,7 +201,10 @@ bool stop_machine(machine* m) {
 bool run_timers(processor* p, processor* me, bool try_only) {
   if (p->timers.next() == no_deadline) return false;
   int n = p->timers.run_expired(monotonic_ns(), try_only);
-  if (n) me->timers_fired.inc(static_cast<std::uint64_t>(n));
+  if (n) {
+    me->timers_fired.inc(static_cast<std::uint64_t>(n));
+    trace_put(me, trace_kind::timers, 0, static_cast<std::uint64_t>(n));
+  }
   return n > 0;
 }
 
@@ -239,6 +243,7 @@ fiber* steal_work(machine* m) {
       if (auto got = victim->runq.steal_into(me->runq)) {
         me->steals.inc();
         me->stolen.inc(got);
+        trace_put(me, trace_kind::steal, 0, static_cast<std::uint64_t>(victim->id) | got << 16);
         return me->runq.pop();
       }
       if (last && victim->runnext.load(std::memory_order_relaxed)) {
@@ -256,6 +261,7 @@ fiber* steal_work(machine* m) {
         if (f && victim->runnext.compare_exchange_strong(f, nullptr, std::memory_order_acq_rel)) {
           me->steals.inc();
           me->stolen.inc();
+          trace_put(me, trace_kind::steal, 0, static_cast<std::uint64_t>(victim->id) | 1u << 16);
           return f;
         }
       }
@@ -372,6 +378,7 @@ void run(machine* m, fiber* f) {
   m->current = f;
   m->p->runs.inc();
   note_switch(m, f);
+  trace_put(m->p, trace_kind::run, f->id);
   switch_record rec;
   switch_record* r = switch_to(m->sched_ctx, f->ctx, &rec, m->eh);
   // Back on this machine's own stack (M1), from whichever fiber ran last here.
@@ -464,14 +471,18 @@ void switch_out(machine* m, fiber* f, switch_record& rec, bool dying) {
   // global_queue_interval-th time: then the scheduler loop runs timers and looks at the
   // global queue (fairness), as it does whenever the local queues are empty.
   fiber* next = p && --p->direct_budget != 0 ? runq_get(p) : nullptr;
+  const std::uint64_t why =
+      static_cast<std::uint64_t>(rec.action) | static_cast<std::uint64_t>(f->reason) << 8;
   switch_record* r;
   if (next) {
     next->state.store(fiber_state::running, std::memory_order_relaxed);
     m->current = next;
     p->runs.inc();
     note_switch(m, next);
+    trace_put(p, trace_kind::handoff, next->id, why);  // f's stop and next's run: one stamp
     r = switch_to(f->ctx, next->ctx, &rec, m->eh, dying);
   } else {
+    if (p) trace_put(p, trace_kind::stop, f->id, why);
     m->current = nullptr;
     m->watch.store(nullptr, std::memory_order_relaxed);
     r = switch_to(f->ctx, m->sched_ctx, &rec, m->eh, dying);

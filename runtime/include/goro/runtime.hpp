@@ -57,6 +57,11 @@ struct options {
   // (a busy loop, or a blocking system call outside goro::blocking) is named once on stderr,
   // with its backtrace when it runs. 0: off. GORO_WATCHDOG=<milliseconds> overrides it.
   std::chrono::milliseconds watchdog{0};
+  // Records the scheduler's events from the start (goro/trace.hpp) and writes them as
+  // Chrome trace JSON to this file at shutdown (and after a SIGQUIT dump). The
+  // GORO_TRACE=<file> environment variable overrides it. nullptr: no file. An unwritable
+  // file throws goro::option_error at start.
+  const char* trace_path = nullptr;
 };
 
 // Starts the runtime. Throws goro::runtime_error if it is running, goro::option_error on

@@ -12,6 +12,7 @@
 #include <goro/debug.hpp>
 
 #include "fatal.hpp"
+#include "trace/record.hpp"
 
 namespace goro::detail {
 
@@ -41,6 +42,7 @@ void read_loop(int fd) {
     const char head[] = "SIGQUIT: quit\n\n";
     write_stderr(head, sizeof head - 1);
     goro::dump(stderr);
+    goro::detail::trace_at_dump();  // GORO_TRACE: the events that led here
     if (exit_after_dump) ::_exit(2);  // as Go
   }
 }

@@ -1,0 +1,43 @@
+// goro/trace.hpp: the scheduler's flight recorder (Go's runtime/trace, always-on style).
+// While recording, every processor keeps a ring of its last scheduling events: a fiber
+// runs, parks (with its wait reason), yields, exits, enters or leaves goro::blocking; a
+// fiber is spawned or readied; work is stolen; timers fire; the network poller wakes
+// fibers. A full ring overwrites its oldest events, so recording may stay on: each event
+// is one store of 32 bytes into the recording processor's own ring, no lock, no allocation.
+// Events from plain threads (no processor) go to one shared ring under a spinlock.
+// write() exports what the rings hold as Chrome trace event JSON (chrome://tracing,
+// ui.perfetto.dev): one track per processor, a slice per run of a fiber, instant events
+// for the rest. tools/trace_png.py draws it as a per-processor timeline.
+// Recording is off unless started: by start(), by options::trace_path, or by the
+// GORO_TRACE=<file> environment variable (recorded from the runtime's start, written to
+// <file> at shutdown or exit, and next to the SIGQUIT dump).
+// Safe from any fiber or thread, while the runtime runs or not.
+//
+//   goro::trace::start();
+//   run_the_workload();
+//   std::ofstream out("trace.json");
+//   goro::trace::write(out);     // also while recording: events written meanwhile may be left out
+//   goro::trace::stop();
+#pragma once
+
+#include <cstdint>
+#include <cstdio>
+#include <iosfwd>
+
+namespace goro::trace {
+
+// Starts recording on every processor (now and in later runtime starts) and forgets the
+// events recorded so far. Recording is on when this returns.
+void start();
+// Stops recording; the rings keep their events for write().
+void stop();
+// True while recording.
+bool recording() noexcept;
+// Writes the recorded events as Chrome trace event JSON ({"traceEvents": [...]}).
+void write(std::ostream& out);
+void write(std::FILE* out);
+// Events overwritten (oldest first) in all rings since start(): a hint that write()
+// shows only the most recent part of the recording.
+std::uint64_t overwritten() noexcept;
+
+}  // namespace goro::trace
