@@ -40,7 +40,7 @@ print("check: courier id " + courier)
 def regs():
     f = gdb.newest_frame()
     return [int(f.read_register(r)) for r in ("rip", "rsp", "rbp", "rbx", "r12", "r13", "r14", "r15")]
-gdb.execute("frame 2", to_string=True)
+gdb.newest_frame().older().older().select()
 before = (regs(), gdb.selected_thread().num, gdb.selected_frame().level())
 gdb.execute("goro bt " + courier)
 gdb.execute("goro bt %s 3" % courier)

@@ -291,7 +291,8 @@ class _FiberUnwinder(gdb.unwinder.Unwinder):
 
 
 class _SkipFrames:
-    """During `goro bt` only: a frame filter that hides the selected thread's own frames."""
+    """During `goro bt` only: a frame filter that hides the selected thread's own frames,
+    and the null return address that ends a fiber's stack (below make_fcontext)."""
 
     def __init__(self):
         self.name = "goro-fiber"
@@ -300,7 +301,8 @@ class _SkipFrames:
         self.skip = 0
 
     def filter(self, frames):
-        return itertools.islice(frames, self.skip, None)
+        return itertools.takewhile(lambda d: d.inferior_frame().pc() != 0,
+                                   itertools.islice(frames, self.skip, None))
 
 
 _UNWINDER = _FiberUnwinder()
@@ -366,7 +368,7 @@ that runs it. Works on a live process and on a core file."""
         if not rt.started:
             gdb.write("no fibers: the goro runtime has not started\n")
             return
-        rows = [("Id", "Name", "State", "Waiting on", "Thread", "Control block")]
+        rows = [("Id", "Name", "State", "Wait reason", "Thread", "Control block")]
         for f in rt.fibers:
             reason = f.reason if f.state == "parked" else ""
             thread = _describe_thread(f.thread) if f.thread is not None else ""
