@@ -102,9 +102,10 @@ class _Fiber:
 
 
 class _Runtime:
-    """One snapshot of the runtime's fibers, and of the threads that run them."""
+    """One snapshot of the runtime's fibers (all of them, or the one whose id is `only`),
+    and of the threads that run them."""
 
-    def __init__(self):
+    def __init__(self, only=None):
         if gdb.selected_thread() is None:
             raise _Error("no process: run the program, attach to it or load a core file")
         self.inferior = gdb.selected_inferior()
@@ -121,20 +122,24 @@ class _Runtime:
             return
         fiber_t = gdb.lookup_type("goro::detail::fiber")
         magic_at = _field_offset(fiber_t, "magic")
+        id_at = _field_offset(fiber_t, "id")
         pool = pool_ptr.dereference()
         for slab in _vector(pool["slabs_"]):
             base = int(slab["base"].cast(_u64()))
             slot, carved = int(slab["slot"]), int(slab["carved"])
-            found = len(self.fibers)
+            live = 0
             for top in range(base + slot, base + carved + 1, slot):
                 addr = top - offset
                 try:
-                    word = self.inferior.read_memory(addr + magic_at, 8)
+                    if self._word(addr + magic_at) != magic:
+                        continue
+                    live += 1
+                    if only is not None and self._word(addr + id_at) != only:
+                        continue
                 except gdb.MemoryError:
                     continue
-                if int.from_bytes(bytes(word), "little") == magic:
-                    self.fibers.append(self._read(addr, fiber_t))
-            if carved and len(self.fibers) == found:
+                self.fibers.append(self._read(addr, fiber_t))
+            if carved and not live:
                 self.empty_slabs += 1
         self.fibers.sort(key=lambda f: f.id)
         # gdb's gcore stops copying a mapping at its first unreadable page, and a
@@ -144,6 +149,9 @@ class _Runtime:
             self.empty_slabs > 0 and _is_core(self.inferior) and
             not bool(pool["force_mprotect_"]) and bool(pool["kernel_guard_ok_"]))
         self._place_running()
+
+    def _word(self, addr):
+        return int.from_bytes(bytes(self.inferior.read_memory(addr, 8)), "little")
 
     def _read(self, addr, fiber_t):
         v = gdb.Value(addr).cast(fiber_t.pointer()).dereference()
@@ -407,7 +415,7 @@ selected thread and frame are left as they were."""
         except ValueError:
             raise _Error("goro bt: %s is not a fiber id" % args[0])
         rest = " ".join(args[1:])
-        rt = _Runtime()
+        rt = _Runtime(only=fid)
         if not rt.started:
             raise _Error("no fiber %d: the goro runtime has not started" % fid)
         f = rt.fiber(fid)
