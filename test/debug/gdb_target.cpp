@@ -11,7 +11,7 @@
 //   sender    chan::send, nobody receives      chan_send
 //   waiter    wait_group::wait                 wait_group
 //   (none)    condition_variable::wait         cond
-//   main      raise(SIGTRAP)                   running
+//   main      raise(SIGTRAP)                   (running)
 //
 // With a single processor nothing runs in parallel: a fiber that calls parked.done() goes on
 // to park before any other fiber (main included) runs, so main's parked.wait() returns only
@@ -61,9 +61,8 @@ int main() {
     p.parked.wait();
 
     p.parked.add(6);
-    auto courier = goro::spawn({.name = "courier"}, [&p] {
-      return gdb_target::await_parcel(p.parcels, p.parked);
-    });
+    auto courier = goro::spawn({.name = "courier"},
+                               [&p] { return gdb_target::await_parcel(p.parcels, p.parked); });
     goro::go({.name = "locker"}, [&p] {
       p.parked.done();
       p.m.lock();
