@@ -9,6 +9,7 @@ packages=(
   golang-go libboost-fiber-dev wrk                                # perf peers, http load
   python3 python3-matplotlib                                      # perf runner and charts
   valgrind curl
+  gdb                                                             # the gdb extension's test
 )
 missing=()
 for p in "${packages[@]}"; do

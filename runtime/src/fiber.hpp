@@ -12,6 +12,7 @@
 #pragma once
 
 #include <atomic>
+#include <cstddef>
 #include <cstdint>
 #include <exception>
 
@@ -79,10 +80,11 @@ inline void check_stack(const fiber* f) {
 // Releases one reference (F2); the last one frees the fiber and its stack.
 void fiber_unref(fiber* f) noexcept;
 
+// The bytes a control block takes at the top of its stack (a cache-line multiple).
+inline constexpr std::size_t fiber_block = (sizeof(fiber) + 63) & ~std::size_t{63};
+
 // The control block at the top of a stack whose top is `top`.
-inline fiber* fiber_at(char* top) noexcept {
-  return reinterpret_cast<fiber*>(top - ((sizeof(fiber) + 63) & ~std::size_t{63}));
-}
+inline fiber* fiber_at(char* top) noexcept { return reinterpret_cast<fiber*>(top - fiber_block); }
 
 // Calls fn on every fiber that has not been freed (created, runnable, running, parked, or
 // dead and still referenced by a join handle), walking the stack pool. The caller makes

@@ -10,6 +10,7 @@
 #include <string>
 
 #include "deadlock.hpp"
+#include "debug_hooks.hpp"
 #include "fatal.hpp"
 #include "futex.hpp"
 #include "netpoll.hpp"
@@ -22,7 +23,8 @@ namespace {
 // M3: initial-exec so that the SIGSEGV handler may read it (async-signal-safe).
 thread_local machine* tls_m __attribute__((tls_model("initial-exec"))) = nullptr;
 
-scheduler* g_sched = new scheduler;  // never destroyed: machines may outlive statics
+// Never destroyed: machines may outlive statics. Published for debuggers (D1).
+scheduler* g_sched = goro_debug_scheduler = new scheduler;
 
 constexpr std::uint32_t global_queue_interval = 61;  // as Go: a prime, to avoid patterns
 constexpr std::uint32_t runnext_streak_limit = 61;

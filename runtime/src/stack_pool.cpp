@@ -10,6 +10,7 @@
 #include <sys/mman.h>
 
 #include "context.hpp"
+#include "debug_hooks.hpp"
 #include "fatal.hpp"
 
 #if __has_include(<valgrind/valgrind.h>)
@@ -53,7 +54,8 @@ std::size_t derive_mprotect_budget() {
 }  // namespace
 
 stack_pool& stack_pool::instance() {
-  static stack_pool* pool = new stack_pool;  // never destroyed: fibers may outlive statics
+  // Never destroyed: fibers may outlive statics. Published for debuggers (D1).
+  static stack_pool* pool = goro_debug_stack_pool = new stack_pool;
   return *pool;
 }
 
