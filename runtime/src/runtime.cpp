@@ -5,7 +5,9 @@
 #include <cstdlib>
 #include <cstring>
 #include <string_view>
+#include <initializer_list>
 #include <thread>
+#include <utility>
 
 #include <fmt/format.h>
 
@@ -31,52 +33,59 @@ std::atomic<bool> is_running{false};  // release in start, acquire in ensure_sta
 // Counters of processors from earlier runs (folded in at shutdown), guarded by lifecycle.
 std::int64_t retired_spawns = 0, retired_exits = 0;
 
-int procs_from_env() {
-  const char* v = std::getenv("GORO_PROCS");
-  if (!v || !*v) return 0;
-  int n = 0;
+// An environment override: the variable's value, or nullptr when it is unset or empty.
+const char* env(const char* name) {
+  const char* v = std::getenv(name);
+  return v && *v ? v : nullptr;
+}
+
+// A number in [lo, hi] from the environment, else dflt; anything else is an option_error.
+long env_number(const char* name, long dflt, long lo, long hi, const char* want) {
+  const char* v = env(name);
+  if (!v) return dflt;
+  long n = 0;
   auto [end, ec] = std::from_chars(v, v + std::strlen(v), n);
-  if (ec != std::errc() || *end != '\0' || n < 1 || n > 1024)
-    throw option_error(fmt::format("goro: GORO_PROCS={}: want a number in 1..1024", v));
+  if (ec != std::errc() || *end != '\0' || n < lo || n > hi)
+    throw option_error(fmt::format("goro: {}={}: want {}", name, v, want));
   return n;
 }
 
+// One of the named values from the environment, else dflt.
+template <class T>
+T env_choice(const char* name, T dflt, std::initializer_list<std::pair<std::string_view, T>> values,
+             const char* want) {
+  const char* v = env(name);
+  if (!v) return dflt;
+  for (const auto& [text, value] : values)
+    if (text == v) return value;
+  throw option_error(fmt::format("goro: {}={}: want {}", name, v, want));
+}
+
+int procs_from_env() {
+  return static_cast<int>(env_number("GORO_PROCS", 0, 1, 1024, "a number in 1..1024"));
+}
+
 stack_guard guard_from_env(stack_guard dflt) {
-  const char* v = std::getenv("GORO_STACK_GUARD");
-  if (!v || !*v) return dflt;
-  std::string_view s(v);
-  if (s == "auto") return stack_guard::automatic;
-  if (s == "mprotect") return stack_guard::mprotect;
-  throw option_error(fmt::format("goro: GORO_STACK_GUARD={}: want auto or mprotect", v));
+  return env_choice("GORO_STACK_GUARD", dflt,
+                    {{"auto", stack_guard::automatic}, {"mprotect", stack_guard::mprotect}},
+                    "auto or mprotect");
 }
 
 sigquit_action sigquit_from_env(sigquit_action dflt) {
-  const char* v = std::getenv("GORO_SIGQUIT");
-  if (!v || !*v) return dflt;
-  std::string_view s(v);
-  if (s == "exit") return sigquit_action::dump_and_exit;
-  if (s == "dump") return sigquit_action::dump;
-  if (s == "off") return sigquit_action::none;
-  throw option_error(fmt::format("goro: GORO_SIGQUIT={}: want exit, dump or off", v));
+  return env_choice("GORO_SIGQUIT", dflt,
+                    {{"exit", sigquit_action::dump_and_exit},
+                     {"dump", sigquit_action::dump},
+                     {"off", sigquit_action::none}},
+                    "exit, dump or off");
 }
 
 bool report_leaks_from_env(bool dflt) {
-  const char* v = std::getenv("GORO_REPORT_LEAKS");
-  if (!v || !*v) return dflt;
-  std::string_view s(v);
-  if (s == "1") return true;
-  if (s == "0") return false;
-  throw option_error(fmt::format("goro: GORO_REPORT_LEAKS={}: want 0 or 1", v));
+  return env_choice("GORO_REPORT_LEAKS", dflt, {{"1", true}, {"0", false}}, "0 or 1");
 }
 
 std::chrono::milliseconds watchdog_from_env(std::chrono::milliseconds dflt) {
-  const char* v = std::getenv("GORO_WATCHDOG");
-  if (!v || !*v) return dflt;
-  long ms = 0;
-  auto [end, ec] = std::from_chars(v, v + std::strlen(v), ms);
-  if (ec != std::errc() || *end != '\0' || ms < 0 || ms > 3'600'000)
-    throw option_error(fmt::format("goro: GORO_WATCHDOG={}: want milliseconds, 0..3600000", v));
-  return std::chrono::milliseconds(ms);
+  return std::chrono::milliseconds(env_number("GORO_WATCHDOG", dflt.count(), 0, 3'600'000,
+                                              "milliseconds, 0..3600000"));
 }
 
 bool report_leaks = false;  // guarded by lifecycle
