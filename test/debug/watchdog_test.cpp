@@ -20,6 +20,22 @@ class WatchdogTest : public ::testing::Test {
   void SetUp() override { GTEST_FLAG_SET(death_test_style, "threadsafe"); }
 };
 
+// The hog's backtrace, taken from the SIGURG handler's context, reaches its own function.
+// Under ThreadSanitizer a signal is delivered at the runtime's next safe point, with a
+// context of its own: the report is checked there without its frames.
+#if defined(__SANITIZE_THREAD__)
+#define GORO_TSAN 1
+#elif defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+#define GORO_TSAN 1
+#endif
+#endif
+#ifdef GORO_TSAN
+#define GORO_HOG_FRAMES ""
+#else
+#define GORO_HOG_FRAMES "(  #[0-9]+ [^\n]*\n)*  #[0-9]+ [^\n]*spin_until_noticed"
+#endif
+
 // Busy until the watchdog has named it: no scheduling point in the loop.
 [[gnu::noinline]] long spin_until_noticed() {
   long spins = 0;
@@ -38,7 +54,7 @@ TEST_F(WatchdogTest, NamesAFiberRunningWithoutASchedulingPoint) {
       },
       ::testing::ExitedWithCode(0),
       "goro: watchdog: fiber [0-9]+ \\(hog\\) has run for [0-9]+ ms without a scheduling "
-      "point[^\n]*\n(  #[0-9]+ [^\n]*\n)*  #[0-9]+ [^\n]*spin_until_noticed");
+      "point[^\n]*\n" GORO_HOG_FRAMES);
 }
 
 TEST_F(WatchdogTest, NamesAFiberInASystemCallOutsideBlocking) {

@@ -137,8 +137,13 @@ void loop(std::chrono::milliseconds threshold) {
   std::vector<seen> last;
   const auto tick = std::clamp(threshold / 4, std::chrono::milliseconds(5),
                                std::chrono::milliseconds(250));
-  std::unique_lock g(mu);
-  while (!wake.wait_for(g, tick, [] { return stopping; })) {
+  for (;;) {
+    {
+      // mu only for the wait: the scan below takes the scheduler's lock, which start()
+      // holds while it takes mu (no lock order between the two).
+      std::unique_lock g(mu);
+      if (wake.wait_for(g, tick, [] { return stopping; })) return;
+    }
     struct look {
       const machine* m;
       fiber* f;
