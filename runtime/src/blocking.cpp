@@ -11,7 +11,7 @@ bool enter_blocking() noexcept {
   if (!m || !m->current) return false;  // a plain thread, or already inside blocking()
   // Inside, the fiber acts as a plain thread: goro waits block the thread (invariant 2).
   m->blocked = std::exchange(m->current, nullptr);
-  m->watch.store(nullptr, std::memory_order_relaxed);  // a blocking call is allowed to block
+  note_no_fiber(m);  // a blocking call is allowed to block
   processor* p = std::exchange(m->p, nullptr);
   sched().nmblocking.fetch_add(1, std::memory_order_relaxed);
   trace_put(p, trace_kind::blocking_enter, m->blocked->id);

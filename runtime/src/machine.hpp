@@ -48,10 +48,19 @@ struct machine {
 // M3: the machine running the calling thread, or nullptr on a plain thread.
 machine* current_m() noexcept;
 
+// True while the watchdog runs: only then do switches keep `watch` and `switches` up to
+// date (relaxed: the watchdog ignores what it saw before its first full tick).
+inline std::atomic<bool> watchdog_on{false};
+
 // A switch to f on m, for the watchdog: f is what m runs now, one more switch counted.
 inline void note_switch(machine* m, fiber* f) noexcept {
+  if (!watchdog_on.load(std::memory_order_relaxed)) return;
   m->switches.store(m->switches.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
   m->watch.store(f, std::memory_order_release);  // pairs with the watchdog's acquire
+}
+// m is back in its scheduler (or inside goro::blocking): no fiber runs on it.
+inline void note_no_fiber(machine* m) noexcept {
+  if (watchdog_on.load(std::memory_order_relaxed)) m->watch.store(nullptr, std::memory_order_relaxed);
 }
 
 }  // namespace goro::detail

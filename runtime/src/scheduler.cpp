@@ -385,7 +385,7 @@ void run(machine* m, fiber* f) {
   switch_record* r = switch_to(m->sched_ctx, f->ctx, &rec, m->eh);
   // Back on this machine's own stack (M1), from whichever fiber ran last here.
   m->current = nullptr;
-  m->watch.store(nullptr, std::memory_order_relaxed);
+  note_no_fiber(m);
   after_switch(m, r);
 }
 
@@ -486,7 +486,7 @@ void switch_out(machine* m, fiber* f, switch_record& rec, bool dying) {
   } else {
     if (p) trace_put(p, trace_kind::stop, f->id, why);
     m->current = nullptr;
-    m->watch.store(nullptr, std::memory_order_relaxed);
+    note_no_fiber(m);
     r = switch_to(f->ctx, m->sched_ctx, &rec, m->eh, dying);
   }
   // f runs again, maybe on another machine: re-read it (M3).

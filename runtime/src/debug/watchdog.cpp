@@ -195,6 +195,7 @@ void watchdog_start(std::chrono::milliseconds threshold) {
     std::lock_guard g(mu);
     stopping = false;
   }
+  watchdog_on.store(true, std::memory_order_relaxed);
   th = std::thread(loop, threshold);
 }
 
@@ -206,6 +207,7 @@ void watchdog_stop() {
   }
   wake.notify_all();
   th.join();
+  watchdog_on.store(false, std::memory_order_relaxed);
   if (handler_installed) {
     struct sigaction dfl {};
     dfl.sa_handler = SIG_DFL;
