@@ -56,7 +56,7 @@ struct fiber {
   switch_record exit_record;      // the final switch's record (see fiber_main)
   char name[32] = {};
   std::uintptr_t spawn_pc = 0;    // a code address in the spawning function (dumps)
-  std::int64_t parked_since = 0;  // CLOCK_MONOTONIC_COARSE ns at the last park (dumps)
+  std::int64_t parked_since = 0;  // coarse ns, about the last park (processor::pass_clock)
   std::atomic<std::uint64_t> magic{0};  // F4
 
   fiber() = default;

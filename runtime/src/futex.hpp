@@ -17,5 +17,7 @@ void futex_wake(std::atomic<std::uint32_t>& word, int n = 1) noexcept;
 
 // CLOCK_MONOTONIC in nanoseconds: the same clock as std::chrono::steady_clock.
 std::int64_t monotonic_ns() noexcept;
+// CLOCK_MONOTONIC_COARSE in nanoseconds: cheaper, ticks every few milliseconds.
+std::int64_t coarse_monotonic_ns() noexcept;
 
 }  // namespace goro::detail

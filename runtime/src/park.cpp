@@ -2,7 +2,6 @@
 #include <goro/detail/fiber_api.hpp>
 
 #include <sched.h>
-#include <time.h>
 
 #include <goro/run.hpp>
 
@@ -47,9 +46,7 @@ void park(wait_reason reason, void (*unlock)(void*), void* arg) {
   fiber* f = m ? m->current : nullptr;
   GORO_CHECK(f, "park called outside a fiber");
   f->reason = reason;
-  timespec now;  // the coarse clock: a read of the vDSO page, for "waiting 2.1 s" in dumps
-  ::clock_gettime(CLOCK_MONOTONIC_COARSE, &now);
-  f->parked_since = now.tv_sec * 1'000'000'000LL + now.tv_nsec;
+  f->parked_since = m->p ? m->p->pass_clock : coarse_monotonic_ns();  // for dumps
   switch_record rec;
   rec.action = switch_action::park;
   rec.unlock = unlock;

@@ -39,6 +39,11 @@ struct processor {
   std::uint32_t runnext_streak = 0;  // owner: consecutive runs from runnext
   std::uint64_t next_id = 0, id_end = 0;  // owner: a batch of fiber ids
   std::uint64_t rng = 0;           // owner: select's random choices (seeded at start)
+  // owner: CLOCK_MONOTONIC_COARSE ns at the last pass through the scheduler loop. Fibers
+  // parking take it as their park time (a dump's "waiting N s"): one clock read per pass
+  // instead of one per park. Early by at most the time since that pass, which comes at
+  // least every 61 switches (direct_budget) and whenever the queue runs dry.
+  std::int64_t pass_clock = 0;
 
   counter spawns, runs, parks, steals, stolen, timers_fired, exits;
   // The flight recorder's ring while recording, else nullptr (trace/record.hpp). Written

@@ -316,6 +316,7 @@ fiber* find_runnable(machine* m) {
     if (s.stopping.load(std::memory_order_acquire)) return nullptr;
 
     p->direct_budget = global_queue_interval;
+    p->pass_clock = coarse_monotonic_ns();
     run_timers(p, p, false);
     // Fairness: now and then the global queue goes first, and the poller is looked at
     // (busy processors would otherwise see I/O only when they run out of work).

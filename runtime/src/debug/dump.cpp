@@ -12,12 +12,12 @@
 #include <cstring>
 #include <string_view>
 
-#include <time.h>
 
 #include <fmt/format.h>
 
 #include "debug/unwind.hpp"
 #include "fiber.hpp"
+#include "futex.hpp"
 #include "scheduler.hpp"
 
 namespace goro {
@@ -26,12 +26,6 @@ namespace {
 
 using detail::fiber;
 using detail::fiber_state;
-
-std::int64_t coarse_now_ns() {
-  timespec now;
-  ::clock_gettime(CLOCK_MONOTONIC_COARSE, &now);
-  return now.tv_sec * 1'000'000'000LL + now.tv_nsec;
-}
 
 struct collected {
   fiber_info info;
@@ -55,7 +49,7 @@ void collect(fiber* f, bool backtraces, const fiber* self, std::vector<collected
     // D1: held parked until the store below.
     c.info.state = "parked";
     c.info.wait_reason = detail::to_string(f->reason);
-    c.info.waiting = std::chrono::nanoseconds(std::max<std::int64_t>(0, coarse_now_ns() - f->parked_since));
+    c.info.waiting = std::chrono::nanoseconds(std::max<std::int64_t>(0, detail::coarse_monotonic_ns() - f->parked_since));
     if (backtraces) c.pcs = detail::backtrace_of_saved(f->ctx.fctx);
     f->state.store(fiber_state::parked, std::memory_order_release);
   } else {
