@@ -14,6 +14,7 @@
 
 #include "futex.hpp"
 #include "scheduler.hpp"
+#include "testing/mode.hpp"
 
 namespace goro::detail {
 
@@ -41,7 +42,7 @@ void fire_after(timer* t) {
   auto* a = static_cast<after_timer*>(t);
   a->lock.lock();
   if (a->core) {
-    time_point now = from_ns(monotonic_ns());
+    time_point now = from_ns(timer_now_ns());
     chan_send(a->core, &now, false);  // capacity 1 and the only send: never blocks
   }
   a->fired = true;
@@ -97,7 +98,7 @@ void fire_tick(timer* t) {
     unref(s);  // S2: the timer's reference
     return;
   }
-  const std::int64_t now = monotonic_ns();
+  const std::int64_t now = timer_now_ns();
   s->ch.try_send(from_ns(now));  // dropped when the last tick is still unread
   // The next tick: the first multiple of the period after now (missed ones are skipped).
   s->when += s->period * (1 + (now - s->when) / s->period);
@@ -113,7 +114,7 @@ recv_chan<time_point> after_ns(std::int64_t ns) {
   chan<time_point> c(1);
   auto* a = new after_timer;
   a->core = c.core();  // A1: no handle
-  a->when = monotonic_ns() + (ns > 0 ? ns : 0);
+  a->when = timer_now_ns() + (ns > 0 ? ns : 0);
   a->fire = fire_after;
   c.core()->on_last_release = abandon_after;  // the channel is not shared yet
   c.core()->on_last_release_arg = a;
@@ -136,7 +137,7 @@ tick_state* tick_start(std::int64_t period_ns, chan<time_point> c, bool owned) {
   s->period = period_ns;
   s->owned = owned;
   s->refs.store(owned ? 2 : 1, std::memory_order_relaxed);
-  s->when = monotonic_ns() + period_ns;
+  s->when = timer_now_ns() + period_ns;
   s->fire = fire_tick;
   s->lock.lock();  // S1: heap is set before the timer's first fire reads it
   s->heap = timer_start(s);
@@ -178,7 +179,7 @@ void fire_timer(timer* t) {
   const bool act = s->armed;
   s->armed = false;
   s->heap = nullptr;
-  if (act && !s->fn) s->ch.try_send(from_ns(monotonic_ns()));  // capacity 1: room left
+  if (act && !s->fn) s->ch.try_send(from_ns(timer_now_ns()));  // capacity 1: room left
   std::function<void()> fn = act ? s->fn : nullptr;
   s->lock.unlock();
   t->done();  // T3: stop/reset may return (and the timer be freed) from here on
@@ -216,7 +217,7 @@ bool timer_arm(timer_state* s, std::int64_t ns) {
   const bool was = disarm(s);
   s->lock.lock();
   if (s->ch) (void)s->ch.try_recv();  // no stale time after a reset
-  s->when = monotonic_ns() + (ns > 0 ? ns : 0);
+  s->when = timer_now_ns() + (ns > 0 ? ns : 0);
   s->armed = true;
   s->heap = timer_start(s);
   s->lock.unlock();

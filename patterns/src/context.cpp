@@ -188,7 +188,7 @@ std::pair<context, cancel_func> with_deadline(const context& parent,
   auto n = new_cancelable(parent.n_);
   if (n->deadline && *n->deadline <= deadline) return {context(n), cancel_func(n)};  // earlier
   n->deadline = deadline;
-  const auto now = std::chrono::steady_clock::now();
+  const auto now = goro::now();
   if (deadline <= now) {
     detail::ctx_node::cancel(n, make_error_code(context_error::deadline_exceeded),
                              "context deadline exceeded");

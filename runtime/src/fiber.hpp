@@ -27,6 +27,8 @@ class wait_group;
 
 namespace goro::detail {
 
+struct machine;
+
 // inspected: parked, and held so by a dump reading its stack; ready() waits for it to be
 // parked again (D1 in debug/dump.cpp).
 enum class fiber_state : std::uint32_t { created, runnable, running, parked, dead, inspected };
@@ -56,6 +58,7 @@ struct fiber {
   switch_record exit_record;      // the final switch's record (see fiber_main)
   char name[32] = {};
   std::uintptr_t spawn_pc = 0;    // a code address in the spawning function (dumps)
+  machine* last_m = nullptr;      // migrate mode: where it ran last (testing/mode.hpp)
   std::int64_t parked_since = 0;  // coarse ns, about the last park (processor::pass_clock)
   std::atomic<std::uint64_t> magic{0};  // F4
 

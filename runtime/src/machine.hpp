@@ -27,6 +27,7 @@ struct machine {
   eh_state* eh = nullptr;          // this thread's exception state (C2)
   processor* p = nullptr;          // the processor held, owned by this thread
   processor* next_p = nullptr;     // M2: handed over under the scheduler lock
+  fiber* next_f = nullptr;         // M2: with next_p, the fiber to run first (migrate mode)
   fiber* current = nullptr;        // the fiber running on this machine
   // For the watchdog (another thread): the fiber running here, or nullptr while in the
   // scheduler or inside goro::blocking (release at each switch-in: pairs with the watchdog's

@@ -35,6 +35,20 @@ class run_queue {
   // the global queue when the local one overflows. Returns how many.
   std::uint32_t pop_half(fiber** out, std::uint32_t max) noexcept { return grab(out, max, true); }
 
+  // Owner only, and only while no thief exists (one processor: the deterministic mode of
+  // goro::testing). The fiber `k` (mod size) places behind the head, or nullptr if empty.
+  fiber* pop_at(std::uint32_t k) noexcept {
+    const auto head = head_.load(std::memory_order_relaxed);  // no other consumer
+    const auto tail = tail_.load(std::memory_order_relaxed);  // own writes
+    if (tail == head) return nullptr;
+    auto& a = slots_[head % capacity];
+    auto& b = slots_[(head + k % (tail - head)) % capacity];
+    fiber* f = b.load(std::memory_order_relaxed);
+    b.store(a.load(std::memory_order_relaxed), std::memory_order_relaxed);
+    a.store(f, std::memory_order_relaxed);
+    return pop();
+  }
+
   // Owner only. The oldest fiber, or nullptr.
   fiber* pop() noexcept {
     for (;;) {

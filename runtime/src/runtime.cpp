@@ -14,12 +14,14 @@
 #include <goro/debug.hpp>
 #include <goro/error.hpp>
 #include <goro/stats.hpp>
+#include <goro/testing.hpp>
 
 #include "debug/signals.hpp"
 #include "debug/watchdog.hpp"
 #include "futex.hpp"
 #include "netpoll.hpp"
 #include "scheduler.hpp"
+#include "testing/mode.hpp"
 #include "trace/record.hpp"
 
 namespace goro {
@@ -98,7 +100,13 @@ const char* trace_path_from_env(const char* dflt) {
 
 void shutdown_at_exit() { shutdown(); }
 
-void start_locked(const options& opts) {
+// The deterministic mode of goro::testing, or none.
+struct test_mode {
+  bool deterministic = false;
+  bool migrate = false;
+};
+
+void start_locked(const options& opts, test_mode mode = {}) {
   if (opts.procs < 0 || opts.procs > 1024)
     throw option_error(fmt::format("goro: options.procs={}: want 0 (default) or 1..1024", opts.procs));
   if (opts.stack_size > (std::size_t{1} << 30))
@@ -116,6 +124,10 @@ void start_locked(const options& opts) {
   install_overflow_handler();
   trace_start_from_options(trace_path_from_env(opts.trace_path));  // option_error if unwritable
 
+  // V1 (testing/mode.hpp): before any machine of this runtime exists.
+  deterministic_mode.store(mode.deterministic, std::memory_order_relaxed);
+  migrate_mode.store(mode.migrate, std::memory_order_relaxed);
+  virtual_now.store(monotonic_ns(), std::memory_order_relaxed);  // the virtual clock starts now
   auto& s = sched();
   std::lock_guard g(s.lock);
   s.stopping.store(false, std::memory_order_relaxed);
@@ -125,6 +137,8 @@ void start_locked(const options& opts) {
     auto* p = new processor;
     p->id = i;
     p->rng = seed_for(s.seed, static_cast<std::uint64_t>(i));
+    p->pick_random = mode.deterministic;
+    p->pick_rng = seed_for(s.seed, 0x200 + static_cast<std::uint64_t>(i));
     trace_attach(p);
     s.ps.push_back(p);
   }
@@ -156,6 +170,23 @@ void start(const options& opts) {
     throw runtime_error("goro: start: the runtime is already running");
   start_locked(opts);
 }
+
+namespace detail {
+void start_deterministic(const testing::options& t) {
+  if (t.seed == 0)
+    throw option_error("goro::testing: options.seed=0: want a nonzero seed (one seed, one run)");
+  if (t.stack_size > (std::size_t{1} << 30))
+    throw option_error(fmt::format("goro::testing: options.stack_size={}: at most 1 GiB", t.stack_size));
+  std::lock_guard g(lifecycle);
+  if (is_running.load(std::memory_order_relaxed))
+    throw runtime_error("goro::testing: the runtime is already running (shut it down first)");
+  options opts;
+  opts.procs = 1;
+  opts.seed = t.seed;
+  opts.stack_size = t.stack_size;
+  start_locked(opts, {.deterministic = true, .migrate = t.migrate});
+}
+}  // namespace detail
 
 void shutdown() {
   if (current_fiber() || (current_m() && current_m()->blocked))
@@ -213,6 +244,8 @@ void shutdown() {
   // Fibers left in the global queue are abandoned with their stacks.
   s.gq.clear();
   if (retired_spawns - retired_exits + thread_fiber_balance() == 0) stack_pool::instance().trim();
+  deterministic_mode.store(false, std::memory_order_relaxed);  // V1: every machine joined
+  migrate_mode.store(false, std::memory_order_relaxed);
   is_running.store(false, std::memory_order_release);
 }
 

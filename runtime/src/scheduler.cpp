@@ -14,6 +14,7 @@
 #include "fatal.hpp"
 #include "futex.hpp"
 #include "netpoll.hpp"
+#include "testing/mode.hpp"
 #include "trace/record.hpp"
 
 namespace goro::detail {
@@ -90,8 +91,9 @@ void note_wake(machine* m) {
   }
 }
 
-// Gives processor p to an idle machine (or a new one), spinning or not.
-void start_machine(processor* p, bool spinning) {
+// Gives processor p to an idle machine (or a new one), spinning or not; with `first`, the
+// fiber it runs first (migrate mode).
+void start_machine(processor* p, bool spinning, fiber* first = nullptr) {
   auto& s = sched();
   machine* m;
   {
@@ -106,12 +108,14 @@ void start_machine(processor* p, bool spinning) {
       s.midle = m->idle_link;
       s.nmidle.fetch_sub(1, std::memory_order_relaxed);
       m->next_p = p;
+      m->next_f = first;
       m->spinning = spinning;
     } else {
       m = new machine;
       m->id = static_cast<int>(s.all_ms.size());
       m->rng = seed_for(s.seed, 0x100 + static_cast<std::uint64_t>(m->id));
       m->next_p = p;
+      m->next_f = first;
       m->spinning = spinning;
       s.all_ms.push_back(m);
       m->thread = std::thread(machine_main, m);
@@ -140,7 +144,9 @@ bool stop_machine(machine* m) {
         s.poller.store(m, std::memory_order_release);
         m->polling.store(true, std::memory_order_release);
       }
-      if (!s.timed_waiter) {  // R3: busy processors run their own timers
+      // R3: busy processors run their own timers. In the deterministic mode timers are on
+      // the virtual clock: the machine that gets the processor back advances it (V2).
+      if (!s.timed_waiter && !deterministic_mode.load(std::memory_order_relaxed)) {
         std::int64_t next = no_deadline;
         for (auto* p = s.pidle; p; p = p->idle_link) next = std::min(next, p->timers.next());
         if (next != no_deadline) {
@@ -202,7 +208,7 @@ bool stop_machine(machine* m) {
 // Runs the due timers of p (the caller's own, or a victim's); they ready onto `me`.
 bool run_timers(processor* p, processor* me, bool try_only) {
   if (p->timers.next() == no_deadline) return false;
-  int n = p->timers.run_expired(monotonic_ns(), try_only);
+  int n = p->timers.run_expired(timer_now_ns(), try_only);
   if (n) {
     me->timers_fired.inc(static_cast<std::uint64_t>(n));
     trace_put(me, trace_kind::timers, 0, static_cast<std::uint64_t>(n));
@@ -213,6 +219,8 @@ bool run_timers(processor* p, processor* me, bool try_only) {
 // Owner of p only. The next fiber to run: runnext (a bounded number of times in a row, so
 // that two fibers readying each other cannot starve the queue), else the queue's head.
 fiber* runq_get(processor* p) {
+  if (p->pick_random) [[unlikely]]
+    return pick_runnable(p);  // the deterministic mode: no runnext
   // Acquire pairs with the release exchange in runq_put(): the fiber's state is visible.
   // Loaded first: the exchange (a locked instruction) only when there is something to take.
   if (p->runnext.load(std::memory_order_relaxed)) {
@@ -312,10 +320,13 @@ fiber* find_runnable(machine* m) {
   auto& s = sched();
   for (;;) {
     if (!m->p && !stop_machine(m)) return nullptr;
+    if (m->next_f) return std::exchange(m->next_f, nullptr);  // handed with the processor
     processor* p = m->p;
     if (s.stopping.load(std::memory_order_acquire)) return nullptr;
 
-    p->direct_budget = global_queue_interval;
+    // In migrate mode every switch comes through here (no direct switch): machine_main
+    // then moves the fiber to another machine if it ran on this one last.
+    p->direct_budget = migrate_mode.load(std::memory_order_relaxed) ? 1 : global_queue_interval;
     p->pass_clock = coarse_monotonic_ns();
     run_timers(p, p, false);
     // Fairness: now and then the global queue goes first, and the poller is looked at
@@ -336,9 +347,14 @@ fiber* find_runnable(machine* m) {
     // (what it readies lands on p's queue).
     if (netpoll_waiters() > 0 && !s.poller.load(std::memory_order_acquire) && netpoll(0) > 0)
       if (fiber* f = runq_get(p)) return f;
-    // Steal, if not too many machines are at it already: spinners ≤ half the busy Ps.
-    if (m->spinning || 2 * s.nmspinning.load(std::memory_order_seq_cst) <
-                           s.nprocs - s.npidle.load(std::memory_order_seq_cst)) {
+    // The deterministic mode: every fiber parked; time jumps to the next timer if nothing
+    // else can wake one (testing/mode.hpp).
+    if (p->pick_random && advance_clock(p)) continue;
+    // Steal, if not too many machines are at it already: spinners ≤ half the busy Ps (not
+    // in the deterministic mode: its one processor would only wait for plain threads).
+    if (!p->pick_random &&
+        (m->spinning || 2 * s.nmspinning.load(std::memory_order_seq_cst) <
+                            s.nprocs - s.npidle.load(std::memory_order_seq_cst))) {
       if (!m->spinning) {
         m->spinning = true;
         s.nmspinning.fetch_add(1, std::memory_order_seq_cst);
@@ -369,8 +385,9 @@ fiber* find_runnable(machine* m) {
         }
       }
     }
-    // Timers on the processor just released are covered by the timed waiter (R3).
-    if (p->timers.next() != no_deadline) timer_added(p->timers.next());
+    // Timers on the processor just released are covered by the timed waiter (R3). In the
+    // deterministic mode, by whatever wakes the machine next (advance_clock).
+    if (p->timers.next() != no_deadline && !p->pick_random) timer_added(p->timers.next());
   }
 }
 
@@ -401,6 +418,16 @@ void machine_main(machine* m) {
   for (;;) {
     fiber* f = find_runnable(m);
     if (!f) break;
+    if (migrate_mode.load(std::memory_order_relaxed)) [[unlikely]] {
+      if (f->last_m == m) {  // ran here last: another machine runs it, with the processor
+        processor* p = std::exchange(m->p, nullptr);
+        p->m = nullptr;
+        stop_spinning(m);
+        start_machine(p, false, f);
+        continue;  // no processor: find_runnable sleeps until handed one
+      }
+      f->last_m = m;
+    }
     stop_spinning(m);
     run(m, f);
   }
@@ -506,7 +533,7 @@ void switch_out(machine* m, fiber* f, switch_record& rec, bool dying) {
 }
 
 void runq_put(processor* p, fiber* f, bool next) {
-  if (next) {
+  if (next && !p->pick_random) {
     // Release: pairs with the acquire exchange in runq_get() / thieves' CAS.
     f = p->runnext.exchange(f, std::memory_order_acq_rel);
     if (!f) return;  // the old runnext (if any) goes to the tail

@@ -1,10 +1,13 @@
 #include <goro/this_fiber.hpp>
 
+#include <goro/clock.hpp>
+
 #include <thread>
 
 #include "fatal.hpp"
 #include "futex.hpp"
 #include "scheduler.hpp"
+#include "testing/mode.hpp"
 
 namespace goro::this_fiber {
 
@@ -56,14 +59,14 @@ void unlock_heap(void* l) { static_cast<spinlock*>(l)->unlock(); }
 void sleep_until(std::chrono::steady_clock::time_point deadline) {
   machine* m = current_m();
   fiber* f = m ? m->current : nullptr;
-  if (!f) {
-    std::this_thread::sleep_until(deadline);
+  if (!f) {  // a plain thread sleeps in real time, as long as the deadline is from goro::now()
+    std::this_thread::sleep_for(deadline - goro::now());
     return;
   }
-  // steady_clock is CLOCK_MONOTONIC on Linux, the clock of monotonic_ns().
+  // steady_clock is CLOCK_MONOTONIC on Linux, the scale of timer_now_ns() (goro::now()).
   const std::int64_t when =
       std::chrono::duration_cast<std::chrono::nanoseconds>(deadline.time_since_epoch()).count();
-  if (when <= monotonic_ns()) {
+  if (when <= timer_now_ns()) {
     yield();
     return;
   }

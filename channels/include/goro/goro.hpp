@@ -4,6 +4,7 @@
 #include <goro/barrier.hpp>
 #include <goro/blocking.hpp>
 #include <goro/chan.hpp>
+#include <goro/clock.hpp>
 #include <goro/condition_variable.hpp>
 #include <goro/context.hpp>
 #include <goro/error.hpp>

@@ -28,6 +28,7 @@
 #include <utility>
 
 #include <goro/chan.hpp>
+#include <goro/clock.hpp>
 
 namespace goro {
 
@@ -105,7 +106,7 @@ auto deadline(std::chrono::steady_clock::time_point at, Fn fn = {}) {
 }
 template <class Rep, class Period, class Fn = detail::no_handler>
 auto timeout(std::chrono::duration<Rep, Period> d, Fn fn = {}) {
-  return deadline(std::chrono::steady_clock::now() +
+  return deadline(goro::now() +
                       std::chrono::ceil<std::chrono::steady_clock::duration>(d),
                   std::move(fn));
 }

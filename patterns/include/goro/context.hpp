@@ -31,6 +31,7 @@
 #include <variant>
 
 #include <goro/chan.hpp>
+#include <goro/clock.hpp>
 #include <goro/wait_group.hpp>
 
 namespace goro {
@@ -121,7 +122,7 @@ std::pair<context, cancel_func> with_deadline(const context& parent,
 template <class Rep, class Period>
 std::pair<context, cancel_func> with_timeout(const context& parent,
                                              std::chrono::duration<Rep, Period> d) {
-  return with_deadline(parent, std::chrono::steady_clock::now() +
+  return with_deadline(parent, goro::now() +
                                    std::chrono::ceil<std::chrono::steady_clock::duration>(d));
 }
 

@@ -53,17 +53,18 @@ class active_thread {
   active_thread& operator=(const active_thread&) = delete;
 };
 
+namespace detail {
+// The runtime is started: runs fn as the main fiber, then shuts the runtime down.
 template <class F>
-int run(const options& opts, F&& fn) {
+int run_main(std::size_t stack_size, F& fn) {
   static_assert(std::is_void_v<std::invoke_result_t<F&>> ||
                     std::is_convertible_v<std::invoke_result_t<F&>, int>,
                 "goro::run: fn must return void or an int");
-  start(opts);
   struct stopper {
     ~stopper() { shutdown(); }
   } stop;
-  spawn_options main_opts{.stack_size = opts.stack_size > (std::size_t{1} << 20)
-                                            ? opts.stack_size
+  spawn_options main_opts{.stack_size = stack_size > (std::size_t{1} << 20)
+                                            ? stack_size
                                             : (std::size_t{1} << 20),
                           .name = "main"};
   auto h = spawn(main_opts, [&fn]() -> int {
@@ -79,6 +80,13 @@ int run(const options& opts, F&& fn) {
     }
   });
   return h.join();
+}
+}  // namespace detail
+
+template <class F>
+int run(const options& opts, F&& fn) {
+  start(opts);
+  return detail::run_main(opts.stack_size, fn);
 }
 
 template <class F>

@@ -9,6 +9,8 @@
 #include <cstdint>
 #include <string_view>
 
+#include <goro/clock.hpp>
+
 namespace goro::this_fiber {
 
 // Lets other runnable fibers run; the caller goes to the back of its processor's queue.
@@ -21,13 +23,13 @@ std::uint64_t id() noexcept;
 // The calling fiber's name as given at spawn ("" if none, or on a plain thread).
 std::string_view name() noexcept;
 
-// Parks the calling fiber until `deadline` (on its processor's timer heap). A scheduling
-// point. A deadline in the past still yields.
+// Parks the calling fiber until `deadline` on goro::now()'s clock (on its processor's timer
+// heap). A scheduling point. A deadline in the past still yields.
 void sleep_until(std::chrono::steady_clock::time_point deadline);
 
 template <class Rep, class Period>
 void sleep_for(std::chrono::duration<Rep, Period> d) {
-  sleep_until(std::chrono::steady_clock::now() +
+  sleep_until(goro::now() +
               std::chrono::ceil<std::chrono::steady_clock::duration>(d));
 }
 
