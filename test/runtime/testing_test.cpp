@@ -171,8 +171,9 @@ thread_local int tls_marker = 0;
   return static_cast<int>(::gettid());
 }
 [[gnu::noinline]] const int* tls_address() {
-  asm volatile("" ::: "memory");
-  return &tls_marker;
+  const int* p = &tls_marker;
+  asm volatile("" : "+r"(p) : : "memory");  // opaque: LLVM 14 folds a TLS address across calls
+  return p;
 }
 
 // Each fiber notes the thread it runs on (and the address of a thread_local) before and
