@@ -161,6 +161,20 @@ TEST(DeterministicTest, AnHourOfTimersTakesNoTime) {
   EXPECT_LT(std::chrono::steady_clock::now() - wall0, std::chrono::minutes(1));
 }
 
+// The README's example.
+TEST(DeterministicTest, AContextExpiresOnTheVirtualClock) {
+  bool before = true, after = false;
+  goro::testing::run({.seed = 7}, [&] {
+    auto [ctx, cancel] = goro::with_timeout(goro::context::background(), std::chrono::hours(1));
+    goro::this_fiber::sleep_for(std::chrono::minutes(59));
+    before = ctx.is_done();
+    goro::this_fiber::sleep_for(std::chrono::minutes(2));
+    after = ctx.is_done();
+  });
+  EXPECT_FALSE(before);
+  EXPECT_TRUE(after);
+}
+
 thread_local int tls_marker = 0;
 
 // Not inlined, and with a compiler barrier: pthread_self() is declared const and a
