@@ -21,6 +21,15 @@ inline void trace_put(processor* p, trace_kind kind, std::uint64_t fiber,
     r->put(kind, fiber, arg);
 }
 
+// Owner of p only. Records an event inside a slice with the time of p's previous event
+// (trace_ring::put_untimed), if recording.
+inline void trace_put_untimed(processor* p, trace_kind kind, std::uint64_t fiber,
+                              std::uint64_t arg = 0) noexcept {
+  // Acquire pairs with the release store in trace_attach(): the ring is constructed.
+  if (trace_ring* r = p->trace.load(std::memory_order_acquire)) [[unlikely]]
+    r->put_untimed(kind, fiber, arg);
+}
+
 // Records from a thread without a processor: in the shared ring, under its spinlock.
 void trace_put_shared(trace_kind kind, std::uint64_t fiber, std::uint64_t arg) noexcept;
 
@@ -29,6 +38,17 @@ inline void trace_put_any(processor* p, trace_kind kind, std::uint64_t fiber,
                           std::uint64_t arg = 0) noexcept {
   if (p) {
     trace_put(p, kind, fiber, arg);
+  } else if (trace_on.load(std::memory_order_relaxed)) [[unlikely]] {
+    trace_put_shared(kind, fiber, arg);
+  }
+}
+
+// As trace_put_any, for the events a fiber causes inside its slice (ready, spawn): untimed
+// in p's ring (trace_ring::put_untimed), timed in the shared ring.
+inline void trace_put_in_slice(processor* p, trace_kind kind, std::uint64_t fiber,
+                               std::uint64_t arg = 0) noexcept {
+  if (p) {
+    trace_put_untimed(p, kind, fiber, arg);
   } else if (trace_on.load(std::memory_order_relaxed)) [[unlikely]] {
     trace_put_shared(kind, fiber, arg);
   }
