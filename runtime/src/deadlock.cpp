@@ -15,6 +15,7 @@
 
 #include "fatal.hpp"
 #include "fiber.hpp"
+#include "trace/record.hpp"
 #include "netpoll.hpp"
 #include "scheduler.hpp"
 
@@ -72,6 +73,7 @@ void report_deadlock() {
     out += format_fibers(fibers);
   }
   write_stderr(out.data(), out.size());
+  trace_at_dump();  // GORO_TRACE / options.trace_path: the events that led here
   ::_exit(2);  // as Go; no atexit handlers: they would wait for the sleeping fibers
 }
 

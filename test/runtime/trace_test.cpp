@@ -1,3 +1,4 @@
+#include <goro/debug.hpp>
 #include <goro/trace.hpp>
 
 #include <chrono>
@@ -248,6 +249,45 @@ TEST(TraceFileTest, WrittenAtShutdown) {
   goro::trace::stop();
   const trace_summary sum = check_trace(slurp(path));
   for (auto id : ids) EXPECT_TRUE(sum.exited.count(id)) << id;
+  std::remove(path.c_str());
+}
+
+// goro::dump() writes the trace file too (the events that led to the dump), and so does
+// the deadlock report before the process ends.
+TEST(TraceFileTest, WrittenWithADump) {
+  const std::string path = temp_path();
+  goro::start({.procs = 2, .trace_path = path.c_str()});
+  auto h = goro::spawn({.name = "before the dump"}, [] { goro::this_fiber::yield(); });
+  const auto id = h.id();
+  h.join();
+  std::FILE* devnull = std::fopen("/dev/null", "w");
+  ASSERT_NE(devnull, nullptr);
+  goro::dump(devnull);
+  std::fclose(devnull);
+  const trace_summary sum = check_trace(slurp(path));  // before shutdown writes it again
+  EXPECT_TRUE(sum.exited.count(id)) << id;
+  goro::shutdown();
+  goro::trace::stop();
+  std::remove(path.c_str());
+}
+
+TEST(TraceFileDeathTest, WrittenByTheDeadlockReport) {
+  GTEST_FLAG_SET(death_test_style, "threadsafe");
+  // The child runs this body again up to EXPECT_EXIT: a fixed name (in the test's working
+  // directory), not a fresh temporary one.
+  const std::string path = "goro_deadlock_trace_test.json";
+  std::remove(path.c_str());
+  ::setenv("GORO_TRACE", path.c_str(), 1);
+  EXPECT_EXIT(goro::run({.procs = 1},
+                        [] {
+                          goro::chan<int> c(0);
+                          goro::spawn([c] { (void)c.recv(); }).join();
+                        }),
+              ::testing::ExitedWithCode(2), "all fibers are asleep - deadlock!");
+  ::unsetenv("GORO_TRACE");
+  trace_summary sum = check_trace(slurp(path));
+  EXPECT_EQ(sum.park_reasons["chan receive"], 1);
+  EXPECT_EQ(sum.park_reasons["join"], 1);
   std::remove(path.c_str());
 }
 

@@ -37,7 +37,8 @@ struct fiber_info {
 std::vector<fiber_info> list_fibers(bool backtraces = true);
 // The snapshot as text: one block per fiber, as dump() prints it.
 std::string format_fibers(const std::vector<fiber_info>& fibers);
-// Prints every fiber (with backtraces) to out.
+// Prints every fiber (with backtraces) to out; then writes the flight recorder's file, if
+// one is set (GORO_TRACE, options::trace_path): the events that led here.
 void dump(std::FILE* out = stderr);
 // The fibers alive other than the calling one (none when called from a plain thread after
 // every fiber it cared about has ended).

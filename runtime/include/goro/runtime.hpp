@@ -58,7 +58,7 @@ struct options {
   // with its backtrace when it runs. 0: off. GORO_WATCHDOG=<milliseconds> overrides it.
   std::chrono::milliseconds watchdog{0};
   // Records the scheduler's events from the start (goro/trace.hpp) and writes them as
-  // Chrome trace JSON to this file at shutdown (and after a SIGQUIT dump). The
+  // Chrome trace JSON to this file at shutdown (and with every dump: goro/debug.hpp). The
   // GORO_TRACE=<file> environment variable overrides it. nullptr: no file. An unwritable
   // file throws goro::option_error at start.
   const char* trace_path = nullptr;

@@ -5,12 +5,17 @@
 // fibers. A full ring overwrites its oldest events, so recording may stay on: each event
 // is one store of 32 bytes into the recording processor's own ring, no lock, no allocation.
 // Events from plain threads (no processor) go to one shared ring under a spinlock.
+// Slice boundaries carry the time-stamp counter; a spawn or a wake-up inside a slice carries
+// the time of that slice's start (its order among the events is exact): a counter read
+// costs more than the rest of an event. The cost with recording on, measured by
+// perf/run.py: about 1 % on skynet, about 10 % on ping-pong (a switch and nothing else).
 // write() exports what the rings hold as Chrome trace event JSON (chrome://tracing,
 // ui.perfetto.dev): one track per processor, a slice per run of a fiber, instant events
 // for the rest. tools/trace_png.py draws it as a per-processor timeline.
 // Recording is off unless started: by start(), by options::trace_path, or by the
 // GORO_TRACE=<file> environment variable (recorded from the runtime's start, written to
-// <file> at shutdown or exit, and next to the SIGQUIT dump).
+// <file> at shutdown or exit, and with every dump: goro::dump(), SIGQUIT, the deadlock
+// report, a detached fiber's lost exception).
 // Safe from any fiber or thread, while the runtime runs or not.
 //
 //   goro::trace::start();

@@ -19,6 +19,7 @@
 #include "fiber.hpp"
 #include "futex.hpp"
 #include "scheduler.hpp"
+#include "trace/record.hpp"
 
 namespace goro {
 
@@ -122,6 +123,7 @@ void dump(std::FILE* out) {
     text += fmt::format("(no backtraces: {})\n", detail::unwinder_error());
   std::fwrite(text.data(), 1, text.size(), out);
   std::fflush(out);
+  detail::trace_at_dump();  // GORO_TRACE / options.trace_path: the events that led here
 }
 
 std::vector<fiber_info> leaked_fibers() {
