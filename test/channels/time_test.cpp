@@ -3,6 +3,8 @@
 
 #include <gmock/gmock.h>
 
+#include <goro/testing.hpp>
+
 #include "goro_test.hpp"
 #include "scheduler.hpp"
 
@@ -56,9 +58,25 @@ TEST_P(TimeTest, TickDeliversIncreasingTimesUntilItsChannelIsDropped) {
       last = *v;
     }
   }).join();
-  // The handle is gone: the timer ends itself at its next firing.
-  for (int i = 0; i < 10'000 && pending_timers() != 0; ++i) std::this_thread::sleep_for(1ms);
-  EXPECT_EQ(pending_timers(), 0u);
+}
+
+// Once the last handle of a tick() channel is gone, its timer ends itself at its next
+// firing. On the virtual clock of goro::testing: a sleep past that firing is exact.
+TEST(TimeDeterministicTest, ADroppedTickChannelEndsItsTimerAtTheNextFiring) {
+  std::size_t while_held = 0, after_drop = 0, after_next_firing = 0;
+  goro::testing::run({.seed = 1}, [&] {
+    {
+      auto t = goro::tick(1ms);
+      ASSERT_TRUE(t.recv().has_value());
+      while_held = pending_timers();
+    }
+    after_drop = pending_timers();
+    goro::this_fiber::sleep_for(1ms + 1ns);  // the tick's next firing comes first
+    after_next_firing = pending_timers();
+  });
+  EXPECT_EQ(while_held, 1u);
+  EXPECT_EQ(after_drop, 1u);           // not cancelled by the drop itself
+  EXPECT_EQ(after_next_firing, 0u);    // ended at its firing
 }
 
 TEST_P(TimeTest, TickerStopsAndDropsItsLastTick) {
@@ -95,7 +113,9 @@ TEST_P(TimeTest, ManyTickersFromFibersAndThreads) {
   });
   wg.wait();
   th.join();
-  for (int i = 0; i < 10'000 && pending_timers() != 0; ++i) std::this_thread::sleep_for(1ms);
+  // Every ticker is stopped; one stopped while its timer was firing on another processor
+  // leaves the heap when that firing ends: wait for it without a clock (bounded yields).
+  for (long i = 0; i < 10'000'000 && pending_timers() != 0; ++i) std::this_thread::yield();
   EXPECT_EQ(pending_timers(), 0u);
 }
 
