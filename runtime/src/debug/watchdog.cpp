@@ -24,6 +24,7 @@
 
 #include "debug/unwind.hpp"
 #include "fatal.hpp"
+#include "futex.hpp"
 #include "scheduler.hpp"
 
 namespace goro::detail {
@@ -33,8 +34,8 @@ namespace {
 constexpr std::size_t max_frames = 48;
 
 struct sample {
-  enum : int { idle, requested, answered };
-  std::atomic<int> state{idle};  // W1
+  enum : std::uint32_t { idle, requested, answered };
+  std::atomic<std::uint32_t> state{idle};  // W1; also the futex the watchdog waits on
   int target = 0;                // thread id; written before `requested`
   std::uint64_t fiber_id = 0;    // written by the handler before `answered`
   std::uintptr_t pcs[max_frames] = {};
@@ -51,6 +52,7 @@ void on_sigurg(int, siginfo_t*, void* uc) {
     g_sample.fiber_id = f ? f->id : 0;
     g_sample.frames = f ? backtrace_of_signal(uc, g_sample.pcs, max_frames) : 0;
     g_sample.state.store(sample::answered, std::memory_order_release);
+    futex_wake(g_sample.state);  // a system call: async-signal-safe
   }
   errno = saved;
 }
@@ -114,8 +116,11 @@ void report(const machine* m, const fiber* f, std::int64_t held_ns) {
       g_sample.target = tid;
       g_sample.state.store(sample::requested, std::memory_order_release);  // W1
       ::syscall(SYS_tgkill, ::getpid(), tid, SIGURG);
-      for (int i = 0; i < 500 && g_sample.state.load(std::memory_order_acquire) != sample::answered; ++i)
-        std::this_thread::sleep_for(std::chrono::milliseconds(1));
+      // The answer, or half a second (a thread that blocks SIGURG never answers).
+      const std::int64_t deadline = monotonic_ns() + 500'000'000;
+      while (g_sample.state.load(std::memory_order_acquire) == sample::requested &&
+             monotonic_ns() < deadline)
+        futex_wait(g_sample.state, sample::requested, deadline);
       if (g_sample.state.load(std::memory_order_acquire) == sample::answered &&
           g_sample.fiber_id == f->id)
         text += frames_text(g_sample.pcs, g_sample.frames);
