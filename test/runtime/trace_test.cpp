@@ -1,4 +1,5 @@
 #include <goro/debug.hpp>
+#include <goro/net/tcp.hpp>
 #include <goro/trace.hpp>
 
 #include <chrono>
@@ -199,6 +200,44 @@ TEST_P(TraceTest, BlockingCallEndsTheSliceAndIsRecorded) {
   EXPECT_EQ(sum.instants.at("blocking enter"), 1);
   EXPECT_EQ(sum.instants.at("blocking exit"), 1);
   EXPECT_TRUE(sum.exited.count(id));
+}
+
+// Fibers parked on sockets are woken by the network poller: its wake-ups are recorded (on
+// a processor's track, or the plain threads' one when an idle machine polled). A spawn
+// from a plain thread is on the plain threads' track.
+TEST_P(TraceTest, PollerWakeupsAndPlainThreadsAreRecorded) {
+  goro::trace::start();
+  auto ln = goro::net::listen("127.0.0.1:0");
+  const std::string addr = ln.local_address().to_string();
+  constexpr int rounds = 20;
+  auto server = goro::spawn([&] {
+    auto c = ln.accept();
+    char b = 0;
+    for (int i = 0; i < rounds; ++i) {
+      c.read_full(&b, 1);
+      c.write_all(&b, 1);
+    }
+  });
+  auto client = goro::spawn([&] {
+    auto c = goro::net::dial(addr);
+    char b = 'x';
+    for (int i = 0; i < rounds; ++i) {
+      c.write_all(&b, 1);
+      c.read_full(&b, 1);  // parks until the server's reply: only the poller wakes it
+    }
+  });
+  const std::uint64_t from_thread = server.id();  // spawned by this plain thread
+  server.join();
+  client.join();
+  goro::shutdown();
+  const std::string text = export_trace();
+  goro::trace::stop();
+  trace_summary sum = check_trace(text);
+  EXPECT_GE(sum.instants["poller wakeup"], 1);
+  EXPECT_GE(sum.counts["poller wakeup"], 1u);
+  EXPECT_GE(sum.park_reasons["io wait"], 1);
+  EXPECT_TRUE(sum.tracks.count(1024)) << "no plain threads' track";  // shared_trace_tid
+  EXPECT_TRUE(sum.spawned.count(from_thread));
 }
 
 // Nothing is recorded after stop(); the rings keep what they had.
