@@ -3,6 +3,7 @@
 
 #include "netpoll.hpp"
 #include "scheduler.hpp"
+#include "trace/record.hpp"
 
 namespace goro::detail {
 
@@ -34,7 +35,10 @@ bool advance_clock(processor* p) {
   // V2: only this machine writes the clock; it never goes back.
   if (next > virtual_now.load(std::memory_order_relaxed))
     virtual_now.store(next, std::memory_order_relaxed);
-  p->timers.run_expired(next, false);
+  if (const int n = p->timers.run_expired(next, false)) {
+    p->timers_fired.inc(static_cast<std::uint64_t>(n));
+    trace_put(p, trace_kind::timers, 0, static_cast<std::uint64_t>(n));
+  }
   return true;
 }
 
