@@ -153,8 +153,9 @@ new_fiber fiber_create(const spawn_options& opts, std::size_t size, std::size_t 
 void fiber_start(fiber* f) {
   f->state.store(fiber_state::runnable, std::memory_order_relaxed);
   machine* m = current_m();
-  trace_put_in_slice(m ? m->p : nullptr, trace_kind::spawn, f->id,
-                m && m->current ? m->current->id : 0);  // the spawning fiber, if any
+  trace_put_any(m ? m->p : nullptr, trace_kind::spawn, f->id,
+                m && m->current ? m->current->id : 0,  // the spawning fiber, if any
+                trace_stamp::slice);
   if (m && m->p) {
     runq_put(m->p, f, true);  // as Go: the new fiber runs next
     wakep();

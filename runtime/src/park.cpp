@@ -74,7 +74,7 @@ void ready(fiber* f) {
           l.text, static_cast<int>(expected));
   }
   machine* m = current_m();
-  trace_put_in_slice(m ? m->p : nullptr, trace_kind::ready, f->id);
+  trace_put_any(m ? m->p : nullptr, trace_kind::ready, f->id, 0, trace_stamp::slice);
   if (m && m->p) {
     runq_put(m->p, f, true);
     wakep();

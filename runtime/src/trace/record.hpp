@@ -33,22 +33,20 @@ inline void trace_put_untimed(processor* p, trace_kind kind, std::uint64_t fiber
 // Records from a thread without a processor: in the shared ring, under its spinlock.
 void trace_put_shared(trace_kind kind, std::uint64_t fiber, std::uint64_t arg) noexcept;
 
-// Anywhere: in p's ring if there is a p (the caller's own), else in the shared ring.
-inline void trace_put_any(processor* p, trace_kind kind, std::uint64_t fiber,
-                          std::uint64_t arg = 0) noexcept {
-  if (p) {
-    trace_put(p, kind, fiber, arg);
-  } else if (trace_on.load(std::memory_order_relaxed)) [[unlikely]] {
-    trace_put_shared(kind, fiber, arg);
-  }
-}
+// Where an event goes: a processor's event stamps its own time; one a fiber causes inside
+// its slice (ready, spawn) takes the slice's (trace_ring::put_untimed).
+enum class trace_stamp { own, slice };
 
-// As trace_put_any, for the events a fiber causes inside its slice (ready, spawn): untimed
-// in p's ring (trace_ring::put_untimed), timed in the shared ring.
-inline void trace_put_in_slice(processor* p, trace_kind kind, std::uint64_t fiber,
-                               std::uint64_t arg = 0) noexcept {
+// Anywhere: in p's ring if there is a p (the caller's own), else in the shared ring (whose
+// events always stamp their own time).
+inline void trace_put_any(processor* p, trace_kind kind, std::uint64_t fiber,
+                          std::uint64_t arg = 0, trace_stamp stamp = trace_stamp::own) noexcept {
   if (p) {
-    trace_put_untimed(p, kind, fiber, arg);
+    if (stamp == trace_stamp::slice) {
+      trace_put_untimed(p, kind, fiber, arg);
+    } else {
+      trace_put(p, kind, fiber, arg);
+    }
   } else if (trace_on.load(std::memory_order_relaxed)) [[unlikely]] {
     trace_put_shared(kind, fiber, arg);
   }
