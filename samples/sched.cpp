@@ -27,6 +27,7 @@
 #include <chrono>
 #include <cstdint>
 #include <cstdio>
+#include <string>
 #include <string_view>
 #include <thread>
 #include <vector>
@@ -79,6 +80,9 @@ void print_stats(std::string_view when) {
       "processors\n   {} live fibers: {} running, {} runnable, {} parked\n",
       when, s.machines, s.idle_machines, s.spinning_machines, s.blocking_machines,
       s.idle_processors, s.live_fibers, s.fibers_running, s.fibers_runnable, s.fibers_parked);
+  std::string ms;
+  for (const auto& m : s.machine_list) ms += fmt::format(" M{} {}", m.id, goro::to_string(m.state));
+  fmt::print("   machines:{}\n", ms);
   fmt::print("   {:>8} {:>8} {:>8} {:>8} {:>8} {:>8} {:>7} {:>6}\n", "spawns", "runs", "parks",
              "steals", "stolen", "timers", "pending", "runq");
   for (const auto& p : s.processors) {

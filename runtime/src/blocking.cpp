@@ -11,6 +11,7 @@ bool enter_blocking() noexcept {
   if (!m || !m->current) return false;  // a plain thread, or already inside blocking()
   // Inside, the fiber acts as a plain thread: goro waits block the thread (invariant 2).
   m->blocked = std::exchange(m->current, nullptr);
+  m->in_blocking = true;
   note_no_fiber(m);  // a blocking call is allowed to block
   processor* p = std::exchange(m->p, nullptr);
   sched().nmblocking.fetch_add(1, std::memory_order_relaxed);
@@ -23,6 +24,7 @@ void exit_blocking() {
   machine* m = current_m();  // the same thread: nothing switched since enter_blocking()
   sched().nmblocking.fetch_sub(1, std::memory_order_relaxed);
   fiber* f = std::exchange(m->blocked, nullptr);
+  m->in_blocking = false;
   m->current = f;
   note_switch(m, f);
   if (processor* p = take_idle_processor()) {

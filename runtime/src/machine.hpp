@@ -21,6 +21,23 @@ namespace goro::detail {
 struct fiber;
 struct processor;
 
+// A field written by its machine (or under the scheduler lock) and read by other threads as
+// a hint for goro::stats: relaxed atomic accesses (plain moves on x86) with a plain field's
+// syntax.
+template <class T>
+class owned_hint {
+ public:
+  owned_hint(T v = T{}) noexcept : v_(v) {}
+  owned_hint& operator=(T v) noexcept {
+    v_.store(v, std::memory_order_relaxed);
+    return *this;
+  }
+  operator T() const noexcept { return v_.load(std::memory_order_relaxed); }
+
+ private:
+  std::atomic<T> v_;
+};
+
 struct machine {
   int id = 0;
   context sched_ctx;               // M1
@@ -37,7 +54,8 @@ struct machine {
   std::atomic<std::uint64_t> switches{0};
   std::atomic<int> tid{0};         // the thread's id, for /proc and signals
   fiber* blocked = nullptr;        // the fiber inside goro::blocking (acts as a thread)
-  bool spinning = false;           // counted in scheduler::nmspinning
+  owned_hint<bool> in_blocking;    // blocked != nullptr, for goro::stats
+  owned_hint<bool> spinning;       // counted in scheduler::nmspinning
   std::atomic<std::uint32_t> note{0};  // M2
   std::atomic<bool> polling{false};    // M4: asleep in the network poller, not on `note`
   machine* idle_link = nullptr;    // scheduler lock

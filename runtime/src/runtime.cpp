@@ -266,6 +266,17 @@ std::int64_t live_fibers() noexcept {
   return n;
 }
 
+const char* to_string(machine_state s) noexcept {
+  switch (s) {
+    case machine_state::running: return "running";
+    case machine_state::spinning: return "spinning";
+    case machine_state::blocking: return "blocking";
+    case machine_state::idle: return "idle";
+    case machine_state::polling: return "polling";
+  }
+  return "?";
+}
+
 runtime_stats stats() {
   runtime_stats r;
   auto& s = sched();
@@ -285,6 +296,17 @@ runtime_stats stats() {
       r.processors.push_back(ps);
     }
     r.machines = s.all_ms.size();
+    for (machine* m : s.all_ms) {
+      machine_stats ms;
+      ms.id = m->id;
+      ms.tid = m->tid.load(std::memory_order_relaxed);
+      ms.state = m->spinning ? machine_state::spinning : machine_state::running;
+      if (m->in_blocking) ms.state = machine_state::blocking;
+      r.machine_list.push_back(ms);
+    }
+    for (machine* m = s.midle; m; m = m->idle_link)  // the idle list: lock held
+      r.machine_list[static_cast<std::size_t>(m->id)].state =
+          m->polling.load(std::memory_order_relaxed) ? machine_state::polling : machine_state::idle;
   }
   r.idle_processors = s.npidle.load(std::memory_order_relaxed);
   r.idle_machines = s.nmidle.load(std::memory_order_relaxed);

@@ -185,10 +185,29 @@ TEST_P(DumpTest, StatsCountFibersByStateTimersBlockingCallsAndPollerWakeUps) {
     char c;
     return goro::blocking([&] { return ::read(fd, &c, 1); });
   });
-  while (goro::stats().blocking_machines != 1) std::this_thread::yield();
+  auto blocking_in_list = [](const goro::runtime_stats& s) {
+    return std::count_if(s.machine_list.begin(), s.machine_list.end(), [](const auto& m) {
+      return m.state == goro::machine_state::blocking;
+    });
+  };
+  for (;;) {  // until the blocker's machine is seen inside the call, in the count and the list
+    auto s = goro::stats();
+    if (s.blocking_machines == 1 && blocking_in_list(s) == 1) break;
+    EXPECT_LE(blocking_in_list(s), 1);
+    std::this_thread::yield();
+  }
+  {
+    auto s = goro::stats();
+    EXPECT_EQ(s.machine_list.size(), s.machines);
+    for (std::size_t i = 0; i < s.machine_list.size(); ++i) {
+      EXPECT_EQ(s.machine_list[i].id, static_cast<int>(i));
+      EXPECT_GT(s.machine_list[i].tid, 0);
+    }
+  }
   ASSERT_EQ(::write(fds[1], "x", 1), 1);
   EXPECT_EQ(blocker.join(), 1);
   EXPECT_EQ(goro::stats().blocking_machines, 0);
+  EXPECT_EQ(blocking_in_list(goro::stats()), 0);  // join orders the machine's exit before
   ::close(fds[0]);
   ::close(fds[1]);
 

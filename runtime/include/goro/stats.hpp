@@ -23,6 +23,22 @@ struct processor_stats {
   std::uint32_t run_queue = 0; // current local run-queue length
 };
 
+// What a machine (an OS thread of the runtime, Go's M) is doing.
+enum class machine_state {
+  running,   // holds a processor: runs fibers, or its scheduler loop
+  spinning,  // holds a processor and looks for work to steal
+  blocking,  // inside goro::blocking: its fiber acts as a thread; its processor went on
+  idle,      // asleep on its futex, without a processor
+  polling,   // asleep in the network poller (epoll_wait), without a processor
+};
+const char* to_string(machine_state s) noexcept;
+
+struct machine_stats {
+  int id = 0;
+  int tid = 0;  // the thread's id (gettid), as in /proc and gdb
+  machine_state state = machine_state::running;
+};
+
 struct runtime_stats {
   std::vector<processor_stats> processors;
   std::uint64_t machines = 0;         // OS threads (Ms) of the running runtime
@@ -37,6 +53,9 @@ struct runtime_stats {
   int idle_processors = 0;            // processors without a machine
   int idle_machines = 0;              // machines asleep on their futex
   int spinning_machines = 0;          // machines looking for work
+  // Each machine, by id (its state read as a hint: a machine between two states shows one
+  // of them).
+  std::vector<machine_stats> machine_list;
 };
 
 runtime_stats stats();
