@@ -267,3 +267,50 @@ TEST(DeterministicDeathTest, EveryFiberBlockedWithNoTimerIsADeadlock) {
 }
 
 }  // namespace
+
+namespace {
+
+// testing::wait(): a server fiber settles after each request; the test reads its state
+// with no synchronisation of its own, and the clock has not moved.
+TEST(DeterministicTest, WaitLetsEveryOtherFiberSettle) {
+  goro::testing::run({.seed = 9}, [] {
+    goro::chan<int> requests(0);
+    int handled = 0, sum = 0;
+    bool slept = false;
+    auto server = goro::spawn([&] {
+      for (int v : requests) {
+        goro::this_fiber::yield();  // some work in steps
+        sum += v;
+        ++handled;
+      }
+    });
+    auto sleeper = goro::spawn([&] {
+      goro::this_fiber::sleep_for(std::chrono::hours(1));
+      slept = true;
+    });
+    const auto t0 = goro::now();
+    for (int i = 1; i <= 3; ++i) {
+      requests.send(i);
+      goro::testing::wait();
+      EXPECT_EQ(handled, i);
+    }
+    EXPECT_EQ(sum, 6);
+    EXPECT_FALSE(slept);            // a timer that is not due does not count as work
+    EXPECT_EQ(goro::now(), t0);     // and the clock did not move
+    requests.close();
+    goro::testing::wait();
+    sleeper.join();                 // now the clock jumps
+    EXPECT_TRUE(slept);
+    EXPECT_EQ(goro::now() - t0, std::chrono::hours(1));
+    server.join();
+  });
+}
+
+TEST(DeterministicTest, WaitOutsideATestingRunIsAnError) {
+  EXPECT_THROW(goro::testing::wait(), goro::runtime_error);  // a plain thread
+  goro::start({.procs = 1});
+  EXPECT_THROW(goro::spawn([] { goro::testing::wait(); }).join(), goro::runtime_error);
+  goro::shutdown();
+}
+
+}  // namespace

@@ -69,4 +69,14 @@ int run(F&& fn) {
   return run(options{}, std::forward<F>(fn));
 }
 
+// From a fiber of run(): returns once every other fiber is parked and could only be woken
+// by the caller, by a timer that is not due yet, or not at all (Go's synctest.Wait). The
+// clock does not move meanwhile. Use it to let servers, workers and pipelines settle before
+// checking their state, without a sleep. Throws goro::runtime_error anywhere else.
+//
+//   requests.send(req);
+//   goro::testing::wait();           // the server has taken it and is waiting again
+//   EXPECT_EQ(server_state.handled, 1);
+void wait();
+
 }  // namespace goro::testing

@@ -1,6 +1,10 @@
 // The deterministic mode's scheduling choice and virtual clock (testing/mode.hpp).
 #include "testing/mode.hpp"
 
+#include <goro/error.hpp>
+#include <goro/testing.hpp>
+#include <goro/this_fiber.hpp>
+
 #include "netpoll.hpp"
 #include "scheduler.hpp"
 #include "trace/record.hpp"
@@ -21,15 +25,31 @@ fiber* pick_runnable(processor* p) {
   return p->runq.pop_at(static_cast<std::uint32_t>(r % n));
 }
 
-bool advance_clock(processor* p) {
+namespace {
+
+// Something other than a timer may still wake a fiber: a machine inside goro::blocking, an
+// active plain thread, a fiber queued globally (by a plain thread or a blocking call).
+bool others_can_wake() {
   auto& s = sched();
+  return s.nmblocking.load(std::memory_order_seq_cst) != 0 || active_threads_now() != 0 ||
+         s.gq.size() > 0;
+}
+
+// I/O a fiber already did (a loopback write) is ready now: its readers are readied. Not
+// while an idle machine is blocked in the poller (N3): it readies them itself, through the
+// global queue, and a second poller could take the eventfd wake-up meant for it.
+bool io_ready() {
+  return netpoll_waiters() > 0 && !sched().poller.load(std::memory_order_acquire) &&
+         netpoll(0) > 0;
+}
+
+}  // namespace
+
+bool advance_clock(processor* p) {
   // Another source of wake-ups is still live: wait for it in real time, as Go's synctest
   // does for goroutines outside its bubble (the machine idles; their ready() wakes it).
-  if (s.nmblocking.load(std::memory_order_seq_cst) != 0 || active_threads_now() != 0 ||
-      s.gq.size() > 0)
-    return false;
-  // I/O already done by a fiber (a loopback write) is ready now: not a reason to jump.
-  if (netpoll_waiters() > 0 && netpoll(0) > 0) return true;
+  if (others_can_wake()) return false;
+  if (io_ready()) return true;  // not a reason to jump
   const std::int64_t next = p->timers.next();
   if (next == no_deadline) return false;  // nothing but I/O or nothing at all: idle
   // V2: only this machine writes the clock; it never goes back.
@@ -43,3 +63,24 @@ bool advance_clock(processor* p) {
 }
 
 }  // namespace goro::detail
+
+namespace goro::testing {
+
+void wait() {
+  using namespace goro::detail;
+  machine* m = current_m();
+  if (!deterministic_mode.load(std::memory_order_relaxed) || !m || !m->current)
+    throw runtime_error("goro::testing::wait: call it from a fiber of goro::testing::run");
+  // Lets the others run until none can: each yield runs another runnable fiber (and, every
+  // so often, the scheduler loop, which fires due timers). The clock does not move: the
+  // caller stays runnable.
+  for (;;) {
+    processor* p = current_m()->p;  // M3: re-read after every yield
+    if (p->runq.empty() && p->timers.next() > virtual_now.load(std::memory_order_relaxed) &&
+        !others_can_wake() && !io_ready())
+      return;
+    goro::this_fiber::yield();
+  }
+}
+
+}  // namespace goro::testing
