@@ -146,7 +146,7 @@ new_fiber fiber_create(const spawn_options& opts, std::size_t size, std::size_t 
   } else {
     thread_spawns.fetch_add(1, std::memory_order_relaxed);
   }
-  f->magic.store(fiber_magic, std::memory_order_release);  // F4: publishes the fields above
+  f->magic_word().store(fiber_magic, std::memory_order_release);  // F4: publishes the fields above
   return {f, f->payload};
 }
 
@@ -235,7 +235,7 @@ void for_each_fiber(void (*fn)(fiber* f, void* arg), void* arg) {
         auto* c = static_cast<ctx*>(a);
         fiber* f = fiber_at(top);
         // F4: acquire pairs with fiber_create's release store of magic.
-        if (f->magic.load(std::memory_order_acquire) == fiber_magic) c->fn(f, c->arg);
+        if (f->magic_word().load(std::memory_order_acquire) == fiber_magic) c->fn(f, c->arg);
       },
       &c);
 }

@@ -37,7 +37,9 @@ const char* to_string(fiber_state s) noexcept;
 // F4: a control block carries `magic` from the end of its creation (a release store, after
 //     id, name and spawn_pc are set) to its destruction, so that a walk over every stack
 //     (for_each_fiber, acquiring it) tells live control blocks from stale memory and sees
-//     their fields.
+//     their fields. The word is only ever accessed atomically (std::atomic_ref), and the
+//     constructor leaves it alone: a walk may read it while a fiber is being constructed on
+//     that stack, and an initialization (even to 0) would be a plain write racing with it.
 inline constexpr std::uint64_t fiber_magic = 0x676f'726f'6669'6265ULL;
 
 struct fiber {
@@ -60,13 +62,15 @@ struct fiber {
   std::uintptr_t spawn_pc = 0;    // a code address in the spawning function (dumps)
   machine* last_m = nullptr;      // migrate mode: where it ran last (testing/mode.hpp)
   std::int64_t parked_since = 0;  // coarse ns, about the last park (processor::pass_clock)
-  std::atomic<std::uint64_t> magic{0};  // F4
+  std::uint64_t magic;             // F4: no initializer, atomic accesses only (magic_word)
 
   fiber() = default;
   fiber(const fiber&) = delete;
   fiber& operator=(const fiber&) = delete;
   // An atomic store: not removed as a dead store to an ending object (F4).
-  ~fiber() { magic.store(0, std::memory_order_relaxed); }
+  ~fiber() { magic_word().store(0, std::memory_order_relaxed); }
+
+  std::atomic_ref<std::uint64_t> magic_word() noexcept { return std::atomic_ref(magic); }
 
   bool canary_intact() const {
     return stk.guarded() || *reinterpret_cast<const std::uint64_t*>(stk.lo) == stack_canary;
