@@ -553,14 +553,24 @@ void global_put(fiber* f) {
 
 void hand_off(processor* p) {
   auto& s = sched();
-  if (!p->runq.empty() || p->runnext.load(std::memory_order_acquire) ||
-      s.gq.size() > 0) {
+  if (!p->runq.empty() || p->runnext.load(std::memory_order_acquire)) {
     start_machine(p, false);
     return;
   }
+  bool idle;
   {
+    // R2: the global queue is checked under the lock that global_put() pushes under, in
+    // the same critical section that makes p idle: a fiber pushed before is seen here, and
+    // the wakep() of one pushed after sees p idle. (Checked before taking the lock, a
+    // push in between found no idle processor, and then p went idle: the fiber stayed
+    // queued with nobody to run it.)
     std::lock_guard g(s.lock);
-    pidle_put_locked(s, p);
+    idle = s.gq.size() == 0;
+    if (idle) pidle_put_locked(s, p);
+  }
+  if (!idle) {
+    start_machine(p, false);
+    return;
   }
   if (p->timers.next() != no_deadline) timer_added(p->timers.next());
 }
