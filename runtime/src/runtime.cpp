@@ -94,8 +94,8 @@ bool report_leaks = false;  // guarded by lifecycle
 
 // GORO_TRACE=<file> overrides options::trace_path; empty: the option.
 const char* trace_path_from_env(const char* dflt) {
-  const char* v = std::getenv("GORO_TRACE");
-  return v && *v ? v : dflt;
+  const char* v = env("GORO_TRACE");
+  return v ? v : dflt;
 }
 
 void shutdown_at_exit() { shutdown(); }
@@ -175,8 +175,6 @@ namespace detail {
 void start_deterministic(const testing::options& t) {
   if (t.seed == 0)
     throw option_error("goro::testing: options.seed=0: want a nonzero seed (one seed, one run)");
-  if (t.stack_size > (std::size_t{1} << 30))
-    throw option_error(fmt::format("goro::testing: options.stack_size={}: at most 1 GiB", t.stack_size));
   std::lock_guard g(lifecycle);
   if (is_running.load(std::memory_order_relaxed))
     throw runtime_error("goro::testing: the runtime is already running (shut it down first)");

@@ -9,7 +9,7 @@
 // the time of that slice's start (its order among the events is exact): a counter read
 // costs more than the rest of an event. The cost with recording on, measured by
 // perf/run.py: about 3 % on skynet, 10 % on ping-pong, 60 % on a loop of yields (a switch
-// and nothing else: one counter read, 19 ns on the CPU measured, per switch).
+// and nothing else: one counter read per switch, about 20 ns on some CPUs).
 // write() exports what the rings hold as Chrome trace event JSON (chrome://tracing,
 // ui.perfetto.dev): one track per processor, a slice per run of a fiber, instant events
 // for the rest. tools/trace_png.py draws it as a per-processor timeline.

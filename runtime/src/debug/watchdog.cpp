@@ -64,12 +64,6 @@ std::thread th;
 bool handler_installed = false;
 std::atomic<std::uint64_t> reports{0};
 
-std::int64_t now_ns() {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(
-             std::chrono::steady_clock::now().time_since_epoch())
-      .count();
-}
-
 // The thread's state letter in /proc (R: running, S/D: asleep in the kernel) and, when
 // asleep, the number of the system call it sleeps in (-1 if unknown).
 std::pair<char, long> thread_state(int tid) {
@@ -132,10 +126,13 @@ void report(const machine* m, const fiber* f, std::int64_t held_ns) {
 }
 
 void loop(std::chrono::milliseconds threshold) {
-  struct seen {
+  struct look {  // a machine, the fiber it runs (or none) and its switches so far
     const machine* m;
     fiber* f;
     std::uint64_t switches;
+  };
+  struct seen {  // the same look since `since`
+    look at;
     std::int64_t since;
     bool reported;
   };
@@ -149,11 +146,6 @@ void loop(std::chrono::milliseconds threshold) {
       std::unique_lock g(mu);
       if (wake.wait_for(g, tick, [] { return stopping; })) return;
     }
-    struct look {
-      const machine* m;
-      fiber* f;
-      std::uint64_t switches;
-    };
     std::vector<look> now_seen;
     {
       auto& s = sched();
@@ -162,15 +154,15 @@ void loop(std::chrono::milliseconds threshold) {
         now_seen.push_back({m, m->watch.load(std::memory_order_acquire),  // see note_switch
                             m->switches.load(std::memory_order_relaxed)});
     }
-    const std::int64_t t = now_ns();
+    const std::int64_t t = monotonic_ns();
     for (const auto& x : now_seen) {
-      auto it = std::find_if(last.begin(), last.end(), [&](auto& y) { return y.m == x.m; });
+      auto it = std::find_if(last.begin(), last.end(), [&](auto& y) { return y.at.m == x.m; });
       if (it == last.end()) {
-        last.push_back({x.m, x.f, x.switches, t, false});
+        last.push_back({x, t, false});
         continue;
       }
-      if (!x.f || x.f != it->f || x.switches != it->switches) {
-        *it = {x.m, x.f, x.switches, t, false};
+      if (!x.f || x.f != it->at.f || x.switches != it->at.switches) {
+        *it = {x, t, false};
         continue;
       }
       if (!it->reported && t - it->since >= threshold.count() * 1'000'000) {
