@@ -34,3 +34,10 @@ function(goro_warnings target)
   target_compile_options(${target} PRIVATE -Wall -Wextra -Wpedantic -Werror
                          -Wno-missing-field-initializers)
 endfunction()
+
+# GORO_CHAOS=ON: seeded random delays and yields at the runtime's seams (runtime/src/chaos.hpp),
+# for the chaos lane of cmake/scripts/test.sh. Never for production builds.
+option(GORO_CHAOS "Build with chaos points at the runtime's seams" OFF)
+if(GORO_CHAOS)
+  add_compile_definitions(GORO_CHAOS=1)
+endif()

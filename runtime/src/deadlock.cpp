@@ -25,6 +25,7 @@ namespace {
 std::atomic<bool> main_running{false};  // D2
 std::atomic<int> active_threads{0};     // D2
 constexpr std::size_t max_listed = 10'000;
+std::atomic<std::uint64_t> false_alarms{0};  // D3 (statistics: relaxed)
 }  // namespace
 
 void main_fiber_running(bool on) noexcept { main_running.store(on, std::memory_order_seq_cst); }
@@ -49,14 +50,34 @@ bool deadlocked_locked(scheduler& s) {
       active_threads.load(std::memory_order_seq_cst) != 0 || netpoll_waiters() != 0)
     return false;
   // Every machine idle: none runs a fiber, spins, or sits in goro::blocking.
-  if (static_cast<std::size_t>(s.nmidle.load(std::memory_order_seq_cst)) != s.all_ms.size() ||
+  if (static_cast<std::size_t>(s.nmidle.load(std::memory_order_seq_cst)) != live_machines_locked(s) ||
       s.npidle.load(std::memory_order_seq_cst) != s.nprocs || s.gq.size() != 0)
     return false;
   for (auto* p : s.ps)
     if (p->timers.next() != no_deadline || !p->runq.empty() ||
         p->runnext.load(std::memory_order_seq_cst))
       return false;
+  // D3: the counts say nothing can wake a fiber. Confirm it on the fibers themselves: one
+  // that ready() has taken (runnable) but not queued yet, or one still running or being
+  // created, is a wake-up in flight, not a deadlock. Its waker will queue it and wake a
+  // machine. Only reached when every count above agrees, so the walk is rare.
+  bool awake = false;
+  for_each_fiber(
+      [](fiber* f, void* arg) {
+        const auto st = f->state.load(std::memory_order_seq_cst);
+        if (st != fiber_state::parked && st != fiber_state::inspected && st != fiber_state::dead)
+          *static_cast<bool*>(arg) = true;
+      },
+      &awake);
+  if (awake) {
+    false_alarms.fetch_add(1, std::memory_order_relaxed);
+    return false;
+  }
   return true;
+}
+
+std::uint64_t deadlock_false_alarms() noexcept {
+  return false_alarms.load(std::memory_order_relaxed);
 }
 
 void report_deadlock() {

@@ -59,6 +59,8 @@ struct machine {
   std::atomic<std::uint32_t> note{0};  // M2
   std::atomic<bool> polling{false};    // M4: asleep in the network poller, not on `note`
   machine* idle_link = nullptr;    // scheduler lock
+  std::int64_t idle_since = 0;     // scheduler lock: when it last went on the idle list
+  bool retire = false;             // R5: scheduler lock; taken off the idle list to end
   std::thread thread;
   void* altstack = nullptr;        // SIGSEGV handler stack
   std::uint64_t rng = 0;           // steal-order randomness, this thread only

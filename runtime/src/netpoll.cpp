@@ -11,6 +11,7 @@
 #include <sys/eventfd.h>
 #include <unistd.h>
 
+#include "chaos.hpp"
 #include "fatal.hpp"
 #include "futex.hpp"
 #include "scheduler.hpp"
@@ -78,8 +79,11 @@ bool unblock(poll_desc* pd, io_mode m, bool io) {
     if (s.compare_exchange_weak(old, io ? slot_ready : 0, std::memory_order_seq_cst)) break;
   }
   if (old == 0 || old == slot_waiting) return false;  // waiting: its commit fails (N1)
-  instance().waiters.fetch_sub(1, std::memory_order_relaxed);
+  GORO_CHAOS_POINT(netpoll_unblock);
+  // N4: readied first, uncounted after: the fiber is queued before it stops counting as a
+  // waiter, so the deadlock check (D3) never sees it in neither place.
   ready(reinterpret_cast<fiber*>(old));
+  instance().waiters.fetch_sub(1, std::memory_order_seq_cst);
   return true;
 }
 
@@ -95,12 +99,14 @@ void commit(void* a) {
   auto* c = static_cast<commit_arg*>(a);
   auto& s = slot(c->pd, c->mode);
   std::uintptr_t expected = slot_waiting;
-  instance().waiters.fetch_add(1, std::memory_order_relaxed);
+  // N3: counted before the fiber can be found in the slot (seq_cst, as the deadlock check
+  // reads it).
+  instance().waiters.fetch_add(1, std::memory_order_seq_cst);
   // seq_cst: publishes the fiber to unblock()'s CAS, in N1's single order of slot changes.
   if (!s.compare_exchange_strong(expected, reinterpret_cast<std::uintptr_t>(c->f),
                                  std::memory_order_seq_cst)) {
-    instance().waiters.fetch_sub(1, std::memory_order_relaxed);
-    ready(c->f);
+    ready(c->f);  // N4
+    instance().waiters.fetch_sub(1, std::memory_order_seq_cst);
   }
 }
 
@@ -262,7 +268,10 @@ int netpoll_waiters() noexcept {
 
 namespace {
 std::atomic<std::uint64_t> readied_total{0};  // stats only: relaxed
+std::atomic<std::int64_t> last_poll{0};        // N5
 }  // namespace
+
+std::int64_t netpoll_last_poll() noexcept { return last_poll.load(std::memory_order_relaxed); }
 
 std::uint64_t netpoll_readied_total() noexcept {
   return readied_total.load(std::memory_order_relaxed);
@@ -283,12 +292,20 @@ int netpoll(std::int64_t deadline_ns) {
     ts.tv_sec = d / 1'000'000'000;
     ts.tv_nsec = d % 1'000'000'000;
   }
+  // N5: 0 while blocked (somebody is polling), the time of the look otherwise. Relaxed: a
+  // hint for the monitor, which at worst polls once more than needed.
+  if (deadline_ns != 0) last_poll.store(0, std::memory_order_relaxed);
   int n = ::epoll_pwait2(p->epfd, evs, 128, tsp, nullptr);
+  last_poll.store(coarse_monotonic_ns(), std::memory_order_relaxed);
   if (n < 0) return 0;  // EINTR: the caller loops
   int readied = 0;
   for (int i = 0; i < n; ++i) {
     std::uint64_t d = evs[i].data.u64;
     if (d == 0) {  // the wake-up eventfd
+      // N6: only a blocking poll (the poller's) consumes it. It is level-triggered: a
+      // non-blocking look by a busy machine or the monitor leaves it for the poller, whose
+      // wake-up it is (taking it would leave the poller asleep with its note set).
+      if (deadline_ns == 0) continue;
       std::uint64_t v;
       (void)!::read(p->wakefd, &v, sizeof v);
       p->wake_pending.store(false, std::memory_order_release);

@@ -17,6 +17,13 @@
 // N3: waiters counts fibers committed to waiting; while it is non-zero and every processor
 //     is idle, one machine is the poller (or about to become it), and the deadlock check
 //     stays silent.
+// N4: a fiber taken out of a slot is readied (queued) before waiters is lowered for it: at
+//     every instant it is counted as a waiter or queued (or both), never neither.
+// N5: last_poll is the time of the last look at epoll (any netpoll() call, coarse clock),
+//     or 0 while a machine is blocked in it; the monitor polls when it is older than 10 ms
+//     and fibers wait (Go's sysmon).
+// N6: the wake-up eventfd is consumed only by a blocking netpoll() (the poller's), so a
+//     non-blocking look elsewhere never takes the poller's wake-up.
 #pragma once
 
 #include <atomic>
@@ -70,6 +77,9 @@ bool netpoll_active() noexcept;
 int netpoll(std::int64_t deadline_ns);
 // Fibers readied by netpoll() since the process started (stats).
 std::uint64_t netpoll_readied_total() noexcept;
+// N5: when epoll was last looked at (coarse CLOCK_MONOTONIC ns), 0 while a machine is
+// blocked in it.
+std::int64_t netpoll_last_poll() noexcept;
 // Interrupts a blocked netpoll() (idempotent until it returns).
 void netpoll_break() noexcept;
 

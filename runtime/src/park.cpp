@@ -5,6 +5,7 @@
 
 #include <goro/run.hpp>
 
+#include "chaos.hpp"
 #include "fatal.hpp"
 #include "futex.hpp"
 #include "scheduler.hpp"
@@ -79,6 +80,7 @@ void ready(fiber* f) {
     runq_put(m->p, f, true);
     wakep();
   } else {
+    GORO_CHAOS_POINT(ready_thread);  // runnable, not queued yet (D3 sees it awake)
     global_put(f);  // a plain thread, or a machine inside goro::blocking
   }
 }

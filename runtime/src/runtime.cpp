@@ -1,7 +1,9 @@
 // The runtime's lifecycle (start, shutdown, implicit start) and its statistics.
 #include <goro/runtime.hpp>
 
+#include <algorithm>
 #include <charconv>
+#include <climits>
 #include <cstdlib>
 #include <cstring>
 #include <string_view>
@@ -19,6 +21,7 @@
 #include "debug/signals.hpp"
 #include "debug/watchdog.hpp"
 #include "futex.hpp"
+#include "monitor.hpp"
 #include "netpoll.hpp"
 #include "scheduler.hpp"
 #include "testing/mode.hpp"
@@ -115,6 +118,13 @@ void start_locked(const options& opts, test_mode mode = {}) {
   if (n == 0) n = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   const auto quit = sigquit_from_env(opts.sigquit);
   report_leaks = report_leaks_from_env(opts.report_leaks);
+  if (opts.max_threads < n || opts.max_threads > 1'000'000)
+    throw option_error(fmt::format(
+        "goro: options.max_threads={}: want {}..1000000 (at least one thread per processor)",
+        opts.max_threads, n));
+  if (opts.thread_idle_timeout < std::chrono::milliseconds(1))
+    throw option_error(fmt::format("goro: options.thread_idle_timeout={} ms: want 1 ms or more",
+                                   opts.thread_idle_timeout.count()));
   const auto watchdog = watchdog_from_env(opts.watchdog);
   if (watchdog.count() < 0)
     throw option_error(fmt::format("goro: options.watchdog={} ms: want 0 (off) or more",
@@ -132,6 +142,9 @@ void start_locked(const options& opts, test_mode mode = {}) {
   std::lock_guard g(s.lock);
   s.stopping.store(false, std::memory_order_relaxed);
   s.nprocs = n;
+  s.max_threads = opts.max_threads;
+  s.machine_idle_timeout =
+      std::chrono::duration_cast<std::chrono::nanoseconds>(opts.thread_idle_timeout).count();
   s.seed = opts.seed ? opts.seed : seed_for(static_cast<std::uint64_t>(monotonic_ns()), 0);
   for (int i = 0; i < n; ++i) {
     auto* p = new processor;
@@ -150,7 +163,8 @@ void start_locked(const options& opts, test_mode mode = {}) {
   static bool registered = (std::atexit(shutdown_at_exit), true);
   (void)registered;
   sigquit_start(quit);
-  watchdog_start(watchdog);
+  watchdog_start(watchdog);  // before the monitor, which runs its scans
+  monitor_start();
   is_running.store(true, std::memory_order_release);
 }
 
@@ -203,7 +217,8 @@ void shutdown() {
     }
   }
   sigquit_stop();
-  watchdog_stop();  // before the machines go: it reads them
+  monitor_stop();   // before the machines go: it reads them
+  watchdog_stop();
   auto& s = sched();
   s.stopping.store(true, std::memory_order_seq_cst);
   // Machines see `stopping` at their next scheduling decision; idle ones are woken. Keep
@@ -217,7 +232,7 @@ void shutdown() {
       if (joined < s.all_ms.size()) m = s.all_ms[joined];
     }
     if (!m) break;
-    m->thread.join();
+    if (m->thread.joinable()) m->thread.join();  // retired ones were joined by the monitor
     ++joined;
   }
   trace_at_shutdown();  // GORO_TRACE: the machines are stopped, the rings complete
@@ -231,6 +246,7 @@ void shutdown() {
   for (auto* m : s.all_ms) delete m;
   s.ps.clear();
   s.all_ms.clear();
+  s.mdead.clear();
   s.pidle = nullptr;
   s.midle = nullptr;
   s.npidle.store(0);
@@ -293,8 +309,11 @@ runtime_stats stats() {
       ps.run_queue = p->runq.size() + (p->runnext.load(std::memory_order_relaxed) ? 1 : 0);
       r.processors.push_back(ps);
     }
-    r.machines = s.all_ms.size();
+    r.machines = live_machines_locked(s);
+    std::vector<std::size_t> at(s.all_ms.size(), SIZE_MAX);  // machine id -> list index
     for (machine* m : s.all_ms) {
+      if (std::find(s.mdead.begin(), s.mdead.end(), m) != s.mdead.end()) continue;  // R5
+      at[static_cast<std::size_t>(m->id)] = r.machine_list.size();
       machine_stats ms;
       ms.id = m->id;
       ms.tid = m->tid.load(std::memory_order_relaxed);
@@ -303,7 +322,7 @@ runtime_stats stats() {
       r.machine_list.push_back(ms);
     }
     for (machine* m = s.midle; m; m = m->idle_link)  // the idle list: lock held
-      r.machine_list[static_cast<std::size_t>(m->id)].state =
+      r.machine_list[at[static_cast<std::size_t>(m->id)]].state =
           m->polling.load(std::memory_order_relaxed) ? machine_state::polling : machine_state::idle;
   }
   r.idle_processors = s.npidle.load(std::memory_order_relaxed);

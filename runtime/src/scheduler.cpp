@@ -9,10 +9,12 @@
 #include <memory>
 #include <string>
 
+#include "chaos.hpp"
 #include "deadlock.hpp"
 #include "debug_hooks.hpp"
 #include "fatal.hpp"
 #include "futex.hpp"
+#include "monitor.hpp"
 #include "netpoll.hpp"
 #include "testing/mode.hpp"
 #include "trace/record.hpp"
@@ -64,6 +66,7 @@ void pidle_put_locked(scheduler& s, processor* p) {
   p->idle_link = s.pidle;
   s.pidle = p;
   s.npidle.fetch_add(1, std::memory_order_seq_cst);  // R2
+  if (s.monitor_asleep && p->timers.next() < s.monitor_deadline) monitor_wake_locked(s);  // MO1
 }
 
 processor* pidle_get_locked(scheduler& s) {
@@ -71,6 +74,7 @@ processor* pidle_get_locked(scheduler& s) {
   if (!p) return nullptr;
   s.pidle = p->idle_link;
   s.npidle.fetch_sub(1, std::memory_order_seq_cst);
+  if (s.monitor_asleep) monitor_wake_locked(s);  // MO1: the runtime is busy again
   return p;
 }
 
@@ -91,9 +95,48 @@ void note_wake(machine* m) {
   }
 }
 
+// Takes an idle machine off the idle list for work: one without a role (timed waiter,
+// poller) if there is one (R4). Lock held.
+machine* midle_take_locked(scheduler& s) {
+  machine** pick = nullptr;
+  for (machine** pm = &s.midle; *pm; pm = &(*pm)->idle_link) {
+    if (!pick) pick = pm;
+    if (*pm != s.timed_waiter && *pm != s.poller.load(std::memory_order_relaxed)) {
+      pick = pm;
+      break;
+    }
+  }
+  if (!pick) return nullptr;
+  machine* m = *pick;
+  *pick = m->idle_link;
+  s.nmidle.fetch_sub(1, std::memory_order_seq_cst);
+  return m;
+}
+
+// A machine object for a new thread: a retired one (R5) or a new one; nullptr when the live
+// machines are at options.max_threads. Lock held.
+machine* machine_new_locked(scheduler& s) {
+  if (live_machines_locked(s) >= static_cast<std::size_t>(s.max_threads)) return nullptr;
+  if (!s.mdead.empty()) {
+    machine* m = s.mdead.back();
+    s.mdead.pop_back();
+    m->retire = false;
+    m->note.store(0, std::memory_order_relaxed);
+    m->polling.store(false, std::memory_order_relaxed);
+    m->thread = std::thread();
+    return m;
+  }
+  auto* m = new machine;
+  m->id = static_cast<int>(s.all_ms.size());
+  m->rng = seed_for(s.seed, 0x100 + static_cast<std::uint64_t>(m->id));
+  s.all_ms.push_back(m);
+  return m;
+}
+
 // Gives processor p to an idle machine (or a new one), spinning or not; with `first`, the
 // fiber it runs first (migrate mode).
 void start_machine(processor* p, bool spinning, fiber* first = nullptr) {
+  GORO_CHAOS_POINT(start_machine);
   auto& s = sched();
   machine* m;
   {
@@ -103,24 +146,30 @@ void start_machine(processor* p, bool spinning, fiber* first = nullptr) {
       if (spinning) s.nmspinning.fetch_sub(1, std::memory_order_seq_cst);
       return;
     }
-    m = s.midle;
-    if (m) {
-      s.midle = m->idle_link;
-      s.nmidle.fetch_sub(1, std::memory_order_relaxed);
+    m = midle_take_locked(s);
+    if (!m) {
+      m = machine_new_locked(s);
+      if (!m) {
+        const std::size_t live = live_machines_locked(s);
+        s.lock.unlock();  // fatal() dumps nothing, but never with the lock held
+        fatal("program exceeds the limit of {} threads (options.max_threads; {} machines "
+              "live, most inside goro::blocking)",
+              s.max_threads, live);
+      }
       m->next_p = p;
       m->next_f = first;
       m->spinning = spinning;
-    } else {
-      m = new machine;
-      m->id = static_cast<int>(s.all_ms.size());
-      m->rng = seed_for(s.seed, 0x100 + static_cast<std::uint64_t>(m->id));
-      m->next_p = p;
-      m->next_f = first;
-      m->spinning = spinning;
-      s.all_ms.push_back(m);
-      m->thread = std::thread(machine_main, m);
+      try {
+        m->thread = std::thread(machine_main, m);
+      } catch (const std::system_error& e) {
+        s.lock.unlock();
+        fatal("cannot start a thread for machine {}: {}", m->id, e.what());
+      }
       return;
     }
+    m->next_p = p;
+    m->next_f = first;
+    m->spinning = spinning;
   }
   note_wake(m);
 }
@@ -136,6 +185,7 @@ bool stop_machine(machine* m) {
       if (s.stopping.load(std::memory_order_acquire)) return false;
       m->note.store(0, std::memory_order_relaxed);
       m->idle_link = s.midle;
+      m->idle_since = coarse_monotonic_ns();
       s.midle = m;
       s.nmidle.fetch_add(1, std::memory_order_seq_cst);
       if (deadlocked_locked(s)) report_deadlock();  // D1: nothing can wake any fiber
@@ -157,6 +207,7 @@ bool stop_machine(machine* m) {
       }
     }
     s.machine_sleeps.fetch_add(1, std::memory_order_relaxed);
+    GORO_CHAOS_POINT(stop_machine);
     // Pairs with the release store in note_wake().
     while (m->note.load(std::memory_order_acquire) == 0) {
       if (m->polling.load(std::memory_order_relaxed)) {
@@ -168,16 +219,20 @@ bool stop_machine(machine* m) {
     }
     processor* p;
     bool timed_out = false;
+    bool had_role = false;
     {
       std::lock_guard g(s.lock);
       if (s.timed_waiter == m) {
         s.timed_waiter = nullptr;
         s.timed_deadline.store(no_deadline, std::memory_order_seq_cst);
+        had_role = true;
       }
       if (m->polling.load(std::memory_order_relaxed)) {  // M4
         m->polling.store(false, std::memory_order_release);
         s.poller.store(nullptr, std::memory_order_release);
+        had_role = true;
       }
+      if (m->retire) return false;  // R5: taken off the idle list by the monitor
       p = std::exchange(m->next_p, nullptr);
       if (!p) {
         // Woken by a timer, a kick or stop: still on the idle list; take ourselves off.
@@ -199,6 +254,8 @@ bool stop_machine(machine* m) {
       if (timed_out) {  // look at every processor's timers: count as spinning
         m->spinning = true;
         s.nmspinning.fetch_add(1, std::memory_order_seq_cst);
+      } else if (had_role) {
+        cover_idle_duties();  // R4: taken for work while holding a role: re-elect
       }
       return true;
     }
@@ -208,7 +265,7 @@ bool stop_machine(machine* m) {
 // Runs the due timers of p (the caller's own, or a victim's); they ready onto `me`.
 bool run_timers(processor* p, processor* me, bool try_only) {
   if (p->timers.next() == no_deadline) return false;
-  int n = p->timers.run_expired(timer_now_ns(), try_only);
+  const int n = p->timers.run_expired(timer_now_ns(), try_only);
   if (n) {
     me->timers_fired.inc(static_cast<std::uint64_t>(n));
     trace_put(me, trace_kind::timers, 0, static_cast<std::uint64_t>(n));
@@ -552,6 +609,7 @@ void global_put(fiber* f) {
 }
 
 void hand_off(processor* p) {
+  GORO_CHAOS_POINT(hand_off);
   auto& s = sched();
   if (!p->runq.empty() || p->runnext.load(std::memory_order_acquire)) {
     start_machine(p, false);
@@ -572,8 +630,40 @@ void hand_off(processor* p) {
     start_machine(p, false);
     return;
   }
-  if (p->timers.next() != no_deadline) timer_added(p->timers.next());
+  // R4: p is idle, its machine is not: p's timers and the sockets fibers wait on need a
+  // watcher (Go's handoffp -> wakeNetPoller).
+  cover_idle_duties();
 }
+
+namespace {
+// R4: nobody needs waking: no idle processor, or its timers have a timed waiter at least as
+// early and the sockets have a poller. Lock held.
+bool idle_duties_covered_locked(scheduler& s) {
+  if (!s.pidle || deterministic_mode.load(std::memory_order_relaxed)) return true;
+  if (netpoll_waiters() > 0 && !s.poller.load(std::memory_order_relaxed)) return false;
+  std::int64_t next = no_deadline;
+  for (auto* p = s.pidle; p; p = p->idle_link) next = std::min(next, p->timers.next());
+  return next == no_deadline ||
+         (s.timed_waiter && s.timed_deadline.load(std::memory_order_relaxed) <= next);
+}
+}  // namespace
+
+void cover_idle_duties() {
+  auto& s = sched();
+  {
+    std::lock_guard g(s.lock);
+    if (s.stopping.load(std::memory_order_acquire) || idle_duties_covered_locked(s)) return;
+    // An idle machine woken without a processor re-elects the roles as it goes back to
+    // sleep (stop_machine).
+    if (machine* m = s.midle) {
+      note_wake(m);
+      return;
+    }
+  }
+  if (processor* p = take_idle_processor()) start_machine(p, false);  // it takes them
+}
+
+std::size_t live_machines_locked(const scheduler& s) { return s.all_ms.size() - s.mdead.size(); }
 
 processor* take_idle_processor() {
   auto& s = sched();
@@ -645,6 +735,7 @@ timer_heap* timer_start(timer* t) {
     h->push(t);
     h->lock().unlock();
     if (!s.pidle) return h;  // p is busy: its owner runs it, or hands it to R3 on idling
+    if (s.monitor_asleep && t->when < s.monitor_deadline) monitor_wake_locked(s);  // MO1
     machine* w = s.timed_waiter ? s.timed_waiter : s.midle;
     if (w) {
       if (w != s.timed_waiter || t->when < s.timed_deadline.load(std::memory_order_relaxed))

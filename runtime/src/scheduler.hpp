@@ -12,6 +12,15 @@
 //     timer of the idle processors as its deadline (a busy processor runs its own timers
 //     at each scheduling decision). A processor that goes idle holding an earlier timer
 //     kicks it.
+// R4: the idle processors' duties (their timers: R3; the sockets fibers wait on: N3) are
+//     covered whenever a processor goes idle without its machine going idle too: hand_off()
+//     and a role holder taken for work (start_machine prefers idle machines without a role,
+//     and one that loses its role re-elects) call cover_idle_duties(), which wakes an idle
+//     machine to take the roles or starts one. The monitor (monitor.hpp) is the backstop.
+// R5: machines beyond those the processors need are retired by the monitor after
+//     options.machine_idle_timeout idle (their thread ends; the object is kept in `mdead`
+//     and reused). Live machines never exceed options.max_threads: one more is a fatal
+//     error naming the limit.
 #pragma once
 
 #include <atomic>
@@ -36,7 +45,10 @@ struct scheduler {
   std::atomic<int> npidle{0};              // written under lock, read anywhere (R2)
   machine* midle = nullptr;                // guarded by lock
   std::atomic<int> nmidle{0};              // written under lock
-  std::vector<machine*> all_ms;            // guarded by lock
+  std::vector<machine*> all_ms;            // guarded by lock; ids are indexes
+  std::vector<machine*> mdead;             // R5: retired, thread joined; guarded by lock
+  int max_threads = 10'000;                // R5: fixed while running
+  std::int64_t machine_idle_timeout = 0;   // R5: ns; fixed while running
   global_queue gq;                         // guarded by lock (G1, G2)
   std::atomic<int> nmspinning{0};          // R2
   std::atomic<bool> stopping{false};
@@ -45,6 +57,11 @@ struct scheduler {
   std::atomic<machine*> poller{nullptr};   // N3: the idle machine blocked in the network
                                            // poller; written under lock, read as a hint
   std::atomic<std::int64_t> timed_deadline{no_deadline};
+  // The monitor (monitor.hpp): asleep without a period while the runtime is idle; whoever
+  // takes an idle processor wakes it (MO1).
+  bool monitor_asleep = false;                 // guarded by lock
+  std::int64_t monitor_deadline = no_deadline; // guarded by lock: when it wakes by itself
+  std::atomic<std::uint32_t> monitor_note{0};  // futex word, written under lock
 
   // Counters (relaxed: statistics only).
   std::atomic<std::uint64_t> machine_wakeups{0}, machine_sleeps{0};
@@ -79,6 +96,13 @@ void wakep();
 // A processor holding a timer due at `when` went idle: make sure an idle machine waits
 // for it (R3).
 void timer_added(std::int64_t when);
+// R4: wakes an idle machine (or starts one) if idle processors' timers or fibers waiting on
+// sockets have nobody watching them.
+void cover_idle_duties();
+// Live machines (not retired). Lock held.
+std::size_t live_machines_locked(const scheduler& s);
+// MO1: wakes the monitor if it sleeps. Lock held.
+void monitor_wake_locked(scheduler& s);
 // Queues a timer whose fire() runs on whichever machine finds it due: on the caller's
 // processor (a fiber), else on an idle processor (a plain thread, or a machine inside
 // goro::blocking), waking or starting a machine to wait for it (R3). Returns its heap.

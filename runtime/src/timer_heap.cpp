@@ -2,6 +2,8 @@
 
 #include <utility>
 
+#include "chaos.hpp"
+
 namespace goro::detail {
 
 namespace {
@@ -71,6 +73,7 @@ int timer_heap::run_expired(std::int64_t now, bool try_only) {
   int n = 0;
   while (n < 64 && !heap_.empty() && heap_.front()->when <= now) due[n++] = pop();
   lock_.unlock();
+  if (n) GORO_CHAOS_POINT(timer_fire);  // popped (out of next()), not fired yet
   for (int i = 0; i < n; ++i) due[i]->fire(due[i]);
   return n;
 }

@@ -7,6 +7,8 @@
 #include <fmt/format.h>
 #include <goro/error.hpp>
 
+#include "chaos.hpp"
+
 namespace goro {
 
 namespace {
@@ -40,6 +42,7 @@ void wait_group::add(std::int64_t n) {
   for (detail::waiter* x = chain; x; x = x->next, ++queued) x->data = nullptr;  // dequeued
   released_ += registered - queued;  // the late ones take these under lock_
   lock_.unlock();  // our last touch of *this: from here on every waiter may return
+  GORO_CHAOS_POINT(wait_group_zero);
   detail::wake_all(chain);
 }
 

@@ -62,6 +62,13 @@ struct options {
   // GORO_TRACE=<file> environment variable overrides it. nullptr: no file. An unwritable
   // file throws goro::option_error at start.
   const char* trace_path = nullptr;
+  // The most OS threads the runtime runs fibers on at once (Go's debug.SetMaxThreads):
+  // one per processor plus one per fiber inside goro::blocking. Needing one more ends the
+  // program with "goro: fatal: program exceeds the limit of N threads". procs..1000000.
+  int max_threads = 10'000;
+  // A thread that has been idle this long, beyond the processors' needs (more idle threads
+  // than processors, after a burst of goro::blocking calls), ends. At least 1 ms.
+  std::chrono::milliseconds thread_idle_timeout{10'000};
 };
 
 // Starts the runtime. Throws goro::runtime_error if it is running, goro::option_error on

@@ -7,14 +7,11 @@
 #include "debug/watchdog.hpp"
 
 #include <algorithm>
-#include <condition_variable>
 #include <csignal>
 #include <cstdio>
 #include <cstring>
 #include <fstream>
-#include <mutex>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include <sys/syscall.h>
@@ -57,10 +54,9 @@ void on_sigurg(int, siginfo_t*, void* uc) {
   errno = saved;
 }
 
-std::mutex mu;                 // guards the three below
-std::condition_variable wake;  // stop requests
-bool stopping = false;
-std::thread th;
+// Written by watchdog_start/stop while the monitor is stopped, read by the monitor's thread
+// (ordered by its start and join).
+std::chrono::milliseconds threshold{0};
 bool handler_installed = false;
 std::atomic<std::uint64_t> reports{0};
 
@@ -125,58 +121,59 @@ void report(const machine* m, const fiber* f, std::int64_t held_ns) {
   reports.fetch_add(1, std::memory_order_relaxed);
 }
 
-void loop(std::chrono::milliseconds threshold) {
-  struct look {  // a machine, the fiber it runs (or none) and its switches so far
-    const machine* m;
-    fiber* f;
-    std::uint64_t switches;
-  };
-  struct seen {  // the same look since `since`
-    look at;
-    std::int64_t since;
-    bool reported;
-  };
-  std::vector<seen> last;
-  const auto tick = std::clamp(threshold / 4, std::chrono::milliseconds(5),
-                               std::chrono::milliseconds(250));
-  for (;;) {
-    {
-      // mu only for the wait: the scan below takes the scheduler's lock, which start()
-      // holds while it takes mu (no lock order between the two).
-      std::unique_lock g(mu);
-      if (wake.wait_for(g, tick, [] { return stopping; })) return;
+struct look {  // a machine, the fiber it runs (or none) and its switches so far
+  const machine* m;
+  fiber* f;
+  std::uint64_t switches;
+};
+struct seen {  // the same look since `since`
+  look at;
+  std::int64_t since;
+  bool reported;
+};
+std::vector<seen> last;       // the monitor's thread only
+std::int64_t next_scan = 0;   // the monitor's thread only
+
+std::int64_t tick_ns() {
+  return std::chrono::nanoseconds(std::clamp(threshold / 4, std::chrono::milliseconds(5),
+                                             std::chrono::milliseconds(250)))
+      .count();
+}
+
+void scan() {
+  std::vector<look> now_seen;
+  {
+    auto& s = sched();
+    std::lock_guard l(s.lock);  // all_ms only grows while the runtime runs
+    for (const machine* m : s.all_ms)
+      now_seen.push_back({m, m->watch.load(std::memory_order_acquire),  // see note_switch
+                          m->switches.load(std::memory_order_relaxed)});
+  }
+  const std::int64_t t = monotonic_ns();
+  for (const auto& x : now_seen) {
+    auto it = std::find_if(last.begin(), last.end(), [&](auto& y) { return y.at.m == x.m; });
+    if (it == last.end()) {
+      last.push_back({x, t, false});
+      continue;
     }
-    std::vector<look> now_seen;
-    {
-      auto& s = sched();
-      std::lock_guard l(s.lock);  // all_ms only grows while the runtime runs
-      for (const machine* m : s.all_ms)
-        now_seen.push_back({m, m->watch.load(std::memory_order_acquire),  // see note_switch
-                            m->switches.load(std::memory_order_relaxed)});
+    if (!x.f || x.f != it->at.f || x.switches != it->at.switches) {
+      *it = {x, t, false};
+      continue;
     }
-    const std::int64_t t = monotonic_ns();
-    for (const auto& x : now_seen) {
-      auto it = std::find_if(last.begin(), last.end(), [&](auto& y) { return y.at.m == x.m; });
-      if (it == last.end()) {
-        last.push_back({x, t, false});
-        continue;
-      }
-      if (!x.f || x.f != it->at.f || x.switches != it->at.switches) {
-        *it = {x, t, false};
-        continue;
-      }
-      if (!it->reported && t - it->since >= threshold.count() * 1'000'000) {
-        it->reported = true;  // once per stretch
-        report(x.m, x.f, t - it->since);
-      }
+    if (!it->reported && t - it->since >= threshold.count() * 1'000'000) {
+      it->reported = true;  // once per stretch
+      report(x.m, x.f, t - it->since);
     }
   }
 }
 
 }  // namespace
 
-void watchdog_start(std::chrono::milliseconds threshold) {
-  if (threshold.count() <= 0 || th.joinable()) return;
+void watchdog_start(std::chrono::milliseconds t) {
+  threshold = t;
+  last.clear();
+  next_scan = 0;
+  if (t.count() <= 0) return;
   (void)unwinder_available();  // loads libunwind now, not in the signal handler
   struct sigaction old {};
   handler_installed = false;
@@ -188,22 +185,12 @@ void watchdog_start(std::chrono::milliseconds threshold) {
     sa.sa_flags = SA_SIGINFO | SA_RESTART;
     handler_installed = ::sigaction(SIGURG, &sa, nullptr) == 0;
   }
-  {
-    std::lock_guard g(mu);
-    stopping = false;
-  }
   watchdog_on.store(true, std::memory_order_relaxed);
-  th = std::thread(loop, threshold);
 }
 
 void watchdog_stop() {
-  if (!th.joinable()) return;
-  {
-    std::lock_guard g(mu);
-    stopping = true;
-  }
-  wake.notify_all();
-  th.join();
+  if (threshold.count() <= 0) return;
+  threshold = std::chrono::milliseconds(0);
   watchdog_on.store(false, std::memory_order_relaxed);
   if (handler_installed) {
     struct sigaction dfl {};
@@ -212,6 +199,15 @@ void watchdog_stop() {
     ::sigaction(SIGURG, &dfl, nullptr);
     handler_installed = false;
   }
+}
+
+std::int64_t watchdog_poll(std::int64_t now) {
+  if (threshold.count() <= 0) return no_deadline;
+  if (now >= next_scan) {
+    scan();
+    next_scan = now + tick_ns();
+  }
+  return next_scan;
 }
 
 std::uint64_t watchdog_reports() noexcept { return reports.load(std::memory_order_relaxed); }

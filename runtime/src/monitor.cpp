@@ -1,0 +1,216 @@
+// The system monitor (see monitor.hpp for what it backs up, MO1 and MO2).
+#include "monitor.hpp"
+
+#include <algorithm>
+#include <thread>
+#include <vector>
+
+#include "debug/watchdog.hpp"
+#include "futex.hpp"
+#include "netpoll.hpp"
+#include "scheduler.hpp"
+#include "testing/mode.hpp"
+
+namespace goro::detail {
+
+namespace {
+
+constexpr std::int64_t ms = 1'000'000;
+constexpr std::int64_t poll_gap = 10 * ms;      // N5: poll when nobody has for this long
+constexpr std::int64_t timer_grace = 10 * ms;   // fire overdue timers after this long
+constexpr std::int64_t kick_grace = 1 * ms;     // wake a machine for an idle P's timers
+constexpr std::int64_t min_delay = 20'000;      // Go's sysmon: 20 us ...
+constexpr std::int64_t max_delay = 10 * ms;     // ... up to 10 ms
+
+struct counters {
+  std::atomic<std::uint64_t> polls{0}, polled_ready{0}, timers_fired{0}, kicks{0}, retired{0},
+      wakeups{0};
+};
+counters g_counts;  // statistics: relaxed
+
+std::thread th;
+std::atomic<bool> stop_requested{false};  // seq_cst: read by the monitor after each wake
+
+void bump(std::atomic<std::uint64_t>& c, std::uint64_t n = 1) {
+  c.fetch_add(n, std::memory_order_relaxed);
+}
+
+// N5: fibers wait on sockets, no machine is blocked in epoll and nobody looked for 10 ms.
+bool poll_network(std::int64_t now) {
+  if (netpoll_waiters() == 0 || sched().poller.load(std::memory_order_acquire)) return false;
+  const std::int64_t last = netpoll_last_poll();
+  if (last == 0 || now - last < poll_gap) return false;
+  bump(g_counts.polls);
+  const int n = netpoll(0);  // readies onto the global queue and wakes a machine
+  bump(g_counts.polled_ready, static_cast<std::uint64_t>(n));
+  return n > 0;
+}
+
+// Overdue timers: an idle processor's get a machine (R4); any processor's overdue by more
+// than timer_grace are fired here, from the heap's lock (try only: a machine at it now is
+// doing the job).
+bool check_timers(std::int64_t now) {
+  auto& s = sched();
+  bool acted = false, idle_overdue = false;
+  const std::int64_t tnow = timer_now_ns();
+  for (processor* p : s.ps) {  // fixed while running
+    const std::int64_t next = p->timers.next();
+    if (next == no_deadline || tnow - next < kick_grace) continue;
+    if (tnow - next >= timer_grace) {
+      if (const int n = p->timers.run_expired(tnow, true)) {
+        bump(g_counts.timers_fired, static_cast<std::uint64_t>(n));
+        acted = true;
+      }
+    } else {
+      idle_overdue = true;  // whether p is idle: cover_idle_duties looks under the lock
+    }
+  }
+  if (idle_overdue) {
+    const auto before = sched().machine_wakeups.load(std::memory_order_relaxed);
+    cover_idle_duties();
+    if (sched().machine_wakeups.load(std::memory_order_relaxed) != before) {
+      bump(g_counts.kicks);
+      acted = true;
+    }
+  }
+  (void)now;
+  return acted;
+}
+
+// R5: idle machines beyond what the processors need, idle longer than the timeout, are
+// taken off the idle list and told to end; their threads are joined here, their objects
+// kept for reuse. Returns when the next one is due (no_deadline: none).
+std::int64_t retire_machines(std::int64_t now) {
+  auto& s = sched();
+  std::vector<machine*> gone;
+  std::int64_t next = no_deadline;
+  {
+    std::lock_guard g(s.lock);
+    const int keep = s.nprocs;
+    for (machine** pm = &s.midle; *pm && s.nmidle.load(std::memory_order_relaxed) > keep;) {
+      machine* m = *pm;
+      const bool role = m == s.timed_waiter || m == s.poller.load(std::memory_order_relaxed);
+      if (!role && now - m->idle_since >= s.machine_idle_timeout) {
+        *pm = m->idle_link;
+        s.nmidle.fetch_sub(1, std::memory_order_seq_cst);
+        m->retire = true;
+        gone.push_back(m);
+        continue;
+      }
+      if (!role) next = std::min(next, m->idle_since + s.machine_idle_timeout);
+      pm = &m->idle_link;
+    }
+    for (machine* m : gone) m->note.store(1, std::memory_order_release);  // pairs: stop_machine
+  }
+  for (machine* m : gone) {
+    futex_wake(m->note);
+    m->thread.join();  // it ends at once: stop_machine sees `retire`
+  }
+  if (!gone.empty()) {
+    std::lock_guard g(s.lock);
+    for (machine* m : gone) s.mdead.push_back(m);  // R5: counted as gone only now
+    bump(g_counts.retired, gone.size());
+  }
+  return next;
+}
+
+// MO1: every processor idle and the sockets watched: sleep until `until`, or until the
+// scheduler wakes us. Returns false when the runtime is not idle (no sleep then).
+bool sleep_if_idle(std::int64_t until) {
+  auto& s = sched();
+  std::int64_t deadline = until;
+  {
+    std::lock_guard g(s.lock);
+    if (s.npidle.load(std::memory_order_relaxed) != s.nprocs) return false;
+    if (netpoll_waiters() > 0 && !s.poller.load(std::memory_order_relaxed)) return false;
+    for (processor* p : s.ps) {
+      const std::int64_t next = p->timers.next();
+      if (next != no_deadline) deadline = std::min(deadline, next + timer_grace);
+    }
+    s.monitor_asleep = true;
+    s.monitor_deadline = deadline;
+    s.monitor_note.store(0, std::memory_order_relaxed);
+  }
+  // Pairs with the release store in monitor_wake_locked().
+  while (s.monitor_note.load(std::memory_order_acquire) == 0 &&
+         !stop_requested.load(std::memory_order_seq_cst)) {
+    futex_wait(s.monitor_note, 0, deadline == no_deadline ? -1 : deadline);
+    if (deadline != no_deadline && monotonic_ns() >= deadline) break;
+  }
+  std::lock_guard g(s.lock);
+  s.monitor_asleep = false;
+  s.monitor_deadline = no_deadline;
+  return true;
+}
+
+void loop() {
+  auto& s = sched();
+  constexpr std::int64_t retire_check = 1'000 * ms;  // while busy, look once a second
+  std::int64_t delay = min_delay;
+  int quiet = 0;
+  std::int64_t next_retire = 0;
+  while (!stop_requested.load(std::memory_order_seq_cst)) {
+    std::int64_t now = monotonic_ns();
+    bool acted = poll_network(now);
+    acted |= check_timers(now);
+    if (now >= next_retire) next_retire = std::min(retire_machines(now), now + retire_check);
+    const std::int64_t watch_next = watchdog_poll(now);
+    if (acted) {
+      quiet = 0;
+      delay = min_delay;
+    } else if (++quiet > 50) {
+      delay = std::min(delay * 2, max_delay);
+    }
+    // Idle: a sleep without a period (the watchdog has nothing to watch either), until the
+    // next retirement that is due, if any.
+    if (s.npidle.load(std::memory_order_relaxed) == s.nprocs &&  // a hint; checked again
+        sleep_if_idle(retire_machines(now))) {
+      bump(g_counts.wakeups);
+      quiet = 0;
+      delay = min_delay;
+      next_retire = 0;
+      continue;
+    }
+    const std::int64_t until = std::min(now + delay, watch_next);
+    // Only monitor_stop writes the note while we are not asleep (MO1): reset, then re-read
+    // the stop flag (seq_cst, Dekker with monitor_stop's store then note write).
+    s.monitor_note.store(0, std::memory_order_relaxed);
+    while (!stop_requested.load(std::memory_order_seq_cst) && (now = monotonic_ns()) < until)
+      futex_wait(s.monitor_note, 0, until);
+    bump(g_counts.wakeups);
+  }
+}
+
+}  // namespace
+
+void monitor_wake_locked(scheduler& s) {
+  s.monitor_asleep = false;
+  s.monitor_note.store(1, std::memory_order_release);  // pairs with sleep_if_idle's acquire
+  futex_wake(s.monitor_note);
+}
+
+void monitor_start() {
+  if (deterministic_mode.load(std::memory_order_relaxed)) return;  // MO2
+  stop_requested.store(false, std::memory_order_seq_cst);
+  th = std::thread(loop);
+}
+
+void monitor_stop() {
+  if (!th.joinable()) return;
+  stop_requested.store(true, std::memory_order_seq_cst);
+  {
+    auto& s = sched();
+    std::lock_guard g(s.lock);
+    s.monitor_note.store(1, std::memory_order_release);
+    futex_wake(s.monitor_note);
+  }
+  th.join();
+}
+
+monitor_counts monitor_stats() noexcept {
+  auto get = [](const std::atomic<std::uint64_t>& c) { return c.load(std::memory_order_relaxed); };
+  return {get(g_counts.polls),   get(g_counts.polled_ready), get(g_counts.timers_fired),
+          get(g_counts.kicks),   get(g_counts.retired),      get(g_counts.wakeups)};
+}
+
+}  // namespace goro::detail
