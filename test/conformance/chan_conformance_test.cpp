@@ -26,6 +26,7 @@ using ChanConformanceTest = goro_test::RuntimeTest;
 
 // Go: TestChan, for each capacity 0..N.
 TEST_P(ChanConformanceTest, Chan) {
+  conformance::fiber_group fibers;
   const int n = static_cast<int>(std::max<std::int64_t>(goro_test::scaled(20), 3));
   for (int cap = 0; cap < n; ++cap) {
     SCOPED_TRACE(::testing::Message() << "chan[" << cap << "]");
@@ -80,7 +81,7 @@ TEST_P(ChanConformanceTest, Chan) {
       // Ensure that close unblocks receive.
       goro::chan<int> c(cap);
       goro::chan<bool> done(0);
-      goro::go([c, done] { done.send(!c.recv().has_value()); });
+      fibers.go([c, done] { done.send(!c.recv().has_value()); });
       ASSERT_TRUE(wait_parked(1, "chan receive"));
       c.close();
       EXPECT_EQ(recv_or_fail(done, "receiver woken by close"), true)
@@ -89,12 +90,12 @@ TEST_P(ChanConformanceTest, Chan) {
     {
       // Send 100 integers, ensure that we receive them non-corrupted in FIFO order.
       goro::chan<int> c(cap);
-      goro::go([c] {
+      fibers.go([c] {
         for (int i = 0; i < 100; ++i) c.send(i);
       });
       for (int i = 0; i < 100; ++i) EXPECT_EQ(c.recv(), i);
       // Same, but using recv2 (v, ok).
-      goro::go([c] {
+      fibers.go([c] {
         for (int i = 0; i < 100; ++i) c.send(i);
       });
       for (int i = 0; i < 100; ++i) {
@@ -106,12 +107,12 @@ TEST_P(ChanConformanceTest, Chan) {
       constexpr int p = 4;
       const int l = static_cast<int>(goro_test::scaled(1000));
       for (int k = 0; k < p; ++k)
-        goro::go([c, l] {
+        fibers.go([c, l] {
           for (int i = 0; i < l; ++i) c.send(i);
         });
       goro::chan<std::map<int, int>> done(0);
       for (int k = 0; k < p; ++k)
-        goro::go([c, done, l] {
+        fibers.go([c, done, l] {
           std::map<int, int> recv;
           for (int i = 0; i < l; ++i) ++recv[*c.recv()];
           done.send(std::move(recv));
@@ -133,11 +134,13 @@ TEST_P(ChanConformanceTest, Chan) {
       EXPECT_EQ(c.capacity(), static_cast<std::size_t>(cap));
     }
   }
+  fibers.wait();
 }
 
 // Go: TestNonblockRecvRace. A buffered value is ready: the select's default never runs,
 // even while the channel is being closed.
 TEST_P(ChanConformanceTest, NonblockRecvRace) {
+  conformance::fiber_group fibers;
   const int n = static_cast<int>(goro_test::scaled(2000));
   std::atomic<int> not_ready{0};
   goro::wait_group wg;
@@ -145,7 +148,7 @@ TEST_P(ChanConformanceTest, NonblockRecvRace) {
     goro::chan<int> c(1);
     c.send(1);
     wg.add(1);
-    goro::go([&, c] {
+    fibers.go([&, c] {
       if (goro::select(goro::recv(c), goro::otherwise()) == 1) not_ready.fetch_add(1);
       wg.done();
     });
@@ -154,18 +157,20 @@ TEST_P(ChanConformanceTest, NonblockRecvRace) {
   }
   wait_or_fail(wg, "selecting fibers");
   EXPECT_EQ(not_ready.load(), 0) << "chan is not ready";
+  fibers.wait();
 }
 
 // Go: TestNonblockSelectRace. From the time the fiber is created, c1 or c2 is ready: the
 // select acts on one moment's state and never runs its default.
 TEST_P(ChanConformanceTest, NonblockSelectRace) {
+  conformance::fiber_group fibers;
   const int n = static_cast<int>(goro_test::scaled(10'000));
   goro::chan<bool> done(1);
   int failures = 0;
   for (int i = 0; i < n; ++i) {
     goro::chan<int> c1(1), c2(1);
     c1.send(1);
-    goro::go([c1, c2, done] {
+    fibers.go([c1, c2, done] {
       done.send(goro::select(goro::recv(c1), goro::recv(c2), goro::otherwise()) != 2);
     });
     c2.send(1);
@@ -173,17 +178,19 @@ TEST_P(ChanConformanceTest, NonblockSelectRace) {
     if (!recv_or_fail(done, "selecting fiber").value_or(false)) ++failures;
   }
   EXPECT_EQ(failures, 0) << "no chan is ready";
+  fibers.wait();
 }
 
 // Go: TestNonblockSelectRace2: the same, with close(c2) in place of c2 <- 1.
 TEST_P(ChanConformanceTest, NonblockSelectRace2) {
+  conformance::fiber_group fibers;
   const int n = static_cast<int>(goro_test::scaled(10'000));
   goro::chan<bool> done(1);
   int failures = 0;
   for (int i = 0; i < n; ++i) {
     goro::chan<int> c1(1), c2(0);
     c1.send(1);
-    goro::go([c1, c2, done] {
+    fibers.go([c1, c2, done] {
       done.send(goro::select(goro::recv(c1), goro::recv(c2), goro::otherwise()) != 2);
     });
     c2.close();
@@ -191,18 +198,20 @@ TEST_P(ChanConformanceTest, NonblockSelectRace2) {
     if (!recv_or_fail(done, "selecting fiber").value_or(false)) ++failures;
   }
   EXPECT_EQ(failures, 0) << "no chan is ready";
+  fibers.wait();
 }
 
 // Go: TestSelfSelect. Send and receive on one channel in a select: no crash, no deadlock,
 // and (unbuffered) never a value received from oneself.
 TEST_P(ChanConformanceTest, SelfSelect) {
+  conformance::fiber_group fibers;
   for (int cap : {0, 10}) {
     goro::chan<int> c(cap);
     std::atomic<int> self_receives{0};
     goro::wait_group wg;
     wg.add(2);
     for (int p = 0; p < 2; ++p) {
-      goro::go([&, c, p, cap] {
+      fibers.go([&, c, p, cap] {
         auto check = [&](std::optional<int> v) {
           if (cap == 0 && v == p) self_receives.fetch_add(1);
         };
@@ -218,28 +227,30 @@ TEST_P(ChanConformanceTest, SelfSelect) {
     wait_or_fail(wg, "self-selecting fibers");
     EXPECT_EQ(self_receives.load(), 0) << "self receive, cap " << cap;
   }
+  fibers.wait();
 }
 
 // Go: TestSelectStress. Senders, receivers, a sending select and a receiving select over
 // four channels interact chaotically; the construct must not deadlock, and a channel whose
 // count is done becomes nil in the selects.
 TEST_P(ChanConformanceTest, SelectStress) {
+  conformance::fiber_group fibers;
   std::array<goro::chan<int>, 4> c = {goro::chan<int>(0), goro::chan<int>(0),
                                       goro::chan<int>(2), goro::chan<int>(3)};
   const int n = static_cast<int>(goro_test::scaled(10'000));
   goro::wait_group wg;
   wg.add(10);
   for (int k = 0; k < 4; ++k) {
-    goro::go([&, k] {
+    fibers.go([&, k] {
       for (int i = 0; i < n; ++i) c[k].send(0);
       wg.done();
     });
-    goro::go([&, k] {
+    fibers.go([&, k] {
       for (int i = 0; i < n; ++i) c[k].recv();
       wg.done();
     });
   }
-  goro::go([&] {
+  fibers.go([&] {
     std::array<int, 4> cnt{};
     auto c1 = c;
     auto sent = [&](int k) {
@@ -252,7 +263,7 @@ TEST_P(ChanConformanceTest, SelectStress) {
                    goro::send(c1[0], 0, sent(0)), goro::send(c1[1], 0, sent(1)));
     wg.done();
   });
-  goro::go([&] {
+  fibers.go([&] {
     std::array<int, 4> cnt{};
     auto c1 = c;
     auto got = [&](int k) {
@@ -266,6 +277,7 @@ TEST_P(ChanConformanceTest, SelectStress) {
     wg.done();
   });
   wait_or_fail(wg, "select stress");
+  fibers.wait();
 }
 
 // Go: TestChanSendInterface. Sends of a type-erased value, in selects with a default.
@@ -285,13 +297,14 @@ TEST_P(ChanConformanceTest, ChanSendInterface) {
 // before each receive: both cases must win a fair share, whether the select finds the
 // receiver waiting or waits itself (unbuffered), or finds room in the buffer.
 TEST_P(ChanConformanceTest, PseudoRandomSend) {
+  conformance::fiber_group fibers;
   constexpr int n = 100;
   for (int cap : {0, n}) {
     goro::chan<int> c(cap);
     std::vector<int> l(n);
     goro::wait_group wg;
     wg.add(1);
-    goro::go([&, c] {
+    fibers.go([&, c] {
       for (int i = 0; i < n; ++i) {
         goro::this_fiber::yield();
         l[i] = *c.recv();
@@ -309,12 +322,14 @@ TEST_P(ChanConformanceTest, PseudoRandomSend) {
         << "want pseudorandom, got " << n0 << " zeros and " << n1 << " ones (chan cap " << cap
         << ")";
   }
+  fibers.wait();
 }
 
 // Go: TestMultiConsumer. 23 workers range over a work channel (some yield to upset its
 // FIFO-ish order) and forward to a result channel closed once all are done: every value
 // arrives once.
 TEST_P(ChanConformanceTest, MultiConsumer) {
+  conformance::fiber_group fibers;
   constexpr int nwork = 23;
   const int niter = static_cast<int>(goro_test::scaled(27'182));
   constexpr std::array<int, 10> pn = {2, 3, 7, 11, 13, 17, 19, 23, 27, 31};
@@ -322,7 +337,7 @@ TEST_P(ChanConformanceTest, MultiConsumer) {
   goro::wait_group wg;
   for (int w = 0; w < nwork; ++w) {
     wg.add(1);
-    goro::go([&, w, q, r] {
+    fibers.go([&, w, q, r] {
       for (int v : q) {
         if (pn[w % pn.size()] == v) goro::this_fiber::yield();
         r.send(v);
@@ -333,7 +348,7 @@ TEST_P(ChanConformanceTest, MultiConsumer) {
   long expect = 0;
   goro::wait_group feeder;
   feeder.add(1);
-  goro::go([&, q, r] {
+  fibers.go([&, q, r] {
     for (int i = 0; i < niter; ++i) {
       int v = pn[i % pn.size()];
       expect += v;
@@ -352,6 +367,7 @@ TEST_P(ChanConformanceTest, MultiConsumer) {
   wait_or_fail(feeder, "feeder");
   EXPECT_EQ(n, niter);
   EXPECT_EQ(s, expect);
+  fibers.wait();
 }
 
 // Uses about depth KiB of stack, briefly.
@@ -365,10 +381,11 @@ TEST_P(ChanConformanceTest, MultiConsumer) {
 // Go: TestShrinkStackDuringBlockedSend. Channel operations work when the sender uses much
 // of its stack between sends and is parked in a send when the receiver comes.
 TEST_P(ChanConformanceTest, ShrinkStackDuringBlockedSend) {
+  conformance::fiber_group fibers;
   constexpr int n = 10;
   goro::chan<int> c(0);
   goro::chan<int> done(0);
-  goro::go([c, done] {
+  fibers.go([c, done] {
     int sink = 0;
     for (int i = 0; i < n; ++i) {
       c.send(i);
@@ -384,15 +401,17 @@ TEST_P(ChanConformanceTest, ShrinkStackDuringBlockedSend) {
     }
   }
   recv_or_fail(done, "sender's end");
+  fibers.wait();
 }
 
 // Go: TestSelectDuplicateChannel. A fiber queued twice on one channel (a select with two
 // cases on it) and woken through a third channel dequeues itself cleanly: a later receiver
 // queued on that channel is then the one a send wakes.
 TEST_P(ChanConformanceTest, SelectDuplicateChannel) {
+  conformance::fiber_group fibers;
   goro::chan<int> c(0), d(0), e(0);
   // fiber A
-  goro::go([c, d, e] {
+  fibers.go([c, d, e] {
     goro::select(goro::recv(c), goro::recv(c), goro::recv(d));
     e.send(9);
   });
@@ -404,11 +423,13 @@ TEST_P(ChanConformanceTest, SelectDuplicateChannel) {
   EXPECT_EQ(recv_or_fail(e, "fiber A"), 9);
   c.send(8);  // wakes B
   EXPECT_EQ(b.join(), 8);
+  fibers.wait();
 }
 
 // Go: TestSelectFairness. A select over four channels, two of them always ready: each of
 // the two wins about half the time (within 10 sigma).
 TEST_P(ChanConformanceTest, SelectFairness) {
+  conformance::fiber_group fibers;
   const int trials = static_cast<int>(goro_test::scaled(10'000));
   goro::chan<char> c1(trials + 1), c2(trials + 1), c3(0), c4(0), out(0);
   goro::chan<char> done(0);
@@ -418,7 +439,7 @@ TEST_P(ChanConformanceTest, SelectFairness) {
   }
   goro::wait_group wg;
   wg.add(1);
-  goro::go([&] {
+  fibers.go([&] {
     for (;;) {
       char b = 0;
       auto take = [&](std::optional<char> v) { b = v.value_or(0); };
@@ -445,6 +466,7 @@ TEST_P(ChanConformanceTest, SelectFairness) {
       << "unfair select: in " << trials << " trials, results were " << cnt1 << ", " << cnt2;
   done.close();
   wait_or_fail(wg, "selecting fiber's end");
+  fibers.wait();
 }
 
 GORO_INSTANTIATE(ChanConformanceTest, 1, 2, 4);

@@ -7,6 +7,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 
 #include <gtest/gtest.h>
 
@@ -51,6 +52,34 @@ inline bool wait_or_fail(goro::wait_group& wg, std::string_view what) {
                          << " s\n" << fiber_dump();
   return ok;
 }
+
+// The fibers a test starts. wait() returns once every one has ended, not just finished its
+// work (a fiber that was readied by its last send may still be queued): the fixture checks
+// that no fiber is left at teardown. Call wait() at the end of the test, before the objects
+// the fibers use go; the destructor waits too, for the early returns of a failed test.
+class fiber_group {
+ public:
+  fiber_group() = default;
+  fiber_group(const fiber_group&) = delete;
+  fiber_group& operator=(const fiber_group&) = delete;
+  ~fiber_group() { wait(); }
+
+  template <class Fn, class... Args>
+  void go(Fn&& fn, Args&&... args) {
+    wg_.add(1);
+    try {
+      goro::go(goro::spawn_options{.group = &wg_}, std::forward<Fn>(fn),
+               std::forward<Args>(args)...);
+    } catch (...) {
+      wg_.done();  // the fiber never started
+      throw;
+    }
+  }
+  bool wait() { return wait_or_fail(wg_, "the test's fibers"); }
+
+ private:
+  goro::wait_group wg_;
+};
 
 // Fibers parked now with this wait reason ("chan receive", "select", "mutex lock"...).
 inline int parked_with(std::string_view reason) {

@@ -26,12 +26,14 @@ using SelectConformanceTest = goro_test::RuntimeTest;
 
 // select3.go's testBlock(never, f): f returns without anyone's help.
 void expect_never_blocks(std::function<void()> f, const char* what) {
+  conformance::fiber_group fibers;
   goro::chan<bool> done(1);
-  goro::go([f = std::move(f), done] {
+  fibers.go([f = std::move(f), done] {
     f();
     done.send(true);
   });
   EXPECT_EQ(recv_or_fail(done, what), true) << what;
+  fibers.wait();
 }
 
 // select3.go's testBlock(always, f): f parks with `reason` and stays parked until
@@ -39,17 +41,15 @@ void expect_never_blocks(std::function<void()> f, const char* what) {
 void expect_blocks_until(std::function<void()> f, const char* reason,
                          const std::function<void()>& release, const char* what) {
   std::atomic<bool> finished{false};
-  goro::wait_group wg;
-  wg.add(1);
-  goro::go([&] {
+  conformance::fiber_group fibers;
+  fibers.go([&] {
     f();
     finished = true;
-    wg.done();
   });
   ASSERT_TRUE(wait_parked(1, reason)) << what;
   EXPECT_FALSE(finished) << what << ": did not block";
   release();
-  wait_or_fail(wg, what);
+  fibers.wait();
 }
 
 // Go: test/chan/select3.go, the semantics of select for basic empty/non-empty cases.
@@ -139,20 +139,21 @@ TEST_P(SelectConformanceTest, Select3) {
 // Go: test/chan/select6.go (issue 2075). A select that loses on c1 must leave c1's queue
 // sound: later waits on c1 are still woken.
 TEST_P(SelectConformanceTest, Select6) {
+  conformance::fiber_group fibers;
   goro::chan<bool> c1(0), c2(0), c3(0);
   goro::wait_group wg;
   wg.add(3);
-  goro::go([&] {
+  fibers.go([&] {
     c1.recv();
     wg.done();
   });
-  goro::go([&] {
+  fibers.go([&] {
     goro::select(goro::recv(c1, [](auto) { ADD_FAILURE() << "dummy"; }),
                  goro::recv(c2, [&](auto) { c3.send(true); }));
     c1.recv();
     wg.done();
   });
-  goro::go([&] {
+  fibers.go([&] {
     c2.send(true);
     wg.done();
   });
@@ -160,6 +161,7 @@ TEST_P(SelectConformanceTest, Select6) {
   c1.send(true);
   c1.send(true);
   wait_or_fail(wg, "select6's fibers");
+  fibers.wait();
 }
 
 // Go: test/chan/select7.go: select when discarding a value, each of three ways to send
@@ -197,9 +199,10 @@ TEST_P(SelectConformanceTest, Select7) {
 // Go: test/chan/doubleselect.go. Two cases of one select must never both run: a sender's
 // select over four channels, forwarded through four muxes, delivers each value once.
 TEST_P(SelectConformanceTest, DoubleSelect) {
+  conformance::fiber_group fibers;
   const int iterations = static_cast<int>(goro_test::scaled(20'000));
   goro::chan<int> c1(0), c2(0), c3(0), c4(0), cmux(0);
-  goro::go([=] {
+  fibers.go([=] {
     for (int i = 0; i < iterations; ++i)
       goro::select(goro::send(c1, i), goro::send(c2, i), goro::send(c3, i), goro::send(c4, i));
     c1.close();
@@ -209,7 +212,7 @@ TEST_P(SelectConformanceTest, DoubleSelect) {
   });
   auto muxes = std::make_shared<std::atomic<int>>(4);
   for (auto in : {c1, c2, c3, c4})
-    goro::go([in, cmux, muxes] {
+    fibers.go([in, cmux, muxes] {
       for (int v : in) cmux.send(v);
       if (muxes->fetch_sub(1) == 1) cmux.close();
     });
@@ -219,12 +222,14 @@ TEST_P(SelectConformanceTest, DoubleSelect) {
     if (!seen.insert(v).second) ++duplicates;
   EXPECT_EQ(duplicates, 0) << "got duplicate values";
   EXPECT_EQ(static_cast<int>(seen.size()), iterations);
+  fibers.wait();
 }
 
 // Go: test/chan/nonblock.go. Non-blocking sends and receives (selects with a default, and
 // try_send/try_recv) fail on a channel nobody is ready on, and succeed against a partner
 // that waits (Go retries with sleeps until they do; here the partner is parked first).
 TEST_P(SelectConformanceTest, Nonblock) {
+  conformance::fiber_group fibers;
   for (int buffer : {0, 1}) {
     SCOPED_TRACE(::testing::Message() << "buffer " << buffer);
     goro::chan<int> c(buffer);
@@ -233,7 +238,7 @@ TEST_P(SelectConformanceTest, Nonblock) {
     EXPECT_EQ(c.try_recv(), std::nullopt);
 
     // A receiver is waiting: the non-blocking send succeeds.
-    goro::go([c, sync] {
+    fibers.go([c, sync] {
       EXPECT_EQ(c.recv(), 123) << "receiver value";
       sync.send(true);
     });
@@ -244,7 +249,7 @@ TEST_P(SelectConformanceTest, Nonblock) {
     recv_or_fail(sync, "receiver");
 
     // A sender has sent (buffered) or waits (unbuffered): the non-blocking receive succeeds.
-    goro::go([c, sync] {
+    fibers.go([c, sync] {
       c.send(234);
       sync.send(true);
     });
@@ -262,7 +267,7 @@ TEST_P(SelectConformanceTest, Nonblock) {
     if (buffer == 0) recv_or_fail(sync, "sender");
 
     // The same with try_send and try_recv.
-    goro::go([c, sync] {
+    fibers.go([c, sync] {
       EXPECT_EQ(c.recv(), 345);
       sync.send(true);
     });
@@ -272,6 +277,7 @@ TEST_P(SelectConformanceTest, Nonblock) {
     EXPECT_TRUE(c.try_send(345));
     recv_or_fail(sync, "receiver");
   }
+  fibers.wait();
 }
 
 GORO_INSTANTIATE(SelectConformanceTest, 1, 2, 4);
