@@ -104,4 +104,18 @@ inline bool wait_parked(int n, std::string_view reason) {
   return true;
 }
 
+// Waits until pred() holds; false (and a failure with a fiber dump) after `patience`.
+template <class Pred>
+bool wait_until(Pred pred, std::string_view what) {
+  const auto give_up = std::chrono::steady_clock::now() + patience;
+  while (!pred()) {
+    if (std::chrono::steady_clock::now() > give_up) {
+      ADD_FAILURE() << what << ": not after " << patience.count() << " s\n" << fiber_dump();
+      return false;
+    }
+    goro::this_fiber::yield();
+  }
+  return true;
+}
+
 }  // namespace conformance
