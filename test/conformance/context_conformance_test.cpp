@@ -173,7 +173,7 @@ TEST_P(ContextConformanceTest, SimultaneousCancels) {
   std::mt19937_64 rng(goro_test::seed());
   std::shuffle(m.begin(), m.end(), rng);
   conformance::fiber_group fibers;
-  for (auto& [ctx, cancel] : m) fibers.go([cancel] { cancel(); });
+  for (auto& entry : m) fibers.go([cancel = entry.second] { cancel(); });
   std::shuffle(m.begin(), m.end(), rng);
   for (auto& [ctx, cancel] : m) recv_or_fail(ctx.done(), "waiting for <-ctx.Done()");
   fibers.wait();  // all the cancel functions returned
