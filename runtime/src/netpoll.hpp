@@ -17,6 +17,10 @@
 // N3: waiters counts fibers committed to waiting; while it is non-zero and every processor
 //     is idle, one machine is the poller (or about to become it), and the deadlock check
 //     stays silent.
+// N4: at shutdown the fibers still parked on descriptors are abandoned (leaked, with the
+//     calls they are in); once the machines have stopped, their slots go back to 0 and
+//     waiters to 0, so that a later close, deadline or event (in this process's next
+//     runtime too) readies none of them.
 #pragma once
 
 #include <atomic>
@@ -68,6 +72,8 @@ bool netpoll_active() noexcept;
 // (CLOCK_MONOTONIC; 0: do not block; < 0: no deadline), and readies them. Returns how
 // many it readied.
 int netpoll(std::int64_t deadline_ns);
+// At shutdown, after every machine has stopped: forgets the parked fibers (N4).
+void netpoll_abandon_waiters() noexcept;
 // Fibers readied by netpoll() since the process started (stats).
 std::uint64_t netpoll_readied_total() noexcept;
 // Interrupts a blocked netpoll() (idempotent until it returns).
