@@ -177,6 +177,34 @@ TEST_P(NetLifetimeTest, HandlesClosedByAnotherFiberAreSafeToDestroyAndReportClos
   p.server.reset();
 }
 
+// The example atop goro/net/tcp.hpp, as written there, plus the echo read back.
+TEST_P(NetLifetimeTest, TcpHeaderExampleServerEndsWhenItsListenerCloses) {
+  using namespace std::chrono_literals;
+  auto ln = std::make_shared<goro::net::listener>(goro::net::listen("127.0.0.1:0"));
+  auto server = goro::spawn([ln] {  // shares the listener: no reference to a local
+    try {
+      for (;;) {
+        auto s = std::make_shared<goro::net::stream>(ln->accept());
+        goro::go([s] {
+          char b[512];
+          try {
+            while (auto n = s->read(b, sizeof b)) s->write_all(b, n);
+          } catch (const std::system_error&) {}  // reset by the peer
+        });
+      }
+    } catch (const std::system_error&) {}  // closed: "use of closed listener"
+  });
+  auto c = goro::net::dial(ln->local_address().to_string(), 1s);
+  c.write_all("ping");
+  char got[4];
+  c.read_full(got, sizeof got);  // "ping", echoed
+  ln->close();                   // the blocked accept() throws: the server fiber ends
+  server.join();
+  EXPECT_EQ(std::string(got, sizeof got), "ping");
+  c.shutdown_write();
+  EXPECT_EQ(c.read(got, 1), 0u);  // its fiber ended: the stream closed
+}
+
 GORO_INSTANTIATE(NetLifetimeTest, 1, 2, 4);
 
 }  // namespace
