@@ -5,9 +5,6 @@
 // Each interleaving is forced: the caller is parked in the poller ("io wait") before the
 // handle goes, and at P=1 the fiber that closes and destroys runs to the end before the
 // woken caller resumes. Run under ASan: before the fix these were heap-use-after-free.
-#include <goro/net/tcp.hpp>
-#include <goro/net/udp.hpp>
-
 #include <algorithm>
 #include <chrono>
 #include <memory>
@@ -18,6 +15,8 @@
 #include <gmock/gmock.h>
 
 #include <goro/debug.hpp>
+#include <goro/net/tcp.hpp>
+#include <goro/net/udp.hpp>
 
 #include "goro_test.hpp"
 
@@ -38,8 +37,8 @@ class NetLifetimeTest : public RuntimeTest {};
     if (it != fs.end() && it->state == "parked" && it->wait_reason == "io wait")
       return ::testing::AssertionSuccess();
     if (std::chrono::steady_clock::now() > give_up)
-      return ::testing::AssertionFailure()
-             << "fiber '" << name << "' never parked in io wait:\n" << goro::format_fibers(fs);
+      return ::testing::AssertionFailure() << "fiber '" << name << "' never parked in io wait:\n"
+                                           << goro::format_fibers(fs);
     std::this_thread::yield();
   }
 }
@@ -78,7 +77,8 @@ TEST_P(NetLifetimeTest, StreamDestroyedRightAfterCloseWokeItsReadEndsTheReadWith
   goro::spawn([&p] {  // another fiber: at P=1 it ends before the reader resumes
     p.server->close();
     p.server.reset();
-  }).join();
+  })
+      .join();
   EXPECT_THAT(reader.join(), ::testing::HasSubstr("use of closed stream"));
 }
 
@@ -125,9 +125,8 @@ TEST_P(NetLifetimeTest, StreamDestroyedWhileAFiberWritesEndsTheWriteWithClosed) 
 
 TEST_P(NetLifetimeTest, ListenerDestroyedWhileAFiberIsInAcceptEndsAcceptWithClosed) {
   auto ln = std::make_unique<net::listener>(net::listen("127.0.0.1:0"));
-  auto acceptor = goro::spawn({.name = "acceptor"}, [l = ln.get()] {
-    return error_of([&] { l->accept(); });
-  });
+  auto acceptor =
+      goro::spawn({.name = "acceptor"}, [l = ln.get()] { return error_of([&] { l->accept(); }); });
   ASSERT_TRUE(parked_in_io("acceptor"));
   goro::spawn([&ln] { ln.reset(); }).join();
   EXPECT_THAT(acceptor.join(), ::testing::HasSubstr("use of closed listener"));
@@ -135,9 +134,8 @@ TEST_P(NetLifetimeTest, ListenerDestroyedWhileAFiberIsInAcceptEndsAcceptWithClos
 
 TEST_P(NetLifetimeTest, ListenerDestroyedRightAfterCloseWokeItsAcceptEndsAcceptWithClosed) {
   auto ln = std::make_unique<net::listener>(net::listen("127.0.0.1:0"));
-  auto acceptor = goro::spawn({.name = "acceptor"}, [l = ln.get()] {
-    return error_of([&] { l->accept(); });
-  });
+  auto acceptor =
+      goro::spawn({.name = "acceptor"}, [l = ln.get()] { return error_of([&] { l->accept(); }); });
   ASSERT_TRUE(parked_in_io("acceptor"));
   goro::spawn([&ln] {
     ln->close();
@@ -169,7 +167,8 @@ TEST_P(NetLifetimeTest, HandlesClosedByAnotherFiberAreSafeToDestroyAndReportClos
     udp.close();
   }).join();
   char b[4];
-  EXPECT_THAT(error_of([&] { p.server->read(b, 1); }), ::testing::HasSubstr("use of closed stream"));
+  EXPECT_THAT(error_of([&] { p.server->read(b, 1); }),
+              ::testing::HasSubstr("use of closed stream"));
   EXPECT_THAT(error_of([&] { p.ln.accept(); }), ::testing::HasSubstr("use of closed listener"));
   EXPECT_THAT(error_of([&] { udp.receive_from(b, sizeof b); }),
               ::testing::HasSubstr("use of closed socket"));
@@ -189,10 +188,12 @@ TEST_P(NetLifetimeTest, TcpHeaderExampleServerEndsWhenItsListenerCloses) {
           char b[512];
           try {
             while (auto n = s->read(b, sizeof b)) s->write_all(b, n);
-          } catch (const std::system_error&) {}  // reset by the peer
+          } catch (const std::system_error&) {
+          }  // reset by the peer
         });
       }
-    } catch (const std::system_error&) {}  // closed: "use of closed listener"
+    } catch (const std::system_error&) {
+    }  // closed: "use of closed listener"
   });
   auto c = goro::net::dial(ln->local_address().to_string(), 1s);
   c.write_all("ping");

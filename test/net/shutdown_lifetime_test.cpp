@@ -3,9 +3,6 @@
 // on one of them (its poll_desc slot must not name that fiber any more: the next runtime
 // would ready a fiber that is gone). Each case runs in a child process: the abandoned
 // fiber stays alive to the end.
-#include <goro/net/tcp.hpp>
-#include <goro/net/udp.hpp>
-
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -17,6 +14,8 @@
 #include <gmock/gmock.h>
 
 #include <goro/debug.hpp>
+#include <goro/net/tcp.hpp>
+#include <goro/net/udp.hpp>
 
 #include "goro_test.hpp"
 
@@ -110,8 +109,8 @@ TEST(NetShutdownLifetimeDeathTest, HandlesDestroyedAfterShutdownCloseQuietly) {
 
 TEST(NetShutdownLifetimeDeathTest, StreamDestroyedAfterShutdownDoesNotWakeTheAbandonedReader) {
   GTEST_FLAG_SET(death_test_style, "threadsafe");
-  EXPECT_EXIT(stream_destroyed_after_shutdown_with_a_read_abandoned(),
-              ::testing::ExitedWithCode(0), "second runtime's reader: .*use of closed stream");
+  EXPECT_EXIT(stream_destroyed_after_shutdown_with_a_read_abandoned(), ::testing::ExitedWithCode(0),
+              "second runtime's reader: .*use of closed stream");
 }
 
 }  // namespace

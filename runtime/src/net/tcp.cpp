@@ -169,8 +169,7 @@ stream listener::accept(std::stop_token st) {
   for (;;) {
     sockaddr_storage ss{};
     socklen_t len = sizeof ss;
-    int c = ::accept4(f->fd, reinterpret_cast<sockaddr*>(&ss), &len,
-                      SOCK_NONBLOCK | SOCK_CLOEXEC);
+    int c = ::accept4(f->fd, reinterpret_cast<sockaddr*>(&ss), &len, SOCK_NONBLOCK | SOCK_CLOEXEC);
     if (c >= 0) {
       set_nodelay(c);
       return stream(new net_fd(c, "stream", local_of(c),

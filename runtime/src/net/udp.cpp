@@ -36,7 +36,8 @@ udp_socket udp_socket::bind(std::string_view host_port) {
   sockaddr_storage ss{};
   socklen_t len = sizeof ss;
   ::getsockname(fd, reinterpret_cast<sockaddr*>(&ss), &len);
-  return udp_socket(new detail::net_fd(fd, "socket", address::from(reinterpret_cast<sockaddr*>(&ss), len), address{}));
+  return udp_socket(new detail::net_fd(
+      fd, "socket", address::from(reinterpret_cast<sockaddr*>(&ss), len), address{}));
 }
 
 void udp_socket::send_to(const void* buf, std::size_t n, const address& to) {
