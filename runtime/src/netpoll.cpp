@@ -266,6 +266,23 @@ int netpoll_waiters() noexcept {
   return p ? p->waiters.load(std::memory_order_seq_cst) : 0;
 }
 
+void netpoll_abandon_waiters() noexcept {
+  poller* p = g_poller.load(std::memory_order_acquire);
+  if (!p) return;
+  std::lock_guard g(p->pool_lock);
+  for (poll_desc* pd : p->all) {
+    for (auto* s : {&pd->rg, &pd->wg}) {
+      std::uintptr_t old = s->load(std::memory_order_seq_cst);
+      // N7: a fiber's pointer (0, ready and waiting are left alone; no commit is in flight
+      // with the machines stopped). seq_cst: in N1's single order of slot changes, against
+      // an unblock() from a plain thread closing the descriptor meanwhile.
+      if (old != 0 && old != slot_ready && old != slot_waiting)
+        s->compare_exchange_strong(old, 0, std::memory_order_seq_cst);
+    }
+  }
+  p->waiters.store(0, std::memory_order_seq_cst);  // N7: nobody is committed any more
+}
+
 namespace {
 std::atomic<std::uint64_t> readied_total{0};  // stats only: relaxed
 std::atomic<std::int64_t> last_poll{0};        // N5

@@ -24,6 +24,10 @@
 //     and fibers wait (Go's sysmon).
 // N6: the wake-up eventfd is consumed only by a blocking netpoll() (the poller's), so a
 //     non-blocking look elsewhere never takes the poller's wake-up.
+// N7: at shutdown the fibers still parked on descriptors are abandoned (leaked, with the
+//     calls they are in); once the machines have stopped, their slots go back to 0 and
+//     waiters to 0, so that a later close, deadline or event (in this process's next
+//     runtime too) readies none of them.
 #pragma once
 
 #include <atomic>
@@ -75,6 +79,8 @@ bool netpoll_active() noexcept;
 // (CLOCK_MONOTONIC; 0: do not block; < 0: no deadline), and readies them. Returns how
 // many it readied.
 int netpoll(std::int64_t deadline_ns);
+// At shutdown, after every machine has stopped: forgets the parked fibers (N7).
+void netpoll_abandon_waiters() noexcept;
 // Fibers readied by netpoll() since the process started (stats).
 std::uint64_t netpoll_readied_total() noexcept;
 // N5: when epoll was last looked at (coarse CLOCK_MONOTONIC ns), 0 while a machine is

@@ -236,6 +236,7 @@ void shutdown() {
     ++joined;
   }
   trace_at_shutdown();  // GORO_TRACE: the machines are stopped, the rings complete
+  netpoll_abandon_waiters();  // N7 (netpoll.hpp): no machine runs; the parked fibers are leaked
   std::lock_guard l(s.lock);
   for (auto* p : s.ps) {
     retired_spawns += static_cast<std::int64_t>(p->spawns.get());

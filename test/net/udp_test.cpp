@@ -69,7 +69,7 @@ TEST_P(UdpTest, ReadDeadlineAndCloseEndABlockedReceive) {
   });
   goro::this_fiber::sleep_for(5ms);  // not a synchronisation: either order ends it
   sock.close();
-  EXPECT_THAT(receiver.join(), ::testing::HasSubstr("use of closed stream"));
+  EXPECT_THAT(receiver.join(), ::testing::HasSubstr("use of closed socket"));
 }
 
 GORO_INSTANTIATE(UdpTest, 1, 2, 4);

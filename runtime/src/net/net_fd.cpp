@@ -10,7 +10,8 @@
 
 namespace goro::detail {
 
-net_fd::net_fd(int f, net::address l, net::address p) : fd(f), local(l), peer(p) {
+net_fd::net_fd(int f, const char* k, net::address l, net::address p)
+    : fd(f), kind(k), local(l), peer(p) {
   try {
     pd = netpoll_open(fd);
   } catch (...) {
@@ -43,14 +44,37 @@ void net_fd::release() noexcept {
   // acq_rel: the last one sees every call's use of fd before closing it.
   if (ops.fetch_sub(1, std::memory_order_acq_rel) != 1) return;
   ::close(fd);
-  netpoll_free(pd);
+  netpoll_free(pd);  // S2: the object outlives this (refs is not 0 while ops was not)
+}
+
+void net_fd::ref() noexcept {
+  // relaxed: the caller holds a reference (its handle's), so refs is not 0 and nothing is
+  // published by taking one; as std::shared_ptr's copy.
+  refs.fetch_add(1, std::memory_order_relaxed);
+}
+
+void net_fd::unref() noexcept {
+  // acq_rel: the last one sees every other holder's use of the object before deleting it;
+  // as std::shared_ptr's release.
+  if (refs.fetch_sub(1, std::memory_order_acq_rel) == 1) delete this;  // keeps S2
+}
+
+void drop_handle(net_fd* f) noexcept {
+  if (!f) return;
+  f->close();  // S2: the open reference (S1) goes first
+  f->unref();
 }
 
 fd_call::fd_call(net_fd* f, const char* op) : f_(f) {
-  if (!f) throw std::system_error(EBADF, std::generic_category(), std::string("goro::net: ") + op + ": not open");
-  if (!f->acquire())
+  if (!f)
     throw std::system_error(EBADF, std::generic_category(),
-                            net_context(f, op) + ": use of closed stream");
+                            std::string("goro::net: ") + op + ": not open");
+  f->ref();  // S2: the call keeps the object even if its handle goes
+  if (!f->acquire()) {
+    std::string what = net_context(f, op) + ": use of closed " + f->kind;
+    f->unref();
+    throw std::system_error(EBADF, std::generic_category(), what);
+  }
 }
 
 std::string net_context(const net_fd* f, const char* op) {
@@ -66,7 +90,7 @@ void throw_wait_error(const net_fd* f, const char* op, io_wait w) {
   if (w == io_wait::timeout) throw net::timeout_error(net_context(f, op));
   if (w == io_wait::stopped) throw net::canceled_error(net_context(f, op));
   throw std::system_error(EBADF, std::generic_category(),
-                          net_context(f, op) + ": use of closed stream");
+                          net_context(f, op) + ": use of closed " + f->kind);
 }
 
 stop_watch::stop_watch(net_fd* f, io_mode mode, std::stop_token st) : f_(f), mode_(mode) {
@@ -92,14 +116,18 @@ void wait_or_throw(net_fd* f, io_mode mode, const char* op, const std::atomic<bo
 }
 
 void set_deadline(net_fd* f, io_mode mode, std::chrono::steady_clock::time_point t) noexcept {
-  if (!f || !f->acquire()) return;
-  std::int64_t ns = -1;
-  if (t != std::chrono::steady_clock::time_point::max()) {
-    ns = std::chrono::duration_cast<std::chrono::nanoseconds>(t.time_since_epoch()).count();
-    if (ns < 0) ns = 0;
+  if (!f) return;
+  f->ref();  // S2, as a call
+  if (f->acquire()) {
+    std::int64_t ns = -1;
+    if (t != std::chrono::steady_clock::time_point::max()) {
+      ns = std::chrono::duration_cast<std::chrono::nanoseconds>(t.time_since_epoch()).count();
+      if (ns < 0) ns = 0;
+    }
+    netpoll_set_deadline(f->pd, mode, ns);
+    f->release();
   }
-  netpoll_set_deadline(f->pd, mode, ns);
-  f->release();
+  f->unref();
 }
 
 }  // namespace goro::detail

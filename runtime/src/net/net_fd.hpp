@@ -1,11 +1,18 @@
-// Internal. net_fd: a socket registered with the poller, shared by the calls in flight on
-// it (Go's netFD with its fdMutex, reduced to a reference count).
+// Internal. net_fd: a socket registered with the poller, shared by its handle (stream,
+// listener, udp_socket) and the calls in flight on it (Go's netFD with its fdMutex, reduced
+// to two reference counts: Go's garbage collector keeps the netFD alive, here S2 does).
 // S1: ops counts the open reference plus every call in progress. A call takes a reference
 //     only while ops is not 0 (once 0, the descriptor is gone for good) and then checks
 //     `closing` (seq_cst, both); close() sets `closing` and then drops the open reference.
 //     Whoever drops the last one closes the descriptor and frees the poll_desc, exactly
 //     once, so no call ever uses a descriptor number the kernel has reused.
-// S2: the net_fd object itself belongs to its stream or listener and dies with it.
+// S2: refs counts the handle plus every call in progress (fd_call); whoever drops the last
+//     one deletes the net_fd. A handle closes (drops its S1 reference) before it drops its
+//     S2 one, and a call drops its S1 reference before its S2 one: refs reaches 0 only
+//     after ops did, so the descriptor is closed and the poll_desc freed before the object
+//     goes. A call in flight outlives its handle: it uses only its own net_fd pointer, never
+//     the handle's (which may be destroyed while the call is parked), and ends with its
+//     error ("use of closed stream").
 #pragma once
 
 #include <atomic>
@@ -25,26 +32,46 @@ struct net_fd {
   int fd = -1;
   poll_desc* pd = nullptr;
   std::atomic<std::uint32_t> ops{1};   // S1
+  std::atomic<std::uint32_t> refs{1};  // S2: the handle's reference
   std::atomic<bool> closing{false};    // S1
+  const char* kind;                    // "stream", "listener", "socket": for messages
   net::address local, peer;            // for messages and accessors
 
   // Registers a non-blocking socket with the poller (closes it and throws on failure).
-  net_fd(int fd, net::address local, net::address peer);
+  net_fd(int fd, const char* kind, net::address local, net::address peer);
   net_fd(const net_fd&) = delete;
   net_fd& operator=(const net_fd&) = delete;
 
+  // Any fiber or thread, any number of times: the first marks it closing, wakes the calls
+  // parked on it and drops the open reference (S1).
   void close() noexcept;
-  bool acquire() noexcept;  // takes a reference; false if closing or closed (S1)
-  void release() noexcept;  // drops one reference (S1)
+  bool acquire() noexcept;  // takes an S1 reference; false if closing or closed
+  void release() noexcept;  // drops an S1 reference; the last closes the descriptor
+  void ref() noexcept;      // takes an S2 reference; the caller holds one already
+  void unref() noexcept;    // drops an S2 reference; the last deletes this object
+
+ private:
+  ~net_fd() = default;  // only unref() deletes (S2)
 };
 
-// A call's reference to a net_fd (S1). Throws "use of closed ..." if it is closing.
+// The end of a handle's hold on f (its destructor, or a move assignment over it): closes
+// f and drops the handle's reference (S2). The handle must not touch f afterwards. f may
+// be nullptr (a moved-from handle).
+void drop_handle(net_fd* f) noexcept;
+
+// A call's references to a net_fd (S1 and S2), taken from a live handle's pointer. Throws
+// "use of closed <kind>" if it is closing. The call uses get(), never its handle's
+// pointer: the handle may be destroyed while the call is parked (S2).
 class fd_call {
  public:
   fd_call(net_fd* f, const char* op);
-  ~fd_call() { f_->release(); }
+  ~fd_call() {
+    f_->release();  // S2: the S1 reference first
+    f_->unref();
+  }
   fd_call(const fd_call&) = delete;
   fd_call& operator=(const fd_call&) = delete;
+  net_fd* get() const noexcept { return f_; }
 
  private:
   net_fd* f_;
@@ -86,7 +113,7 @@ void check_or_throw(net_fd* f, io_mode mode, const char* op,
 void wait_or_throw(net_fd* f, io_mode mode, const char* op,
                    const std::atomic<bool>* stop = nullptr);
 // Sets a deadline (time_point::max(): none). Ignored on a closed descriptor: its poll_desc
-// may serve another one by now.
+// may serve another one by now. f: a live handle's pointer, or nullptr (ignored).
 void set_deadline(net_fd* f, io_mode mode, std::chrono::steady_clock::time_point t) noexcept;
 
 }  // namespace goro::detail

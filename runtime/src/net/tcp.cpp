@@ -52,18 +52,12 @@ std::atomic<bool> emfile_reported{false};
 // --- stream ---
 
 stream& stream::operator=(stream&& o) noexcept {
-  if (this != &o) {
-    close();
-    delete fd_;
-    fd_ = std::exchange(o.fd_, nullptr);
-  }
+  if (this != &o) detail::drop_handle(std::exchange(fd_, std::exchange(o.fd_, nullptr)));
   return *this;
 }
 
-stream::~stream() {
-  close();
-  delete fd_;  // S2: no call may be in flight on a stream being destroyed
-}
+// S2: calls in flight keep the net_fd; they end with "use of closed stream".
+stream::~stream() { detail::drop_handle(fd_); }
 
 namespace {
 
@@ -80,21 +74,26 @@ std::size_t read_some(net_fd* f, void* buf, std::size_t n, const std::atomic<boo
 
 }  // namespace
 
+// Each call below uses call.get(), never fd_: the stream may be destroyed while the call
+// is parked (S2 in net_fd.hpp).
+
 std::size_t stream::read(void* buf, std::size_t n, std::stop_token st) {
   fd_call call(fd_, "read");
-  detail::stop_watch stop(fd_, io_mode::read, std::move(st));
-  return read_some(fd_, buf, n, stop.flag());
+  net_fd* f = call.get();
+  detail::stop_watch stop(f, io_mode::read, std::move(st));
+  return read_some(f, buf, n, stop.flag());
 }
 
 void stream::read_full(void* buf, std::size_t n, std::stop_token st) {
   fd_call call(fd_, "read");
-  detail::stop_watch stop(fd_, io_mode::read, std::move(st));
+  net_fd* f = call.get();
+  detail::stop_watch stop(f, io_mode::read, std::move(st));
   auto* p = static_cast<char*>(buf);
   while (n > 0) {
-    std::size_t got = read_some(fd_, p, n, stop.flag());
+    std::size_t got = read_some(f, p, n, stop.flag());
     if (got == 0)
       throw std::system_error(std::make_error_code(std::errc::io_error),
-                              detail::net_context(fd_, "read") + ": unexpected end of stream");
+                              detail::net_context(f, "read") + ": unexpected end of stream");
     p += got;
     n -= got;
   }
@@ -102,25 +101,27 @@ void stream::read_full(void* buf, std::size_t n, std::stop_token st) {
 
 void stream::write_all(const void* buf, std::size_t n, std::stop_token st) {
   fd_call call(fd_, "write");
-  detail::stop_watch stop(fd_, io_mode::write, std::move(st));
-  detail::check_or_throw(fd_, io_mode::write, "write", stop.flag());
+  net_fd* f = call.get();
+  detail::stop_watch stop(f, io_mode::write, std::move(st));
+  detail::check_or_throw(f, io_mode::write, "write", stop.flag());
   auto* p = static_cast<const char*>(buf);
   while (n > 0) {
-    ssize_t w = ::send(fd_->fd, p, n, MSG_NOSIGNAL);  // EPIPE, not SIGPIPE
+    ssize_t w = ::send(f->fd, p, n, MSG_NOSIGNAL);  // EPIPE, not SIGPIPE
     if (w >= 0) {
       p += w;
       n -= static_cast<std::size_t>(w);
       continue;
     }
     if (errno == EINTR) continue;
-    if (errno != EAGAIN) detail::throw_net_error(fd_, "write", errno);
-    detail::wait_or_throw(fd_, io_mode::write, "write", stop.flag());
+    if (errno != EAGAIN) detail::throw_net_error(f, "write", errno);
+    detail::wait_or_throw(f, io_mode::write, "write", stop.flag());
   }
 }
 
 void stream::shutdown_write() {
   fd_call call(fd_, "shutdown");
-  if (::shutdown(fd_->fd, SHUT_WR) != 0) detail::throw_net_error(fd_, "shutdown", errno);
+  if (::shutdown(call.get()->fd, SHUT_WR) != 0)
+    detail::throw_net_error(call.get(), "shutdown", errno);
 }
 
 void stream::close() noexcept {
@@ -141,8 +142,8 @@ void stream::set_write_deadline(time_point t) noexcept {
 void stream::set_no_delay(bool on) {
   fd_call call(fd_, "setsockopt");
   int v = on ? 1 : 0;
-  if (::setsockopt(fd_->fd, IPPROTO_TCP, TCP_NODELAY, &v, sizeof v) != 0)
-    detail::throw_net_error(fd_, "setsockopt", errno);
+  if (::setsockopt(call.get()->fd, IPPROTO_TCP, TCP_NODELAY, &v, sizeof v) != 0)
+    detail::throw_net_error(call.get(), "setsockopt", errno);
 }
 
 address stream::local_address() const { return fd_ ? fd_->local : address{}; }
@@ -152,37 +153,32 @@ int stream::native_handle() const noexcept { return fd_ ? fd_->fd : -1; }
 // --- listener ---
 
 listener& listener::operator=(listener&& o) noexcept {
-  if (this != &o) {
-    close();
-    delete fd_;
-    fd_ = std::exchange(o.fd_, nullptr);
-  }
+  if (this != &o) detail::drop_handle(std::exchange(fd_, std::exchange(o.fd_, nullptr)));
   return *this;
 }
 
-listener::~listener() {
-  close();
-  delete fd_;
-}
+// S2: an accept in flight keeps the net_fd; it ends with "use of closed listener".
+listener::~listener() { detail::drop_handle(fd_); }
 
 stream listener::accept(std::stop_token st) {
   fd_call call(fd_, "accept");
-  detail::stop_watch stop(fd_, io_mode::read, std::move(st));
-  detail::check_or_throw(fd_, io_mode::read, "accept", stop.flag());
+  net_fd* f = call.get();  // not fd_: the listener may go while accept waits (S2)
+  detail::stop_watch stop(f, io_mode::read, std::move(st));
+  detail::check_or_throw(f, io_mode::read, "accept", stop.flag());
   auto backoff = std::chrono::milliseconds(5);
   for (;;) {
     sockaddr_storage ss{};
     socklen_t len = sizeof ss;
-    int c = ::accept4(fd_->fd, reinterpret_cast<sockaddr*>(&ss), &len,
-                      SOCK_NONBLOCK | SOCK_CLOEXEC);
+    int c = ::accept4(f->fd, reinterpret_cast<sockaddr*>(&ss), &len, SOCK_NONBLOCK | SOCK_CLOEXEC);
     if (c >= 0) {
       set_nodelay(c);
-      return stream(new net_fd(c, local_of(c), address::from(reinterpret_cast<sockaddr*>(&ss), len)));
+      return stream(new net_fd(c, "stream", local_of(c),
+                               address::from(reinterpret_cast<sockaddr*>(&ss), len)));
     }
     const int err = errno;
     if (err == EINTR || err == ECONNABORTED) continue;
     if (err == EAGAIN) {
-      detail::wait_or_throw(fd_, io_mode::read, "accept", stop.flag());
+      detail::wait_or_throw(f, io_mode::read, "accept", stop.flag());
       continue;
     }
     if (err == EMFILE || err == ENFILE || err == ENOBUFS || err == ENOMEM) {
@@ -190,13 +186,13 @@ stream listener::accept(std::stop_token st) {
       // connection waits in the backlog meanwhile.
       if (!emfile_reported.exchange(true, std::memory_order_relaxed))
         std::fprintf(stderr, "%s: %s; retrying with backoff (reported once)\n",
-                     detail::net_context(fd_, "accept").c_str(), std::strerror(err));
+                     detail::net_context(f, "accept").c_str(), std::strerror(err));
       this_fiber::sleep_for(backoff);
-      detail::check_or_throw(fd_, io_mode::read, "accept", stop.flag());
+      detail::check_or_throw(f, io_mode::read, "accept", stop.flag());
       backoff = std::min<std::chrono::milliseconds>(backoff * 2, std::chrono::seconds(1));
       continue;
     }
-    detail::throw_net_error(fd_, "accept", err);
+    detail::throw_net_error(f, "accept", err);
   }
 }
 
@@ -223,7 +219,7 @@ listener listen(std::string_view host_port, int backlog) {
     ::close(fd);
     throw std::system_error(err, std::system_category(), what);
   }
-  return listener(new net_fd(fd, local_of(fd), address{}));
+  return listener(new net_fd(fd, "listener", local_of(fd), address{}));
 }
 
 stream dial(std::string_view host_port, std::chrono::nanoseconds timeout) {
@@ -231,7 +227,7 @@ stream dial(std::string_view host_port, std::chrono::nanoseconds timeout) {
   address a = address::resolve(host_port);
   int fd = new_socket(a.family(), "goro::net: dial " + std::string(host_port));
   set_nodelay(fd);
-  auto* f = new net_fd(fd, address{}, a);
+  auto* f = new net_fd(fd, "stream", address{}, a);
   stream s(f);
   fd_call call(f, "dial");
   int rc = ::connect(fd, a.data(), a.size());

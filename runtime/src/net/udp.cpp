@@ -16,18 +16,12 @@ using detail::io_mode;
 using detail::io_wait;
 
 udp_socket& udp_socket::operator=(udp_socket&& o) noexcept {
-  if (this != &o) {
-    close();
-    delete fd_;
-    fd_ = std::exchange(o.fd_, nullptr);
-  }
+  if (this != &o) detail::drop_handle(std::exchange(fd_, std::exchange(o.fd_, nullptr)));
   return *this;
 }
 
-udp_socket::~udp_socket() {
-  close();
-  delete fd_;
-}
+// S2 (net_fd.hpp): a call in flight keeps the net_fd; it ends with "use of closed socket".
+udp_socket::~udp_socket() { detail::drop_handle(fd_); }
 
 udp_socket udp_socket::bind(std::string_view host_port) {
   address a = address::parse(host_port);
@@ -42,36 +36,39 @@ udp_socket udp_socket::bind(std::string_view host_port) {
   sockaddr_storage ss{};
   socklen_t len = sizeof ss;
   ::getsockname(fd, reinterpret_cast<sockaddr*>(&ss), &len);
-  return udp_socket(new detail::net_fd(fd, address::from(reinterpret_cast<sockaddr*>(&ss), len), address{}));
+  return udp_socket(new detail::net_fd(
+      fd, "socket", address::from(reinterpret_cast<sockaddr*>(&ss), len), address{}));
 }
 
 void udp_socket::send_to(const void* buf, std::size_t n, const address& to) {
   fd_call call(fd_, "send");
-  detail::check_or_throw(fd_, io_mode::write, "send");
+  detail::net_fd* f = call.get();  // not fd_: the socket may go while the call waits (S2)
+  detail::check_or_throw(f, io_mode::write, "send");
   for (;;) {
-    ssize_t w = ::sendto(fd_->fd, buf, n, MSG_NOSIGNAL, to.data(), to.size());
+    ssize_t w = ::sendto(f->fd, buf, n, MSG_NOSIGNAL, to.data(), to.size());
     if (w >= 0) return;
     if (errno == EINTR) continue;
     if (errno != EAGAIN) {
       int err = errno;
       throw std::system_error(err, std::system_category(), "goro::net: send " + to.to_string());
     }
-    detail::wait_or_throw(fd_, io_mode::write, "send");
+    detail::wait_or_throw(f, io_mode::write, "send");
   }
 }
 
 udp_socket::received udp_socket::receive_from(void* buf, std::size_t n) {
   fd_call call(fd_, "receive");
-  detail::check_or_throw(fd_, io_mode::read, "receive");
+  detail::net_fd* f = call.get();  // not fd_ (S2)
+  detail::check_or_throw(f, io_mode::read, "receive");
   for (;;) {
     sockaddr_storage ss{};
     socklen_t len = sizeof ss;
-    ssize_t r = ::recvfrom(fd_->fd, buf, n, 0, reinterpret_cast<sockaddr*>(&ss), &len);
+    ssize_t r = ::recvfrom(f->fd, buf, n, 0, reinterpret_cast<sockaddr*>(&ss), &len);
     if (r >= 0)
       return {static_cast<std::size_t>(r), address::from(reinterpret_cast<sockaddr*>(&ss), len)};
     if (errno == EINTR) continue;
-    if (errno != EAGAIN) detail::throw_net_error(fd_, "receive", errno);
-    detail::wait_or_throw(fd_, io_mode::read, "receive");
+    if (errno != EAGAIN) detail::throw_net_error(f, "receive", errno);
+    detail::wait_or_throw(f, io_mode::read, "receive");
   }
 }
 

@@ -13,16 +13,34 @@
 // within 10 ms; a fiber at once.)
 // accept() survives running out of descriptors (EMFILE/ENFILE): it backs off (5 ms
 // doubling to 1 s), says so once on stderr, and goes on when descriptors are free again.
+// Lifetimes: a stream, listener or udp_socket may be closed or destroyed by any fiber or
+// thread while other fibers' calls are in flight on it, and destroyed after
+// goro::shutdown(). The calls in flight end with "use of closed stream" (listener, socket);
+// the descriptor is closed when the last of {the handle, the calls in flight} lets go (Go's
+// Close). A call whose fiber was abandoned at shutdown never lets go: its descriptor stays
+// open. Starting a call on a handle that is being destroyed is a data race, as for any
+// object.
 //
-//   auto ln = goro::net::listen("127.0.0.1:0");
-//   goro::go([&ln] {
-//     for (;;) {
-//       auto s = std::make_shared<goro::net::stream>(ln.accept());
-//       goro::go([s] { char b[512]; while (auto n = s->read(b, sizeof b)) s->write_all(b, n); });
-//     }
+//   auto ln = std::make_shared<goro::net::listener>(goro::net::listen("127.0.0.1:0"));
+//   auto server = goro::spawn([ln] {  // shares the listener: no reference to a local
+//     try {
+//       for (;;) {
+//         auto s = std::make_shared<goro::net::stream>(ln->accept());
+//         goro::go([s] {
+//           char b[512];
+//           try {
+//             while (auto n = s->read(b, sizeof b)) s->write_all(b, n);
+//           } catch (const std::system_error&) {}  // reset by the peer
+//         });
+//       }
+//     } catch (const std::system_error&) {}  // closed: "use of closed listener"
 //   });
-//   auto c = goro::net::dial(ln.local_address().to_string(), 1s);
+//   auto c = goro::net::dial(ln->local_address().to_string(), 1s);
 //   c.write_all("ping");
+//   char got[4];
+//   c.read_full(got, sizeof got);  // "ping", echoed
+//   ln->close();                   // the blocked accept() throws: the server fiber ends
+//   server.join();
 #pragma once
 
 #include <chrono>
@@ -93,7 +111,8 @@ class stream {
   }
   // Half-close: no more writes (the peer reads end of stream); reads go on.
   void shutdown_write();
-  // Closes the stream; blocked calls on it end with an error. Idempotent.
+  // Closes the stream; blocked calls on it end with an error. Idempotent. Any fiber or
+  // thread, concurrently with calls on it.
   void close() noexcept;
 
   void set_deadline(time_point t) noexcept;        // read and write

@@ -1,7 +1,8 @@
 // goro::net::udp_socket: UDP datagrams on the network poller (Go's net.UDPConn). A
 // receive that would block parks the fiber (a plain thread blocks in poll(2)); deadlines
-// and close() end it as they do for TCP streams. Errors are std::system_errors naming the
-// operation and address.
+// and close() end it as they do for TCP streams ("use of closed socket"), and its lifetime
+// follows the same rules (tcp.hpp: destroyed while calls are in flight, or after
+// goro::shutdown()). Errors are std::system_errors naming the operation and address.
 //
 //   auto a = goro::net::udp_socket::bind("127.0.0.1:0");
 //   auto b = goro::net::udp_socket::bind("127.0.0.1:0");
