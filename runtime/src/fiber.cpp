@@ -114,6 +114,10 @@ fiber_label::fiber_label(const fiber* f) noexcept {
 
 new_fiber fiber_create(const spawn_options& opts, std::size_t size, std::size_t align,
                        const payload_ops* ops, bool joinable) {
+  if (opts.stack_size > max_stack_size)
+    throw option_error(fmt::format(
+        "goro: spawn_options.stack_size={}: want 0 (the default) or at most 1 GiB",
+        opts.stack_size));
   ensure_started();
   machine* m = current_m();
   processor* p = m ? m->p : nullptr;
