@@ -244,6 +244,12 @@ void for_each_fiber(void (*fn)(fiber* f, void* arg), void* arg) {
       &c);
 }
 
+bool any_fiber_block_live() {
+  bool live = false;
+  for_each_fiber([](fiber*, void* arg) { *static_cast<bool*>(arg) = true; }, &live);
+  return live;
+}
+
 void throw_empty_join() { throw goro::error("goro: join of an empty join_handle"); }
 
 std::int64_t thread_fiber_balance() noexcept {

@@ -99,6 +99,11 @@ inline fiber* fiber_at(char* top) noexcept { return reinterpret_cast<fiber*>(top
 // dump), or reads only their atomic fields.
 void for_each_fiber(void (*fn)(fiber* f, void* arg), void* arg);
 
+// Whether any control block is still live on a stack: a fiber not yet freed, such as one
+// that ended while its join_handle was neither joined nor dropped (F2). The stacks must stay
+// mapped while one is (K3 in stack_pool.hpp). For a quiescent runtime (shutdown).
+bool any_fiber_block_live();
+
 // Describes a fiber for messages: "fiber 17 (name)".
 struct fiber_label {
   char text[64];

@@ -6,7 +6,9 @@
 //     at every switch-out of its fiber. The mode of each stack is recorded in it.
 // K2: a stack is owned by exactly one of: a fiber, a processor's cache, the global free
 //     list. Only the machine holding a processor touches its cache.
-// K3: slabs are unmapped only by trim(), when no stack is in use.
+// K3: slabs are unmapped only by trim(), when no stack is in use: no fiber runs or waits, and
+//     no join_handle holds an ended fiber's stack (its control block is on it). Otherwise
+//     they stay mapped, and the stacks come back to the free lists when released.
 #pragma once
 
 #include <cstddef>
