@@ -17,8 +17,11 @@ if(GORO_FUZZ)
   add_compile_options(-fsanitize=fuzzer-no-link)
 endif()
 
-# A large frame must not jump a stack guard page (see runtime/src/stack_pool.cpp).
-add_compile_options(-fstack-clash-protection)
+# A large frame must not jump a stack guard page (see runtime/src/stack_pool.cpp), in goro's
+# code or in its users' fiber code: goro_runtime carries this flag PUBLIC (runtime/
+# CMakeLists.txt), so every target linking goro::goro or goro::runtime compiles with it,
+# from the installed package or as a subproject. g++ and clang both accept it.
+set(GORO_STACK_CLASH_FLAGS "$<$<CXX_COMPILER_ID:GNU,Clang>:-fstack-clash-protection>")
 
 if(GORO_SANITIZE STREQUAL "address")
   add_compile_options(-fsanitize=address,undefined -fno-omit-frame-pointer

@@ -114,6 +114,10 @@ fiber_label::fiber_label(const fiber* f) noexcept {
 
 new_fiber fiber_create(const spawn_options& opts, std::size_t size, std::size_t align,
                        const payload_ops* ops, bool joinable) {
+  if (opts.stack_size > max_stack_size)
+    throw option_error(fmt::format(
+        "goro: spawn_options.stack_size={}: want 0 (the default) or at most 1 GiB",
+        opts.stack_size));
   ensure_started();
   machine* m = current_m();
   processor* p = m ? m->p : nullptr;
@@ -188,12 +192,23 @@ void fiber_unref(fiber* f) noexcept {
   stack_pool::instance().release(s, m && m->p ? &m->p->stacks : nullptr);
 }
 
+[[noreturn]] void throw_abandoned(const fiber* f) {
+  fiber_label l(f);
+  throw goro::runtime_error(
+      fmt::format("goro: join of {}: it was abandoned unfinished by goro::shutdown()", l.text));
+}
+
 void fiber_join(fiber* f) {
   f->join_lock.lock();
+  if (f->abandoned) {  // F5
+    f->join_lock.unlock();
+    throw_abandoned(f);
+  }
   if (!f->done) {
     waiter w;
     f->joiner = &w;
-    w.wait(f->join_lock, wait_reason::join);  // F3: woken by finish()
+    w.wait(f->join_lock, wait_reason::join);  // F3: woken by finish(), or F5
+    if (!f->done) throw_abandoned(f);  // F5: abandon_unfinished_fibers() woke us
   } else {
     f->join_lock.unlock();
   }
@@ -238,6 +253,28 @@ void for_each_fiber(void (*fn)(fiber* f, void* arg), void* arg) {
         if (f->magic_word().load(std::memory_order_acquire) == fiber_magic) c->fn(f, c->arg);
       },
       &c);
+}
+
+void abandon_unfinished_fibers() {
+  for_each_fiber(
+      [](fiber* f, void*) {
+        f->join_lock.lock();
+        waiter* j = nullptr;
+        if (!f->done) {
+          f->abandoned = true;  // F5
+          // A plain thread waits on a futex: wake it. A joining fiber is abandoned too.
+          if (f->joiner && !f->joiner->f) j = std::exchange(f->joiner, nullptr);
+        }
+        f->join_lock.unlock();
+        if (j) j->wake();  // W2: after the unlock
+      },
+      nullptr);
+}
+
+bool any_fiber_block_live() {
+  bool live = false;
+  for_each_fiber([](fiber*, void* arg) { *static_cast<bool*>(arg) = true; }, &live);
+  return live;
 }
 
 void throw_empty_join() { throw goro::error("goro: join of an empty join_handle"); }

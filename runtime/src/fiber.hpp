@@ -7,8 +7,10 @@
 //     caught, not run twice.
 // F2: refs counts the fiber itself (until its final switch) and a join handle (until join
 //     or detach). The last reference returns the stack; the control block dies with it.
-// F3: `done`, `joiner`, `detached` and `exception` hand-offs between the fiber and its
-//     handle happen under join_lock.
+// F3: `done`, `joiner`, `detached`, `abandoned` and `exception` hand-offs between the fiber
+//     and its handle happen under join_lock.
+// F5: a fiber that shutdown() leaves unfinished is marked `abandoned` (it never runs again):
+//     its join() throws goro::runtime_error instead of waiting forever.
 #pragma once
 
 #include <atomic>
@@ -50,6 +52,7 @@ struct fiber {
   wait_reason reason = wait_reason::none;
   bool detached = false;          // F3
   bool done = false;              // F3
+  bool abandoned = false;         // F3, F5
   const payload_ops* ops = nullptr;
   void* payload = nullptr;
   waiter* joiner = nullptr;       // F3
@@ -98,6 +101,15 @@ inline fiber* fiber_at(char* top) noexcept { return reinterpret_cast<fiber*>(top
 // sure the fibers it reads are not changing (a quiescent runtime: the deadlock report, a
 // dump), or reads only their atomic fields.
 void for_each_fiber(void (*fn)(fiber* f, void* arg), void* arg);
+
+// Whether any control block is still live on a stack: a fiber not yet freed, such as one
+// that ended while its join_handle was neither joined nor dropped (F2). The stacks must stay
+// mapped while one is (K3 in stack_pool.hpp). For a quiescent runtime (shutdown).
+bool any_fiber_block_live();
+
+// F5: marks every fiber that has not ended abandoned, and makes a plain thread waiting to
+// join one throw. For shutdown, once every machine has stopped.
+void abandon_unfinished_fibers();
 
 // Describes a fiber for messages: "fiber 17 (name)".
 struct fiber_label {

@@ -8,6 +8,12 @@
 //     itself, or no one else waits: it serves the waiters that starved (they queue at the
 //     front), then lets newcomers barge again. Ending it only with an empty queue would
 //     keep a busy mutex in hand-off mode for good: a wake-up per lock.
+// X4: the lock bit is clear while starving_bit is set only between unlock()'s fetch_sub and
+//     its unlock_slow() taking q_lock_, which then hands the mutex to the head waiter (X2).
+//     A waiter that queues in that window waits for the hand-off, as Go's does ("new
+//     arriving goroutines must queue"): only a lock free and not starving is free. Only the
+//     waiter the mutex was handed to ends starvation mode (X3), or unlock() when no one
+//     else waits; a newcomer never clears a starving bit it did not set.
 #include <goro/mutex.hpp>
 
 #include <goro/error.hpp>
@@ -33,16 +39,19 @@ void mutex::lock_slow() {
     front ? q_.push_front(&w) : q_.push_back(&w);
     std::uint32_t s = state_.fetch_or(waiters_bit | (front ? starving_bit : 0),
                                       std::memory_order_acq_rel);
-    if ((s & locked_bit) == 0) {
-      // Released before we queued: take ourselves out and compete again. Our starving bit
-      // goes with us; so do both bits if no one else waits. (Starving with the lock free
-      // would turn every newcomer away: X2 holds only while locked.)
+    if ((s & (locked_bit | starving_bit)) == 0) {
+      // Released before we queued, and not in starvation mode: take ourselves out and
+      // compete again. The starving bit, if set, is ours (it was clear before our fetch_or)
+      // and goes with us: starving with the lock free would turn every newcomer away (X2
+      // holds only while locked); so does waiters_bit if no one else waits (X1).
       q_.remove(&w);
-      std::uint32_t clear = (front ? starving_bit : 0) | (q_.empty() ? waiters_bit | starving_bit : 0);
-      if (clear) state_.fetch_and(~clear, std::memory_order_relaxed);
+      std::uint32_t clear = (front ? starving_bit : 0) | (q_.empty() ? waiters_bit : 0);
+      if (clear) state_.fetch_and(~clear, std::memory_order_relaxed);  // q_lock_ orders it (X1)
       q_lock_.unlock();
       continue;
     }
+    // Locked, or free in starvation mode: an unlock() is between its halves and will hand
+    // the mutex to the head of the queue (X4). Either way its unlock_slow() sees us (X1).
     w.wait(q_lock_, detail::wait_reason::mutex);  // q_lock_ released after the switch-out
     if (w.data == &handed) {  // X2: we own it
       if (!front) {  // X3: handed to a waiter that was not starving: back to normal mode

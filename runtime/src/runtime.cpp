@@ -258,7 +258,14 @@ void shutdown() {
   s.nprocs = 0;
   // Fibers left in the global queue are abandoned with their stacks.
   s.gq.clear();
-  if (retired_spawns - retired_exits + thread_fiber_balance() == 0) stack_pool::instance().trim();
+  // K3: unmap the stacks only if none is in use, counting those of ended fibers that a
+  // join_handle still holds: it may be joined or dropped after shutdown. F5: fibers left
+  // unfinished are abandoned; joining one throws.
+  if (retired_spawns - retired_exits + thread_fiber_balance() != 0) {
+    abandon_unfinished_fibers();
+  } else if (!any_fiber_block_live()) {
+    stack_pool::instance().trim();
+  }
   deterministic_mode.store(false, std::memory_order_relaxed);  // V1: every machine joined
   migrate_mode.store(false, std::memory_order_relaxed);
   is_running.store(false, std::memory_order_release);

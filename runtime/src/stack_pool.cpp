@@ -107,6 +107,7 @@ stack stack_pool::carve(size_class& c) {
 }
 
 stack stack_pool::acquire(std::size_t size, stack_cache* cache) {
+  GORO_CHECK(size <= max_stack_size, "stack_pool: a stack of {} bytes was asked for", size);
   size = size ? std::max(round_to_pages(size), min_stack) : default_size_;
   stack s;
   const bool cached = cache && size == default_size_;

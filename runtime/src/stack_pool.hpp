@@ -6,7 +6,9 @@
 //     at every switch-out of its fiber. The mode of each stack is recorded in it.
 // K2: a stack is owned by exactly one of: a fiber, a processor's cache, the global free
 //     list. Only the machine holding a processor touches its cache.
-// K3: slabs are unmapped only by trim(), when no stack is in use.
+// K3: slabs are unmapped only by trim(), when no stack is in use: no fiber runs or waits, and
+//     no join_handle holds an ended fiber's stack (its control block is on it). Otherwise
+//     they stay mapped, and the stacks come back to the free lists when released.
 #pragma once
 
 #include <cstddef>
@@ -31,6 +33,9 @@ struct stack {
 };
 
 inline constexpr std::size_t page_size = 4096;
+// The largest usable stack a fiber or the runtime's default may ask for. Sizes are checked
+// against it before any arithmetic (a size near SIZE_MAX would wrap when rounded to pages).
+inline constexpr std::size_t max_stack_size = std::size_t{1} << 30;
 inline constexpr std::uint64_t stack_canary = 0x60'70'0c'a2'a2'7c'11'11ULL;
 
 // A processor's private cache of default-size stacks (K2).
@@ -48,8 +53,8 @@ class stack_pool {
   void configure(std::size_t default_size, stack_guard mode, std::size_t mprotect_budget);
   std::size_t default_size() const { return default_size_; }
 
-  // A stack of at least `size` usable bytes (0: default). Throws std::bad_alloc if the
-  // address space is exhausted.
+  // A stack of at least `size` usable bytes (0: default; at most max_stack_size, which the
+  // caller checked). Throws std::bad_alloc if the address space is exhausted.
   stack acquire(std::size_t size, stack_cache* cache);
   void release(const stack& s, stack_cache* cache) noexcept;
   // Moves a cache's stacks to the global free lists.

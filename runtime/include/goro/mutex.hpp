@@ -20,6 +20,10 @@
 
 namespace goro {
 
+namespace detail {
+struct mutex_test_peer;  // the lock word and unlock()'s two halves, for tests
+}  // namespace detail
+
 class mutex {
  public:
   mutex() = default;
@@ -48,6 +52,7 @@ class mutex {
   }
 
  private:
+  friend struct detail::mutex_test_peer;
   static constexpr std::uint32_t locked_bit = 1, waiters_bit = 2, starving_bit = 4;
   void lock_slow();
   void unlock_slow(std::uint32_t prev);

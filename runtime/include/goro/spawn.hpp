@@ -31,7 +31,8 @@ namespace goro {
 class wait_group;
 
 struct spawn_options {
-  // Usable stack size in bytes; 0: the runtime's default (64 KiB). Rounded up to pages.
+  // Usable stack size in bytes; 0: the runtime's default (64 KiB). Rounded up to pages, and
+  // to at least 16 KiB; at most 1 GiB: a larger size throws goro::option_error.
   std::size_t stack_size = 0;
   // A name for dumps and fatal messages; copied (up to 31 bytes).
   const char* name = nullptr;
