@@ -6,6 +6,7 @@
 
 #include <gtest/gtest.h>
 
+#include <goro/goro.hpp>
 #include <goro/testing.hpp>
 
 #include "scheduler.hpp"
