@@ -270,7 +270,8 @@ void fire_select_timeout(timer* t) {
 
 int select_impl(select_case* cases, chan_waiter* waiters, int n, bool has_default,
                 std::int64_t deadline_ns) {
-  // Poll order: a random permutation (fairness among ready cases). Lock order: by address.
+  // Poll order: a random permutation (fairness among ready cases, and the order of the
+  // waiters queued in pass 2). Lock order: by address.
   constexpr int small = 16;
   int order_buf[small];
   chan_core* lock_buf[small];
@@ -326,7 +327,10 @@ int select_impl(select_case* cases, chan_waiter* waiters, int n, bool has_defaul
     return select_default;
   }
 
-  // Pass 2: wait on every channel at once.
+  // Pass 2: wait on every channel at once. Queued in poll order, not argument order: of
+  // two cases on one channel, either is first in its queue, so either wins a peer that
+  // comes later (Go queues in its lock order, which keeps the poll order among the cases
+  // of one channel).
   select_state sel;
   for (int i = 0; i < n; ++i) {
     chan_waiter& w = waiters[i];
@@ -334,7 +338,10 @@ int select_impl(select_case* cases, chan_waiter* waiters, int n, bool has_defaul
     w.index = i;
     w.word = &waiters[0].own_word;  // one futex word for a thread
     w.elem = cases[i].elem;
-    if (cases[i].c) (cases[i].is_send ? cases[i].c->sendq : cases[i].c->recvq).push(&w);
+  }
+  for (int k = 0; k < n; ++k) {
+    const int i = order[k];
+    if (cases[i].c) (cases[i].is_send ? cases[i].c->sendq : cases[i].c->recvq).push(&waiters[i]);
   }
   select_timer t;
   select_park sp{locks, nullptr};

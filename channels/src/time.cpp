@@ -25,17 +25,23 @@ time_point from_ns(std::int64_t ns) { return time_point(std::chrono::nanoseconds
 // A1: an after() timer sends on its channel through a raw pointer, without a handle, so
 //     that the channel dies with its last user's handle (Go 1.23: an after() nobody can
 //     receive from any more is collected at once, not when it fires). `lock` guards core,
-//     fired and abandoned. fire_after() sends only while core is set; the channel's last
-//     release (abandon_after) clears core first. Whoever comes second frees the timer:
-//     abandon_after() after a firing (once that firing is done: T3), or fire_after() when
-//     the channel was abandoned while it was popped for firing; a timer still queued is
-//     cancelled and freed by abandon_after().
+//     fired and abandoned, and decides who frees the timer; exactly one side does:
+//     - abandon_after() (the channel's last release) clears core and sets abandoned, and,
+//       unless the timer fired, cancels it, all under the lock. It frees the timer if it
+//       had fired (once that firing is done: T3) or if the cancel took it off its heap
+//       (it never fires then).
+//     - fire_after() sets fired under the lock; it frees the timer if it finds it
+//       abandoned: popped for firing before the cancel, it lost the lock to
+//       abandon_after(), which left the timer to it.
+//     Both decisions are made under the lock, so neither side touches the timer after the
+//     other may have freed it.
+// Lock order (as above): the after_timer's lock, then its heap's lock or its channel's.
 struct after_timer : timer {
   spinlock lock;
   chan_core* core = nullptr;    // A1
   bool fired = false;           // A1
   bool abandoned = false;       // A1
-  timer_heap* heap = nullptr;   // set by after_ns() before the channel is handed out
+  timer_heap* heap = nullptr;   // A1; set by after_ns() before the channel is handed out
 };
 
 void fire_after(timer* t) {
@@ -46,7 +52,7 @@ void fire_after(timer* t) {
     chan_send(a->core, &now, false);  // capacity 1 and the only send: never blocks
   }
   a->fired = true;
-  const bool free_it = a->abandoned;
+  const bool free_it = a->abandoned;  // A1: abandon_after() left it to us
   a->lock.unlock();
   t->done();  // T3
   if (free_it) delete a;
@@ -57,14 +63,13 @@ void abandon_after(void* arg) {
   a->lock.lock();
   a->core = nullptr;  // the channel is being freed
   a->abandoned = true;
-  const bool fired = a->fired;
+  // A1: fired, or cancelled (off its heap for good: queued, or detached by a shutdown,
+  // T5): ours to free. Neither: popped for firing; fire_after() frees it.
+  const bool ours = a->fired || a->heap->cancel(a);
   a->lock.unlock();
-  if (fired) {
-    a->wait_fired();  // that firing may still touch the timer (T3)
-    delete a;
-  } else if (a->heap->cancel(a)) {
-    delete a;  // still queued: it will never fire
-  }  // else popped for firing: fire_after() sees `abandoned` and frees it
+  if (!ours) return;
+  a->wait_fired();  // a firing may still touch the timer until its done() (T3)
+  delete a;
 }
 
 }  // namespace
@@ -100,9 +105,17 @@ void fire_tick(timer* t) {
   }
   const std::int64_t now = timer_now_ns();
   s->ch.try_send(from_ns(now));  // dropped when the last tick is still unread
-  // The next tick: the first multiple of the period after now (missed ones are skipped).
-  s->when += s->period * (1 + (now - s->when) / s->period);
+  // The next tick: the first multiple of the period after now (missed ones are skipped),
+  // saturated (T4). A virtual clock at the end of time (`never`) ticks no more.
+  s->when = deadline_after(now, s->period - (now - s->when) % s->period);
   t->done();
+  if (now >= never) {
+    s->stopped = true;
+    s->heap = nullptr;
+    s->lock.unlock();
+    unref(s);  // S2: the timer's reference
+    return;
+  }
   s->heap = timer_start(t);  // on this machine's processor
   s->lock.unlock();
 }
@@ -114,7 +127,7 @@ recv_chan<time_point> after_ns(std::int64_t ns) {
   chan<time_point> c(1);
   auto* a = new after_timer;
   a->core = c.core();  // A1: no handle
-  a->when = timer_now_ns() + (ns > 0 ? ns : 0);
+  a->when = deadline_after(timer_now_ns(), ns);  // saturated (T4)
   a->fire = fire_after;
   c.core()->on_last_release = abandon_after;  // the channel is not shared yet
   c.core()->on_last_release_arg = a;
@@ -137,7 +150,7 @@ tick_state* tick_start(std::int64_t period_ns, chan<time_point> c, bool owned) {
   s->period = period_ns;
   s->owned = owned;
   s->refs.store(owned ? 2 : 1, std::memory_order_relaxed);
-  s->when = timer_now_ns() + period_ns;
+  s->when = deadline_after(timer_now_ns(), period_ns);  // saturated (T4)
   s->fire = fire_tick;
   s->lock.lock();  // S1: heap is set before the timer's first fire reads it
   s->heap = timer_start(s);
@@ -157,11 +170,16 @@ void tick_stop(tick_state* s) noexcept {
 }
 
 // --- timer ---
-// U1: `lock` guards armed, heap and the channel's stale-value drain; fire_timer() acts only
+// U1: `lock` guards armed, heap and the channel's pending value; fire_timer() acts only
 //     if the timer is still armed. stop/reset disarm under the lock, then, outside it,
 //     remove() the timer from its heap and wait until no fire of it is in progress (a fire
 //     must be able to take the lock to see that it was disarmed, and touches the timer
 //     until its done()).
+// U2: Go 1.23's rule: a time sent by a firing and not yet received counts as pending.
+//     stop/reset discard it, under the lock that fire_timer() sends under, and report that
+//     they stopped the timer before it fired (true), as for a timer still armed. So
+//     `if (!t.reset(d)) t.c().recv();` never waits, and no stale time is received after
+//     stop() or reset() returns.
 
 struct timer_state : timer {
   chan<time_point> ch;
@@ -186,13 +204,15 @@ void fire_timer(timer* t) {
   if (fn) goro::go(std::move(fn));
 }
 
-// Disarms s; true if it was pending. Returns once no fire() of it is in progress.
+// Disarms s; true if it was pending: armed, or fired with its time unreceived (U2).
+// Returns once no fire() of it is in progress.
 bool disarm(timer_state* s) noexcept {
   s->lock.lock();
-  const bool was = s->armed;
+  bool was = s->armed;
   timer_heap* h = s->heap;
   s->armed = false;
   s->heap = nullptr;
+  if (s->ch && s->ch.try_recv()) was = true;  // U2: a fired, unreceived time is discarded
   s->lock.unlock();
   // U1: outside the lock. A fire in progress (popped, not yet done()) may still touch the
   // timer: wait for its done() (T3) whether it is past our lock (heap already cleared) or
@@ -214,10 +234,10 @@ timer_state* timer_make(chan<time_point> c, std::function<void()> fn) {
 }
 
 bool timer_arm(timer_state* s, std::int64_t ns) {
-  const bool was = disarm(s);
+  ensure_started();  // a reset after shutdown arms it on the next run
+  const bool was = disarm(s);  // U2: no stale time after a reset
   s->lock.lock();
-  if (s->ch) (void)s->ch.try_recv();  // no stale time after a reset
-  s->when = timer_now_ns() + (ns > 0 ? ns : 0);
+  s->when = deadline_after(timer_now_ns(), ns);  // saturated (T4)
   s->armed = true;
   s->heap = timer_start(s);
   s->lock.unlock();

@@ -29,7 +29,7 @@ struct processor {
   run_queue runq;
   // The fiber readied last, run next (ping-pong latency). Owner exchanges; thieves CAS.
   std::atomic<fiber*> runnext{nullptr};
-  timer_heap timers;
+  timer_heap& timers = timer_heap::acquire();  // outlives the processor (T5)
   stack_cache stacks;              // owner (K2)
   machine* m = nullptr;            // owner, or the scheduler lock when idle
   processor* idle_link = nullptr;  // scheduler lock
@@ -53,6 +53,10 @@ struct processor {
   // The flight recorder's ring while recording, else nullptr (trace/record.hpp). Written
   // by trace start/stop; the owner records into it (T1, T2 in trace/ring.hpp).
   std::atomic<trace_ring*> trace{nullptr};
+
+  // Deleted at shutdown, every machine joined: its timers never fire; handles to them may
+  // still stop and destroy them (T5).
+  ~processor() { timer_heap::retire(timers); }
 };
 
 }  // namespace goro::detail

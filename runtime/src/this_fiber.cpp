@@ -60,7 +60,8 @@ void sleep_until(std::chrono::steady_clock::time_point deadline) {
   machine* m = current_m();
   fiber* f = m ? m->current : nullptr;
   if (!f) {  // a plain thread sleeps in real time, as long as the deadline is from goro::now()
-    std::this_thread::sleep_for(deadline - goro::now());
+    const auto now = goro::now();
+    if (deadline > now) std::this_thread::sleep_for(deadline - now);  // no overflow
     return;
   }
   // steady_clock is CLOCK_MONOTONIC on Linux, the scale of timer_now_ns() (goro::now()).
@@ -71,7 +72,7 @@ void sleep_until(std::chrono::steady_clock::time_point deadline) {
     return;
   }
   sleeper t;
-  t.when = when;
+  t.when = when;  // time_point::max(): queued as `never` (T4), it never comes due
   t.fire = wake_sleeper;
   t.f = f;
   timer_heap& heap = m->p->timers;

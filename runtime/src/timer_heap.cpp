@@ -8,9 +8,48 @@ namespace goro::detail {
 
 namespace {
 constexpr std::size_t arity = 4;
+
+// T5: retired heaps, for later processors. Allocated once and never destroyed: the heaps
+// stay reachable (and usable by a late handle) until the process ends.
+struct heap_pool {
+  spinlock lock;
+  std::vector<timer_heap*> retired;  // guarded by lock
+};
+heap_pool& pool() {
+  static heap_pool& p = *new heap_pool;
+  return p;
+}
+}  // namespace
+
+timer_heap& timer_heap::acquire() {
+  heap_pool& p = pool();
+  p.lock.lock();
+  timer_heap* h = nullptr;
+  if (!p.retired.empty()) {
+    h = p.retired.back();
+    p.retired.pop_back();
+  }
+  p.lock.unlock();
+  return h ? *h : *new timer_heap;
+}
+
+void timer_heap::retire(timer_heap& h) {
+  h.lock_.lock();
+  // T5: they never fire. Release: pairs with the acquire load in remove()/cancel() of an
+  // owner on another thread (which also takes lock_, so this is belt and braces).
+  for (timer* t : h.heap_) t->state.store(timer::detached, std::memory_order_release);
+  h.heap_.clear();
+  h.heap_.shrink_to_fit();
+  h.next_.store(no_deadline, std::memory_order_release);  // T1
+  h.lock_.unlock();
+  heap_pool& p = pool();
+  p.lock.lock();
+  p.retired.push_back(&h);
+  p.lock.unlock();
 }
 
 void timer_heap::push(timer* t) {
+  if (t->when > never) t->when = never;  // T4
   t->state.store(timer::queued, std::memory_order_relaxed);  // lock_ orders it
   heap_.push_back(t);
   t->index = heap_.size() - 1;
@@ -38,8 +77,9 @@ timer* timer_heap::pop() {
 
 bool timer_heap::remove(timer* t) {
   lock_.lock();
-  if (t->state.load(std::memory_order_relaxed) == timer::queued) {
-    erase_at(t->index);
+  const auto state = t->state.load(std::memory_order_acquire);  // pairs with retire()
+  if (state == timer::queued || state == timer::detached) {
+    if (state == timer::queued) erase_at(t->index);  // T5: a detached one is in no array
     t->state.store(timer::idle, std::memory_order_relaxed);
     lock_.unlock();
     return true;
@@ -51,13 +91,14 @@ bool timer_heap::remove(timer* t) {
 
 bool timer_heap::cancel(timer* t) {
   lock_.lock();
-  const bool queued = t->state.load(std::memory_order_relaxed) == timer::queued;
-  if (queued) {
-    erase_at(t->index);
+  const auto state = t->state.load(std::memory_order_acquire);  // pairs with retire()
+  const bool out = state == timer::queued || state == timer::detached;
+  if (out) {
+    if (state == timer::queued) erase_at(t->index);  // T5: a detached one is in no array
     t->state.store(timer::idle, std::memory_order_relaxed);
   }
   lock_.unlock();
-  return queued;
+  return out;
 }
 
 int timer_heap::run_expired(std::int64_t now, bool try_only) {

@@ -8,6 +8,15 @@
 // T3: a timer popped to fire is `firing` until its fire() stores `idle` (release), after
 //     its last access to the timer and before it wakes anyone; remove() waits for that, so
 //     a timer's owner may free it as soon as remove() returns.
+// T4: a queued timer is due before no_deadline: push() clamps `when` to `never`, so that
+//     next() == no_deadline means an empty heap, and a timer due "never" (a saturated
+//     deadline) stays pending (the deadlock report stays silent, as Go's checkdead) without
+//     ever coming due. deadline_after() saturates a duration to `never`.
+// T5: a heap outlives its processor: at shutdown retire() detaches every queued timer
+//     (state `detached`: it never fires) and keeps the heap for a later processor
+//     (acquire()); heaps are never freed. So an owner's heap pointer is always a heap, and
+//     remove()/cancel() of a detached timer report it taken out without touching the heap's
+//     array (which may hold another run's timers by then).
 #pragma once
 
 #include <atomic>
@@ -20,9 +29,16 @@
 namespace goro::detail {
 
 inline constexpr std::int64_t no_deadline = std::numeric_limits<std::int64_t>::max();
+inline constexpr std::int64_t never = no_deadline - 1;  // T4
+
+// `ns` after `now`, saturated at `never` (T4); now for ns <= 0.
+inline std::int64_t deadline_after(std::int64_t now, std::int64_t ns) noexcept {
+  if (ns <= 0) return now;
+  return ns >= never - now ? never : now + ns;
+}
 
 struct timer {
-  enum : std::uint8_t { idle, queued, firing };
+  enum : std::uint8_t { idle, queued, firing, detached };  // detached: T5
   std::int64_t when = 0;              // CLOCK_MONOTONIC ns
   void (*fire)(timer*) = nullptr;     // called on the machine that runs the heap, lock_ free;
                                       // ends the timer's use with done() (T3)
@@ -41,15 +57,22 @@ struct timer {
 
 class timer_heap {
  public:
+  // A heap for a new processor: a retired one if any, else a new one (T5).
+  static timer_heap& acquire();
+  // A deleted processor's heap, every machine joined (shutdown): detaches its timers and
+  // keeps it for acquire() (T5).
+  static void retire(timer_heap& h);
+
   spinlock& lock() { return lock_; }
 
-  // lock_ held.
+  // lock_ held. Clamps t->when to `never` (T4).
   void push(timer* t);
-  // Takes t out of the heap if it is still queued (true); else waits until its fire() is
-  // done with it (T3) and returns false. Takes lock_.
+  // Takes t out of the heap if it is still queued, or detached by a shutdown (T5) (true);
+  // else waits until its fire() is done with it (T3) and returns false. Takes lock_.
   bool remove(timer* t);
-  // Takes t out of the heap if it is still queued (true); never waits: false if it is
-  // being fired (or idle). For owners that arbitrate with fire() by a lock of their own.
+  // Takes t out of the heap if it is still queued, or detached (true); never waits: false
+  // if it is being fired (or idle). For owners that arbitrate with fire() by a lock of
+  // their own.
   bool cancel(timer* t);
   // Earliest deadline, without the lock (T1).
   std::int64_t next() const { return next_.load(std::memory_order_acquire); }

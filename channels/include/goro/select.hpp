@@ -106,9 +106,7 @@ auto deadline(std::chrono::steady_clock::time_point at, Fn fn = {}) {
 }
 template <class Rep, class Period, class Fn = detail::no_handler>
 auto timeout(std::chrono::duration<Rep, Period> d, Fn fn = {}) {
-  return deadline(goro::now() +
-                      std::chrono::ceil<std::chrono::steady_clock::duration>(d),
-                  std::move(fn));
+  return deadline(detail::deadline_after(d), std::move(fn));  // saturated: max never fires
 }
 template <class Fn = detail::no_handler>
 auto otherwise(Fn fn = {}) {

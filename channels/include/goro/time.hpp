@@ -8,7 +8,15 @@
 // A tick is dropped when the previous one has not been received yet (the channel holds
 // one), as in Go: a slow reader sees fewer ticks, never a backlog. The timers run on the
 // runtime's per-processor timer heaps; while one is pending, the deadlock report stays
-// silent. Timers still pending at shutdown are abandoned (and their memory with them).
+// silent. Durations saturate as in Go: one past the clock's range (nanoseconds::max(),
+// hours::max()) never fires. Timers still pending at shutdown never fire; their handles may
+// still be stopped (true: stopped before firing), reset (which starts the runtime again)
+// and destroyed after it.
+// timer::stop and timer::reset follow Go 1.23's rule: a time that a firing put in the
+// channel and nobody received yet counts as pending. They discard it and return true, as
+// for a timer that has not fired: after either returns, no stale time is received, and
+// the pre-1.23 idiom `if (!t.reset(d)) t.c().recv();` (for a timer whose time was not
+// received) never waits. False means the time was received, or the timer was stopped.
 // In a select, goro::timeout(d) is cheaper than recv(after(d)): its timer lives on the
 // select's stack and is removed as soon as the select returns.
 //
@@ -25,6 +33,7 @@
 #include <utility>
 
 #include <goro/chan.hpp>
+#include <goro/clock.hpp>
 
 namespace goro {
 
@@ -46,7 +55,7 @@ void timer_free(timer_state* s) noexcept;          // stops, then frees
 // A channel that receives the time once, `d` from now (at once if d <= 0).
 template <class Rep, class Period>
 recv_chan<time_point> after(std::chrono::duration<Rep, Period> d) {
-  return detail::after_ns(std::chrono::ceil<std::chrono::nanoseconds>(d).count());
+  return detail::after_ns(detail::saturated_ns(d));
 }
 
 // A channel that receives the time every `d` (> 0, else goro::option_error). Ticking stops
@@ -54,8 +63,8 @@ recv_chan<time_point> after(std::chrono::duration<Rep, Period> d) {
 template <class Rep, class Period>
 recv_chan<time_point> tick(std::chrono::duration<Rep, Period> d) {
   chan<time_point> c(1);
-  detail::tick_start(detail::checked_period(std::chrono::ceil<std::chrono::nanoseconds>(d)), c,
-                     false);
+  detail::tick_start(detail::checked_period(std::chrono::nanoseconds(detail::saturated_ns(d))),
+                     c, false);
   return c;
 }
 
@@ -67,7 +76,8 @@ class ticker {
   explicit ticker(std::chrono::duration<Rep, Period> d)
       : ch_(1),
         s_(detail::tick_start(
-            detail::checked_period(std::chrono::ceil<std::chrono::nanoseconds>(d)), ch_, true)) {}
+            detail::checked_period(std::chrono::nanoseconds(detail::saturated_ns(d))), ch_,
+            true)) {}
   ticker(const ticker&) = delete;
   ticker& operator=(const ticker&) = delete;
   ~ticker() { stop(); }
@@ -96,12 +106,12 @@ class timer {
   template <class Rep, class Period>
   explicit timer(std::chrono::duration<Rep, Period> d)
       : ch_(1), s_(detail::timer_make(ch_, nullptr)) {
-    detail::timer_arm(s_, std::chrono::ceil<std::chrono::nanoseconds>(d).count());
+    detail::timer_arm(s_, detail::saturated_ns(d));
   }
   template <class Rep, class Period, class Fn>
   timer(std::chrono::duration<Rep, Period> d, Fn fn)
       : s_(detail::timer_make(chan<time_point>(), std::function<void()>(std::move(fn)))) {
-    detail::timer_arm(s_, std::chrono::ceil<std::chrono::nanoseconds>(d).count());
+    detail::timer_arm(s_, detail::saturated_ns(d));
   }
   timer(const timer&) = delete;
   timer& operator=(const timer&) = delete;
@@ -109,13 +119,15 @@ class timer {
 
   // The channel that receives the time (nil for a function timer).
   recv_chan<time_point> c() const noexcept { return ch_; }
-  // Stops it; true if that prevented the firing, false if it had fired or was stopped.
+  // Stops it; true if it was pending: armed, or fired with its time still unreceived (that
+  // time is discarded: Go 1.23's rule). False if its time was received (or fn started),
+  // or it was stopped already.
   bool stop() noexcept { return detail::timer_stop(s_); }
-  // Re-arms it `d` from now; true if it was still pending. A value from an earlier firing
-  // still in the channel is dropped (Go 1.23's rule: no stale time after a reset).
+  // Re-arms it `d` from now; true if it was pending, as for stop() (a time from an earlier
+  // firing still in the channel is discarded: no stale time after a reset).
   template <class Rep, class Period>
   bool reset(std::chrono::duration<Rep, Period> d) {
-    return detail::timer_arm(s_, std::chrono::ceil<std::chrono::nanoseconds>(d).count());
+    return detail::timer_arm(s_, detail::saturated_ns(d));
   }
 
  private:

@@ -122,8 +122,7 @@ std::pair<context, cancel_func> with_deadline(const context& parent,
 template <class Rep, class Period>
 std::pair<context, cancel_func> with_timeout(const context& parent,
                                              std::chrono::duration<Rep, Period> d) {
-  return with_deadline(parent, goro::now() +
-                                   std::chrono::ceil<std::chrono::steady_clock::duration>(d));
+  return with_deadline(parent, detail::deadline_after(d));  // saturated: max never ends it
 }
 
 template <class T, class V>

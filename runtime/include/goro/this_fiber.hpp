@@ -27,10 +27,11 @@ std::string_view name() noexcept;
 // heap). A scheduling point. A deadline in the past still yields.
 void sleep_until(std::chrono::steady_clock::time_point deadline);
 
+// Parks the calling fiber for d. A duration past the clock's range sleeps forever (Go's
+// time.Sleep saturates too).
 template <class Rep, class Period>
 void sleep_for(std::chrono::duration<Rep, Period> d) {
-  sleep_until(goro::now() +
-              std::chrono::ceil<std::chrono::steady_clock::duration>(d));
+  sleep_until(detail::deadline_after(d));
 }
 
 }  // namespace goro::this_fiber
