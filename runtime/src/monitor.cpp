@@ -125,7 +125,8 @@ bool sleep_if_idle(std::int64_t until) {
     if (netpoll_waiters() > 0 && !s.poller.load(std::memory_order_relaxed)) return false;
     for (processor* p : s.ps) {
       const std::int64_t next = p->timers.next();
-      if (next != no_deadline) deadline = std::min(deadline, next + timer_grace);
+      // Saturating: a timer due "never" (T4) is far from the top of the range.
+      if (next < no_deadline - timer_grace) deadline = std::min(deadline, next + timer_grace);
     }
     s.monitor_asleep = true;
     s.monitor_deadline = deadline;
