@@ -188,6 +188,11 @@ bool stop_machine(machine* m) {
       m->idle_since = coarse_monotonic_ns();
       s.midle = m;
       s.nmidle.fetch_add(1, std::memory_order_seq_cst);
+      // R5, MO1: a machine beyond the processors' needs went idle: the sleeping monitor
+      // retires it in time.
+      if (s.monitor_asleep && s.nmidle.load(std::memory_order_relaxed) > s.nprocs &&
+          m->idle_since + s.machine_idle_timeout < s.monitor_deadline)
+        monitor_wake_locked(s);
       if (deadlocked_locked(s)) report_deadlock();  // D1: nothing can wake any fiber
       // N3: fibers wait for I/O and no machine polls: this one blocks in the poller.
       if (!s.poller.load(std::memory_order_relaxed) && netpoll_waiters() > 0) {
