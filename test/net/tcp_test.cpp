@@ -94,7 +94,8 @@ TEST_P(TcpTest, ReadDeadlineEndsABlockedReadAndAppliesToTheNextOne) {
   // The deadline is set while the read is blocked: the case under test.
   goro_test::wait_until("the reader blocked", goro_test::parked(reader.id(), "io wait"));
   c.set_read_deadline(std::chrono::steady_clock::now() + 10ms);
-  EXPECT_THAT(goro_test::bounded("the read ended", [&] { return reader.join(); }), ::testing::MatchesRegex("goro::net: read 127\\.0\\.0\\.1:[0-9]+: i/o timeout"));
+  EXPECT_THAT(goro_test::bounded("the read ended", [&] { return reader.join(); }),
+              ::testing::MatchesRegex("goro::net: read 127\\.0\\.0\\.1:[0-9]+: i/o timeout"));
   char b;
   EXPECT_THROW(c.read(&b, 1), net::timeout_error);  // the deadline stays in force
   c.set_read_deadline(net::no_deadline);
@@ -186,7 +187,8 @@ TEST_P(TcpTest, CloseEndsAReadBlockedInAnotherFiber) {
   });
   goro_test::wait_until("the reader blocked", goro_test::parked(reader.id(), "io wait"));
   c.close();
-  EXPECT_THAT(goro_test::bounded("the read ended", [&] { return reader.join(); }), ::testing::HasSubstr("use of closed stream"));
+  EXPECT_THAT(goro_test::bounded("the read ended", [&] { return reader.join(); }),
+              ::testing::HasSubstr("use of closed stream"));
   // The listener too: a blocked accept ends when it is closed.
   auto acceptor = goro::spawn([&] {
     try {
@@ -228,7 +230,8 @@ TEST_P(TcpTest, StopTokenEndsABlockedCallAndTheStreamStaysUsable) {
     });
     goro_test::wait_until("the reader blocked", goro_test::parked(reader.id(), "io wait"));
     src.request_stop();
-    EXPECT_THAT(goro_test::bounded("the read ended", [&] { return reader.join(); }), ::testing::MatchesRegex("goro::net: read 127\\.0\\.0\\.1:[0-9]+: operation canceled"));
+    EXPECT_THAT(goro_test::bounded("the read ended", [&] { return reader.join(); }),
+                ::testing::MatchesRegex("goro::net: read 127\\.0\\.0\\.1:[0-9]+: operation canceled"));
   }
   {
     std::stop_source src;
@@ -268,14 +271,16 @@ TEST_P(TcpTest, StopTokenEndsABlockedCallAndTheStreamStaysUsable) {
     });
     goro_test::wait_until("the writer blocked", goro_test::parked(writer.id(), "io wait"));
     src.request_stop();
-    EXPECT_THAT(goro_test::bounded("the write ended", [&] { return writer.join(); }), ::testing::HasSubstr("write 127.0.0.1:"));
+    EXPECT_THAT(goro_test::bounded("the write ended", [&] { return writer.join(); }),
+                ::testing::HasSubstr("write 127.0.0.1:"));
   }
   {
     std::stop_source src;
     auto acceptor = goro::spawn([&] { return canceled([&] { ln.accept(src.get_token()); }); });
     goro_test::wait_until("the acceptor blocked", goro_test::parked(acceptor.id(), "io wait"));
     src.request_stop();
-    EXPECT_THAT(goro_test::bounded("the accept ended", [&] { return acceptor.join(); }), ::testing::HasSubstr("accept 127.0.0.1:"));
+    EXPECT_THAT(goro_test::bounded("the accept ended", [&] { return acceptor.join(); }),
+                ::testing::HasSubstr("accept 127.0.0.1:"));
   }
 }
 

@@ -69,7 +69,8 @@ TEST_P(UdpTest, ReadDeadlineAndCloseEndABlockedReceive) {
   });
   goro_test::wait_until("the receiver blocked", goro_test::parked(receiver.id(), "io wait"));
   sock.close();
-  EXPECT_THAT(goro_test::bounded("the receive ended", [&] { return receiver.join(); }), ::testing::HasSubstr("use of closed stream"));
+  EXPECT_THAT(goro_test::bounded("the receive ended", [&] { return receiver.join(); }),
+              ::testing::HasSubstr("use of closed stream"));
 }
 
 GORO_INSTANTIATE(UdpTest, 1, 2, 4);

@@ -42,7 +42,7 @@ void park_many(long n, long max_rss_per_fiber) {
       passed.fetch_add(1, std::memory_order_relaxed);
       finished.done();
     });
-  goro_test::bounded("every fiber started", [&] { parked.wait(); });
+  goro_test::bounded("every fiber started", [&] { parked.wait(); }, goro_test::long_bound);
   long per_fiber = (rss_bytes() - rss0) / n;
   long vmas = vma_count() - vma0;
   ::testing::Test::RecordProperty("rss_per_fiber", std::to_string(per_fiber));
@@ -51,9 +51,10 @@ void park_many(long n, long max_rss_per_fiber) {
   EXPECT_LT(vmas, 65530 - vma0) << "must fit the default vm.max_map_count";
   EXPECT_EQ(passed.load(), 0);
   gate.done();
-  goro_test::bounded("every fiber passed the gate", [&] { finished.wait(); });
+  goro_test::bounded("every fiber passed the gate", [&] { finished.wait(); },
+                     goro_test::long_bound);
   EXPECT_EQ(passed.load(), n);
-  goro_test::bounded("shutdown", [] { goro::shutdown(); });
+  goro_test::bounded("shutdown", [] { goro::shutdown(); }, goro_test::long_bound);
   EXPECT_EQ(goro::live_fibers(), 0);
   EXPECT_EQ(goro::detail::stack_pool::instance().mapped_bytes(), 0u) << "pool not unmapped";
 }

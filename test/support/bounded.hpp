@@ -5,12 +5,12 @@
 //   parked(id, reason)        a predicate: the fiber is parked with that wait reason
 //   thread_asleep(tid)        a predicate: the OS thread sleeps in the kernel (a futex, poll)
 // If fn has not returned, or pred does not hold, after bound() (60 s; 180 s in the sanitizer
-// tier), the test fails with `what`, every fiber (goro::list_fibers, formatted as
-// goro::dump prints it) and each machine's state, and the process ends with status 1: the
-// fibers still parked may point into the test's frame, so neither returning nor shutting
-// the runtime down is safe. The bound is a safety net against hangs, never a speed verdict:
-// a test asserts counts and states, and passes however slowly the machine runs.
-// Safe from any fiber or thread, nested or concurrently: one watcher thread serves all, and
+// tier; long_bound for the scale tests' waits on millions of fibers), the test fails with `what`,
+// every fiber (goro::list_fibers, formatted as goro::dump prints it) and each machine's state, and
+// the process ends with status 1: the fibers still parked may point into the test's frame, so
+// neither returning nor shutting the runtime down is safe. The bound is a safety net against hangs,
+// never a speed verdict: a test asserts counts and states, and passes however slowly the machine
+// runs. Safe from any fiber or thread, nested or concurrently: one watcher thread serves all, and
 // arming it costs a lock and a map insertion (no wake-up): cheap enough for every round of
 // a stress loop.
 //
@@ -48,6 +48,9 @@ inline std::chrono::seconds bound() {
   const char* t = std::getenv("GORO_STRESS");
   return std::chrono::seconds(t && std::string_view(t) == "sanitizer" ? 180 : 60);
 }
+
+// For a wait on O(millions) of work (the scale tests): still under ctest's 240 s timeout.
+inline constexpr std::chrono::seconds long_bound{200};
 
 namespace detail {
 
@@ -87,13 +90,14 @@ class watcher {
     return *w;
   }
 
-  std::uint64_t arm(std::string what) {
+  std::uint64_t arm(std::string what, std::chrono::seconds limit) {
     std::lock_guard l(mu_);
     const std::uint64_t id = ++next_;
-    const auto deadline = std::chrono::steady_clock::now() + bound();
-    // No notify: the watcher wakes at least every bound(), and this deadline is a bound()
-    // from now, so it is never earlier than the watcher's next look.
-    watches_.emplace(id, watch{deadline, std::move(what)});
+    const auto deadline = std::chrono::steady_clock::now() + limit;
+    // The watcher wakes at least every min_limit: no notify needed for a deadline at least
+    // that far away (the common case: a stress loop arms and disarms without a wake-up).
+    watches_.emplace(id, watch{deadline, std::move(what), limit});
+    if (limit < min_limit) cv_.notify_one();
     return id;
   }
 
@@ -106,37 +110,43 @@ class watcher {
   struct watch {
     std::chrono::steady_clock::time_point deadline;
     std::string what;
+    std::chrono::seconds limit;
   };
+  static constexpr std::chrono::seconds min_limit{60};
 
-  watcher() { std::thread([this] { run(); }).detach(); }
+  watcher() {
+    std::thread([this] { run(); }).detach();
+  }
 
   [[noreturn]] void run() {
     std::unique_lock l(mu_);
     for (;;) {
       if (watches_.empty()) {
-        cv_.wait_for(l, bound());
+        cv_.wait_for(l, min_limit);
         continue;
       }
       auto first = std::min_element(watches_.begin(), watches_.end(), [](auto& a, auto& b) {
         return a.second.deadline < b.second.deadline;
       });
       const auto deadline = first->second.deadline;
-      if (std::chrono::steady_clock::now() < deadline) {
-        cv_.wait_until(l, deadline);
+      const auto now = std::chrono::steady_clock::now();
+      if (now < deadline) {
+        cv_.wait_until(l, std::min(deadline, now + min_limit));  // see arm()
         continue;
       }
       const std::string what = first->second.what;
+      const auto limit = first->second.limit;
       l.unlock();
-      fail(what);
+      fail(what, limit);
     }
   }
 
-  [[noreturn]] static void fail(const std::string& what) {
+  [[noreturn]] static void fail(const std::string& what, std::chrono::seconds limit) {
     // Said first, in case the dump itself hangs.
     std::fprintf(stderr, "goro_test: %s: not done after %lld s; dumping every fiber\n",
-                 what.c_str(), static_cast<long long>(bound().count()));
+                 what.c_str(), static_cast<long long>(limit.count()));
     std::string report = hang_report();
-    ADD_FAILURE() << what << ": not done after " << bound().count()
+    ADD_FAILURE() << what << ": not done after " << limit.count()
                   << " s (a bound against hangs, not a speed limit). Every fiber:\n"
                   << report;
     std::fflush(nullptr);
@@ -154,29 +164,32 @@ class watcher {
 // Runs fn and returns its result; fails the test with a dump if fn has not returned after
 // bound(). fn runs on the caller (fiber or thread), as if called directly.
 template <class Fn>
-decltype(auto) bounded(std::string_view what, Fn&& fn) {
+decltype(auto) bounded(std::string_view what, Fn&& fn, std::chrono::seconds limit = bound()) {
   struct armed {
     std::uint64_t id;
     ~armed() { detail::watcher::instance().disarm(id); }
-  } guard{detail::watcher::instance().arm(std::string(what))};
+  } guard{detail::watcher::instance().arm(std::string(what), limit)};
   return std::forward<Fn>(fn)();
 }
 
 // Returns once pred() holds. Between checks the caller pauses (a fiber sleeps, so that its
 // processor may go idle; a thread yields, then sleeps): only pred decides.
 template <class Pred>
-void wait_until(std::string_view what, Pred&& pred) {
-  bounded(what, [&] {
-    auto pause = std::chrono::microseconds(20);
-    for (int checks = 0; !pred(); ++checks) {
-      if (checks < 100 && !goro::this_fiber::id()) {
-        std::this_thread::yield();
-        continue;
-      }
-      goro::this_fiber::sleep_for(pause);
-      pause = std::min<std::chrono::microseconds>(pause * 2, std::chrono::milliseconds(2));
-    }
-  });
+void wait_until(std::string_view what, Pred&& pred, std::chrono::seconds limit = bound()) {
+  bounded(
+      what,
+      [&] {
+        auto pause = std::chrono::microseconds(20);
+        for (int checks = 0; !pred(); ++checks) {
+          if (checks < 100 && !goro::this_fiber::id()) {
+            std::this_thread::yield();
+            continue;
+          }
+          goro::this_fiber::sleep_for(pause);
+          pause = std::min<std::chrono::microseconds>(pause * 2, std::chrono::milliseconds(2));
+        }
+      },
+      limit);
 }
 
 // A predicate for wait_until: fiber `id` is parked with wait reason `reason` ("io wait",
@@ -192,9 +205,8 @@ inline auto parked(std::uint64_t id, std::string_view reason) {
 // How many fibers are parked with wait reason `reason`.
 inline long count_parked(std::string_view reason) {
   auto fibers = goro::list_fibers(false);
-  return std::count_if(fibers.begin(), fibers.end(), [&](auto& f) {
-    return f.state == "parked" && f.wait_reason == reason;
-  });
+  return std::count_if(fibers.begin(), fibers.end(),
+                       [&](auto& f) { return f.state == "parked" && f.wait_reason == reason; });
 }
 
 // The id of the fiber named `name` ("main" in goro::run), or 0.
