@@ -1,7 +1,9 @@
 // The deadlock report of goro::run: it fires when nothing can wake any fiber, names every
 // fiber with its wait reason and exits with status 2; it stays silent while a timer, a
 // goro::blocking call or a declared plain thread can still wake one.
+#include <atomic>
 #include <latch>
+#include <string_view>
 #include <thread>
 
 #include <gmock/gmock.h>
@@ -76,27 +78,60 @@ TEST_P(DeadlockTest, MainsResultIsReturnedAndExceptionsRethrown) {
 }
 
 // The cases below must not report: a false report ends the test binary with status 2.
+// Each waits (no sleep) until the runtime sits in the state under test: every fiber parked,
+// every processor idle, so that the check of the last machine going idle has run; the one
+// thing that can still wake a fiber is what the case is about.
+
+// Every processor idle (no fiber runs on one; a fiber inside goro::blocking counts as
+// running, off any processor), no machine spinning, nothing runnable, and main parked with
+// `reason`. Read from a plain thread or from inside goro::blocking (a fiber polling would
+// keep its processor).
+bool settled(int procs, std::string_view reason) {
+  auto st = goro::stats();
+  return st.idle_processors == procs && st.spinning_machines == 0 && st.fibers_runnable == 0 &&
+         goro_test::parked(goro_test::fiber_named("main"), reason)();
+}
 
 TEST_P(DeadlockTest, NoReportWhileATimerIsPending) {
-  int got = 0;
-  goro::run({.procs = GetParam()}, [&] {
+  const int procs = GetParam();
+  int got = 0, sleeps = 0;
+  std::atomic<bool> seen{false};  // an observer saw every fiber parked, a timer pending
+  std::thread observer([&] {
+    goro_test::wait_until("main and the sleeper parked, the runtime idle", [&] {
+      return goro::running() && settled(procs, "chan receive") &&
+             goro_test::count_parked("sleep") == 1;
+    });
+    seen.store(true);
+  });
+  goro::run({.procs = procs}, [&] {
     goro::chan<int> c(0);
-    goro::go([c] {
-      goro::this_fiber::sleep_for(20ms);  // every fiber parked meanwhile, a timer pending
+    goro::go([c, &seen, &sleeps] {
+      // Sleeps again until the observer has seen the state: a timer the only thing left.
+      do {
+        ++sleeps;
+        goro::this_fiber::sleep_for(20ms);
+      } while (!seen.load());
       c.send(5);
     });
     got = *c.recv();
   });
+  observer.join();
   EXPECT_EQ(got, 5);
+  EXPECT_GE(sleeps, 1);
 }
 
 TEST_P(DeadlockTest, NoReportWhileAFiberIsInsideBlocking) {
+  const int procs = GetParam();
   int got = 0;
-  goro::run({.procs = GetParam()}, [&] {
+  goro::run({.procs = procs}, [&] {
     goro::chan<int> c(0);
-    goro::go([c] {
-      // Stands for a slow system call: no fiber runs, no timer is pending meanwhile.
-      goro::blocking([] { std::this_thread::sleep_for(20ms); });
+    goro::go([c, procs] {
+      // Stands for a slow system call: no fiber runs, no timer is pending meanwhile. It
+      // returns once the runtime has settled around it.
+      goro::blocking([procs] {
+        goro_test::wait_until("main parked, every processor idle",
+                              [&] { return settled(procs, "chan receive"); });
+      });
       c.send(6);
     });
     got = *c.recv();
@@ -105,16 +140,18 @@ TEST_P(DeadlockTest, NoReportWhileAFiberIsInsideBlocking) {
 }
 
 TEST_P(DeadlockTest, NoReportWhileADeclaredThreadMayStillWakeAFiber) {
+  const int procs = GetParam();
   int got = 0;
   goro::chan<int> c(0);
   std::latch declared(1);
   std::thread t([&] {
     goro::active_thread active;
     declared.count_down();
-    std::this_thread::sleep_for(20ms);  // every fiber is parked meanwhile
+    goro_test::wait_until("main parked, every processor idle",
+                          [&] { return settled(procs, "chan receive"); });
     c.send(8);
   });
-  goro::run({.procs = GetParam()}, [&] {
+  goro::run({.procs = procs}, [&] {
     declared.wait();  // holds main's processor: no check until the thread is declared
     got = *c.recv();
   });
@@ -142,15 +179,17 @@ TEST_P(DeadlockTest, NoReportWhileAThreadWaitsWithADeadline) {
 }
 
 TEST_P(DeadlockTest, NoReportWhileAFiberWaitsForTheNetwork) {
+  const int procs = GetParam();
   std::string got;
-  goro::run({.procs = GetParam()}, [&] {
+  goro::run({.procs = procs}, [&] {
     auto ln = goro::net::listen("127.0.0.1:0");
     const auto addr = ln.local_address();
     // A plain thread, not declared: the kernel wakes the fiber, through the poller.
-    std::thread peer([addr] {
+    std::thread peer([addr, procs] {
       int fd = ::socket(AF_INET, SOCK_STREAM, 0);
       if (::connect(fd, addr.data(), addr.size()) != 0) std::abort();
-      std::this_thread::sleep_for(20ms);  // every fiber is parked in I/O meanwhile
+      goro_test::wait_until("main parked in I/O, every processor idle",
+                            [&] { return settled(procs, "io wait"); });
       (void)!::write(fd, "net", 3);
       ::close(fd);
     });

@@ -59,10 +59,9 @@ TEST_P(TimeTest, TickDeliversIncreasingTimesUntilItsChannelIsDropped) {
     }
   }).join();
   // The handle is gone: the timer ends itself at its next firing (exactly so on the virtual
-  // clock: ADroppedTickChannelEndsItsTimerAtTheNextFiring). Wait for it without a clock
-  // (bounded yields): a timer left queued at shutdown would leak.
-  for (long i = 0; i < 10'000'000 && pending_timers() != 0; ++i) std::this_thread::yield();
-  EXPECT_EQ(pending_timers(), 0u);
+  // clock: ADroppedTickChannelEndsItsTimerAtTheNextFiring). Wait for it: a timer left
+  // queued at shutdown would leak.
+  goro_test::wait_until("the dropped tick's timer ended", [] { return pending_timers() == 0; });
 }
 
 // Once the last handle of a tick() channel is gone, its timer ends itself at its next
@@ -85,16 +84,18 @@ TEST(TimeDeterministicTest, ADroppedTickChannelEndsItsTimerAtTheNextFiring) {
 }
 
 TEST_P(TimeTest, TickerStopsAndDropsItsLastTick) {
-  goro::spawn([] {
+  auto h = goro::spawn([] {
     goro::ticker t(1ms);
     for (int i = 0; i < 5; ++i) ASSERT_TRUE(t.c().recv());
-    goro::this_fiber::sleep_for(3ms);  // a tick is waiting in the channel
+    // Stopped with a tick waiting in the channel: the case under test.
+    goro_test::wait_until("a tick waiting in the channel", [&] { return t.c().size() == 1; });
     t.stop();
     auto c = t.c();
     EXPECT_FALSE(c.try_recv());                     // dropped by stop()
     goro::this_fiber::sleep_for(5ms);               // five periods: ticks would have come
     EXPECT_FALSE(c.try_recv());
-  }).join();
+  });
+  goro_test::bounded("the ticker fiber returned", [&] { h.join(); });
   EXPECT_EQ(pending_timers(), 0u);  // cancelled, or ended at its next firing
 }
 

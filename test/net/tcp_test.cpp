@@ -13,6 +13,7 @@
 
 #include <sys/resource.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include <gmock/gmock.h>
 
@@ -90,9 +91,11 @@ TEST_P(TcpTest, ReadDeadlineEndsABlockedReadAndAppliesToTheNextOne) {
       return std::string(e.what());
     }
   });
-  goro::this_fiber::sleep_for(5ms);  // not a synchronisation: either order must time out
+  // The deadline is set while the read is blocked: the case under test.
+  goro_test::wait_until("the reader blocked", goro_test::parked(reader.id(), "io wait"));
   c.set_read_deadline(std::chrono::steady_clock::now() + 10ms);
-  EXPECT_THAT(reader.join(), ::testing::MatchesRegex("goro::net: read 127\\.0\\.0\\.1:[0-9]+: i/o timeout"));
+  EXPECT_THAT(goro_test::bounded("the read ended", [&] { return reader.join(); }),
+              ::testing::MatchesRegex("goro::net: read 127\\.0\\.0\\.1:[0-9]+: i/o timeout"));
   char b;
   EXPECT_THROW(c.read(&b, 1), net::timeout_error);  // the deadline stays in force
   c.set_read_deadline(net::no_deadline);
@@ -182,9 +185,10 @@ TEST_P(TcpTest, CloseEndsAReadBlockedInAnotherFiber) {
       return std::string(e.what());
     }
   });
-  goro::this_fiber::sleep_for(5ms);  // not a synchronisation: either order ends the read
+  goro_test::wait_until("the reader blocked", goro_test::parked(reader.id(), "io wait"));
   c.close();
-  EXPECT_THAT(reader.join(), ::testing::HasSubstr("use of closed stream"));
+  EXPECT_THAT(goro_test::bounded("the read ended", [&] { return reader.join(); }),
+              ::testing::HasSubstr("use of closed stream"));
   // The listener too: a blocked accept ends when it is closed.
   auto acceptor = goro::spawn([&] {
     try {
@@ -194,9 +198,9 @@ TEST_P(TcpTest, CloseEndsAReadBlockedInAnotherFiber) {
       return true;
     }
   });
-  goro::this_fiber::sleep_for(5ms);
+  goro_test::wait_until("the acceptor blocked", goro_test::parked(acceptor.id(), "io wait"));
   ln.close();
-  EXPECT_TRUE(acceptor.join());
+  EXPECT_TRUE(goro_test::bounded("the accept ended", [&] { return acceptor.join(); }));
 }
 
 // A stop request ends a blocked read, write or accept with canceled_error (from a fiber or
@@ -224,22 +228,26 @@ TEST_P(TcpTest, StopTokenEndsABlockedCallAndTheStreamStaysUsable) {
         c.read(&b, 1, src.get_token());
       });
     });
-    goro::this_fiber::sleep_for(5ms);  // not a synchronisation: either order ends the read
+    goro_test::wait_until("the reader blocked", goro_test::parked(reader.id(), "io wait"));
     src.request_stop();
-    EXPECT_THAT(reader.join(), ::testing::MatchesRegex("goro::net: read 127\\.0\\.0\\.1:[0-9]+: operation canceled"));
+    EXPECT_THAT(goro_test::bounded("the read ended", [&] { return reader.join(); }),
+                ::testing::MatchesRegex("goro::net: read 127\\.0\\.0\\.1:[0-9]+: operation canceled"));
   }
   {
     std::stop_source src;
+    std::atomic<int> tid{0};
     std::thread plain([&] {
+      tid.store(static_cast<int>(::gettid()));
       EXPECT_THAT(canceled([&] {
                     char b[4];
                     c.read_full(b, sizeof b, src.get_token());
                   }),
                   ::testing::HasSubstr("operation canceled"));
     });
-    goro::this_fiber::sleep_for(5ms);
+    goro_test::wait_until("the thread started", [&] { return tid.load() != 0; });
+    goro_test::wait_until("the thread blocked in poll(2)", goro_test::thread_asleep(tid.load()));
     src.request_stop();
-    plain.join();
+    goro_test::bounded("the thread's read ended", [&] { plain.join(); });
   }
   peer.write_all("x");
   std::stop_source stopped;
@@ -261,16 +269,18 @@ TEST_P(TcpTest, StopTokenEndsABlockedCallAndTheStreamStaysUsable) {
         for (;;) c.write_all(chunk.data(), chunk.size(), src.get_token());
       });
     });
-    goro::this_fiber::sleep_for(5ms);
+    goro_test::wait_until("the writer blocked", goro_test::parked(writer.id(), "io wait"));
     src.request_stop();
-    EXPECT_THAT(writer.join(), ::testing::HasSubstr("write 127.0.0.1:"));
+    EXPECT_THAT(goro_test::bounded("the write ended", [&] { return writer.join(); }),
+                ::testing::HasSubstr("write 127.0.0.1:"));
   }
   {
     std::stop_source src;
     auto acceptor = goro::spawn([&] { return canceled([&] { ln.accept(src.get_token()); }); });
-    goro::this_fiber::sleep_for(5ms);
+    goro_test::wait_until("the acceptor blocked", goro_test::parked(acceptor.id(), "io wait"));
     src.request_stop();
-    EXPECT_THAT(acceptor.join(), ::testing::HasSubstr("accept 127.0.0.1:"));
+    EXPECT_THAT(goro_test::bounded("the accept ended", [&] { return acceptor.join(); }),
+                ::testing::HasSubstr("accept 127.0.0.1:"));
   }
 }
 

@@ -67,9 +67,10 @@ TEST_P(UdpTest, ReadDeadlineAndCloseEndABlockedReceive) {
       return std::string(e.what());
     }
   });
-  goro::this_fiber::sleep_for(5ms);  // not a synchronisation: either order ends it
+  goro_test::wait_until("the receiver blocked", goro_test::parked(receiver.id(), "io wait"));
   sock.close();
-  EXPECT_THAT(receiver.join(), ::testing::HasSubstr("use of closed socket"));
+  EXPECT_THAT(goro_test::bounded("the receive ended", [&] { return receiver.join(); }),
+              ::testing::HasSubstr("use of closed socket"));
 }
 
 GORO_INSTANTIATE(UdpTest, 1, 2, 4);

@@ -1,5 +1,4 @@
 # Installs goro from BUILD_DIR into a fresh prefix, builds the consumer against it, runs it.
-# The consumer's own code must compile with the flags goro::goro carries to its users.
 
 # Fails unless every compile command of the build in `dir` has -fstack-clash-protection: a
 # large frame in user code must not jump a fiber's guard page.
@@ -18,6 +17,22 @@ function(check_user_flags dir what)
     endif()
   endforeach()
 endfunction()
+
+# The consumer's own code must compile with the flags goro::goro carries to its users; each
+# consumer must exit with status 0 and print its line: both are checked.
+
+# Runs the consumer at `path` (named `what`): fails unless it exits 0 and prints the line.
+function(run_consumer what path)
+  execute_process(COMMAND ${path} RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
+  message(STATUS "${what}: exit status ${rc}; output: ${out}${err}")
+  if(NOT rc STREQUAL "0")
+    message(FATAL_ERROR "${what} failed: exit status ${rc}")
+  endif()
+  if(NOT out MATCHES "consumer: 42 from a fiber\n")
+    message(FATAL_ERROR "${what} did not print \"consumer: 42 from a fiber\"")
+  endif()
+endfunction()
+
 file(REMOVE_RECURSE ${WORK_DIR})
 execute_process(COMMAND ${CMAKE_COMMAND} --install ${BUILD_DIR} --prefix ${WORK_DIR}/prefix
                 RESULT_VARIABLE rc OUTPUT_QUIET)
@@ -40,10 +55,7 @@ if(rc)
   message(FATAL_ERROR "consumer build failed: ${rc}")
 endif()
 check_user_flags(${WORK_DIR}/build "consumer of the installed package")
-execute_process(COMMAND ${WORK_DIR}/build/consumer RESULT_VARIABLE rc)
-if(rc)
-  message(FATAL_ERROR "consumer failed: ${rc}")
-endif()
+run_consumer("consumer" ${WORK_DIR}/build/consumer)
 
 # The same program with goro as a subproject (FetchContent / add_subdirectory).
 execute_process(COMMAND ${CMAKE_COMMAND} -S ${CONSUMER_DIR}/../fetch_consumer -B ${WORK_DIR}/fetch
@@ -57,7 +69,4 @@ if(rc)
   message(FATAL_ERROR "subproject consumer build failed: ${rc}")
 endif()
 check_user_flags(${WORK_DIR}/fetch "subproject consumer")
-execute_process(COMMAND ${WORK_DIR}/fetch/consumer RESULT_VARIABLE rc)
-if(rc)
-  message(FATAL_ERROR "subproject consumer failed: ${rc}")
-endif()
+run_consumer("subproject consumer" ${WORK_DIR}/fetch/consumer)

@@ -4,6 +4,8 @@
 #include <latch>
 #include <stdexcept>
 
+#include <unistd.h>
+
 #include "goro_test.hpp"
 
 namespace {
@@ -34,13 +36,38 @@ TEST_P(BlockingTest, PassesExceptionsThrough) {
   EXPECT_THROW(h.join(), std::runtime_error);
 }
 
+// Inside goro::blocking a fiber acts as a plain thread: a goro wait there blocks its OS
+// thread on a futex (the fiber stays "running", its machine "blocking"), and another fiber
+// releases it.
 TEST_P(BlockingTest, GoroWaitsInsideBlockingActAsThreadWaits) {
   goro::wait_group wg;
   wg.add(1);
-  auto waiter = goro::spawn([&] { goro::blocking([&] { wg.wait(); }); });
-  auto doner = goro::spawn([&] { wg.done(); });
-  doner.join();
-  waiter.join();
+  std::atomic<int> tid{0};
+  std::atomic<bool> released{false}, saw_release{false};
+  auto waiter = goro::spawn([&] {
+    goro::blocking([&] {
+      tid.store(static_cast<int>(::gettid()), std::memory_order_release);
+      wg.wait();
+      saw_release.store(released.load(std::memory_order_relaxed), std::memory_order_relaxed);
+    });
+  });
+  goro_test::wait_until("the waiter entered blocking", [&] { return tid.load() != 0; });
+  // Its thread sleeps in the kernel: the only sleep left to it is wg.wait()'s futex.
+  goro_test::wait_until("the waiter's thread sleeps in wg.wait()",
+                        goro_test::thread_asleep(tid.load()));
+  EXPECT_EQ(goro::stats().blocking_machines, 1);
+  bool still_running = false;
+  for (auto& f : goro::list_fibers(false))
+    if (f.id == waiter.id()) still_running = f.state == "running";
+  EXPECT_TRUE(still_running) << "a wait inside blocking must not park the fiber";
+  auto doner = goro::spawn([&] {
+    released.store(true, std::memory_order_relaxed);  // ordered by done() and wait()
+    wg.done();
+  });
+  goro_test::bounded("the doner returned", [&] { doner.join(); });
+  goro_test::bounded("the waiter returned", [&] { waiter.join(); });
+  EXPECT_TRUE(saw_release.load()) << "wait() returned before done()";
+  EXPECT_EQ(goro::stats().blocking_machines, 0);
 }
 
 TEST_P(BlockingTest, ManyConcurrentBlockingCalls) {

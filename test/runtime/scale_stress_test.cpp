@@ -1,6 +1,7 @@
 // Millions of parked fibers on a default kernel (vm.max_map_count 65530), then a clean
 // shutdown. Bounds: resident memory per parked fiber, mappings (VMAs), and the pool
 // unmapped at the end.
+#include <atomic>
 #include <fstream>
 #include <string>
 
@@ -33,17 +34,27 @@ void park_many(long n, long max_rss_per_fiber) {
   gate.add(1);
   parked.add(n);
   finished.add(n);
-  for (long i = 0; i < n; ++i) goro::go([&] { parked.done(); gate.wait(); finished.done(); });
-  parked.wait();
+  std::atomic<long> passed{0};
+  for (long i = 0; i < n; ++i)
+    goro::go([&] {
+      parked.done();
+      gate.wait();
+      passed.fetch_add(1, std::memory_order_relaxed);
+      finished.done();
+    });
+  goro_test::bounded("every fiber started", [&] { parked.wait(); }, goro_test::long_bound);
   long per_fiber = (rss_bytes() - rss0) / n;
   long vmas = vma_count() - vma0;
   ::testing::Test::RecordProperty("rss_per_fiber", std::to_string(per_fiber));
   std::printf("%ld parked fibers: %ld bytes RSS each, %ld new VMAs\n", n, per_fiber, vmas);
   EXPECT_LE(per_fiber, max_rss_per_fiber);
   EXPECT_LT(vmas, 65530 - vma0) << "must fit the default vm.max_map_count";
+  EXPECT_EQ(passed.load(), 0);
   gate.done();
-  finished.wait();
-  goro::shutdown();
+  goro_test::bounded("every fiber passed the gate", [&] { finished.wait(); },
+                     goro_test::long_bound);
+  EXPECT_EQ(passed.load(), n);
+  goro_test::bounded("shutdown", [] { goro::shutdown(); }, goro_test::long_bound);
   EXPECT_EQ(goro::live_fibers(), 0);
   EXPECT_EQ(goro::detail::stack_pool::instance().mapped_bytes(), 0u) << "pool not unmapped";
 }
@@ -66,13 +77,13 @@ TEST(ScaleTest, MprotectFallbackStaysWithinItsVmaBudget) {
   parked.add(n);
   finished.add(n);
   for (long i = 0; i < n; ++i) goro::go([&] { parked.done(); gate.wait(); finished.done(); });
-  parked.wait();
+  goro_test::bounded("every fiber started", [&] { parked.wait(); });
   EXPECT_EQ(goro::detail::stack_pool::instance().mprotect_guards(),
             static_cast<std::size_t>(budget));
   EXPECT_LE(vma_count() - vma0, 2 * budget + 50);
   gate.done();
-  finished.wait();
-  goro::shutdown();
+  goro_test::bounded("every fiber passed the gate", [&] { finished.wait(); });
+  goro_test::bounded("shutdown", [] { goro::shutdown(); });
   EXPECT_EQ(goro::live_fibers(), 0);
 }
 

@@ -99,11 +99,28 @@ TEST_P(SpawnTest, DetachedFibersRunToTheEnd) {
   EXPECT_EQ(n.load(), 1000);
 }
 
+// Dropping a handle unjoined neither waits for the fiber nor ends it: the fiber, parked on
+// a gate at the drop, runs on to its end once the gate opens, and is then gone.
 TEST_P(SpawnTest, DroppedHandleDetaches) {
-  goro::wait_group wg;
-  wg.add(1);
-  { auto h = goro::spawn([&] { wg.done(); }); }  // detached unjoined, ends normally
-  wg.wait();
+  goro::wait_group gate, finished;
+  gate.add(1);
+  finished.add(1);
+  std::atomic<bool> ran_on{false};
+  std::uint64_t id = 0;
+  goro_test::bounded("dropping the handle", [&] {
+    auto h = goro::spawn([&] {
+      gate.wait();
+      ran_on.store(true);
+      finished.done();
+    });
+    id = h.id();
+    goro_test::wait_until("the fiber parked on the gate", goro_test::parked(id, "wait_group wait"));
+  });  // dropped here, unjoined: must not wait for the gate
+  EXPECT_FALSE(ran_on.load());
+  gate.done();
+  goro_test::bounded("the detached fiber finished", [&] { finished.wait(); });
+  EXPECT_TRUE(ran_on.load());
+  goro_test::wait_until("the detached fiber ended", [] { return goro::live_fibers() == 0; });
 }
 
 TEST_P(SpawnTest, CustomStackSizeIsUsable) {

@@ -1,7 +1,9 @@
 // Work stealing under load: a 10-ary tree of fibers (skynet) where every parent joins its
 // children. Hunts: fibers lost or run twice when local queues overflow to the global queue
-// and thieves take half of a queue the owner is popping.
+// and thieves take half of a queue the owner is popping. And: a fiber queued behind a busy
+// one is taken by another processor.
 #include <atomic>
+#include <thread>
 
 #include "goro_test.hpp"
 
@@ -20,32 +22,31 @@ long skynet(long num, long size) {
 
 TEST_P(StealStressTest, SkynetSumsEveryLeafOnce) {
   const long leaves = goro_test::sanitizer_tier() ? 10'000 : 1'000'000;
-  EXPECT_EQ(goro::spawn(skynet, 0L, leaves).join(), leaves * (leaves - 1) / 2);
-  if (GetParam() > 1) {
-    // Shared by stealing or through the global queue (local overflow): either way, more
-    // than one processor ran fibers.
-    int busy = 0;
-    for (auto& p : goro::stats().processors) busy += p.runs > 0;
-    EXPECT_GE(busy, 2) << "with several processors the tree must be shared";
-  }
+  auto root = goro::spawn(skynet, 0L, leaves);
+  EXPECT_EQ(goro_test::bounded("the tree's sum", [&] { return root.join(); }),
+            leaves * (leaves - 1) / 2);
 }
 
-TEST_P(StealStressTest, YieldingFibersAllFinish) {
-  const int n = 1000;
-  const int yields = static_cast<int>(goro_test::scaled(1000));
-  std::atomic<long> count{0};
-  goro::wait_group wg;
-  wg.add(n);
-  for (int i = 0; i < n; ++i)
-    goro::go([&] {
-      for (int y = 0; y < yields; ++y) {
-        count.fetch_add(1, std::memory_order_relaxed);
-        goro::this_fiber::yield();
-      }
-      wg.done();
-    });
-  wg.wait();
-  EXPECT_EQ(count.load(), long{n} * yields);
+// With several processors, fibers queued on a processor whose machine never reaches a
+// scheduling point still run: another processor takes them. The owner spins until one of
+// them has run, so the verdict is that they ran at all (elsewhere, necessarily), whatever
+// the load; how fast work spreads is the perf suite's skynet figure.
+TEST_P(StealStressTest, FibersQueuedBehindABusyFiberAreStolen) {
+  if (GetParam() == 1) GTEST_SKIP() << "nobody to steal with one processor";
+  std::atomic<int> ran{0}, elsewhere{0};
+  auto owner = goro::spawn([&] {
+    const auto self = std::this_thread::get_id();
+    for (int i = 0; i < 4; ++i)  // the first into runnext, the others into the run queue
+      goro::go([&ran, &elsewhere, self] {
+        if (std::this_thread::get_id() != self) elsewhere.fetch_add(1);
+        ran.fetch_add(1);
+      });
+    while (ran.load() == 0) {  // no scheduling point: only a thief can run them
+    }
+  });
+  goro_test::bounded("a queued fiber stolen", [&] { owner.join(); });
+  goro_test::wait_until("every queued fiber ran", [&] { return ran.load() == 4; });
+  EXPECT_GE(elsewhere.load(), 1) << "a queued fiber ran on its busy owner's thread";
 }
 
 GORO_INSTANTIATE(StealStressTest, 1, 2, 4, 8);

@@ -4,16 +4,31 @@
 #include <thread>
 #include <vector>
 
+#include <unistd.h>
+
 #include "goro_test.hpp"
 
 namespace {
 
 using WaitGroupTest = goro_test::RuntimeTest;
 
+std::uint64_t total_parks() {
+  std::uint64_t n = 0;
+  for (auto& p : goro::stats().processors) n += p.parks;
+  return n;
+}
+
+// At zero, wait() returns without blocking: a thread returns, a fiber does not park.
 TEST_P(WaitGroupTest, WaitReturnsAtOnceWhenZero) {
   goro::wait_group wg;
-  wg.wait();
-  goro::spawn([&] { wg.wait(); }).join();
+  goro_test::bounded("wait() on zero from a thread", [&] { wg.wait(); });
+  const auto parks = total_parks();
+  auto h = goro::spawn([&] {
+    wg.wait();
+    return true;
+  });
+  EXPECT_TRUE(goro_test::bounded("wait() on zero from a fiber", [&] { return h.join(); }));
+  EXPECT_EQ(total_parks(), parks) << "wait() on zero parked the fiber";
 }
 
 TEST_P(WaitGroupTest, WorkBeforeDoneIsVisibleAfterWait) {
@@ -31,12 +46,34 @@ TEST_P(WaitGroupTest, ManyFiberAndThreadWaitersAllWake) {
   gate.add(1);
   constexpr int fibers = 100, threads = 4;
   woke.add(fibers + threads);
-  for (int i = 0; i < fibers; ++i) goro::go([&] { gate.wait(); woke.done(); });
+  std::atomic<int> passed{0};
+  for (int i = 0; i < fibers; ++i)
+    goro::go([&] {
+      gate.wait();
+      passed.fetch_add(1);
+      woke.done();
+    });
   std::vector<std::thread> ts;
-  for (int i = 0; i < threads; ++i) ts.emplace_back([&] { gate.wait(); woke.done(); });
+  std::atomic<int> tids[threads] = {};
+  for (int i = 0; i < threads; ++i)
+    ts.emplace_back([&, i] {
+      tids[i].store(static_cast<int>(::gettid()));
+      gate.wait();
+      passed.fetch_add(1);
+      woke.done();
+    });
+  // Every waiter waits before the gate opens: the fibers parked, the threads asleep.
+  goro_test::wait_until("every fiber parked on the gate",
+                        [] { return goro_test::count_parked("wait_group wait") == fibers; });
+  for (auto& tid : tids) {
+    goro_test::wait_until("a thread started", [&] { return tid.load() != 0; });
+    goro_test::wait_until("a thread asleep on the gate", goro_test::thread_asleep(tid.load()));
+  }
+  EXPECT_EQ(passed.load(), 0);
   gate.done();
-  woke.wait();
+  goro_test::bounded("every waiter woke", [&] { woke.wait(); });
   for (auto& t : ts) t.join();
+  EXPECT_EQ(passed.load(), fibers + threads);
 }
 
 TEST_P(WaitGroupTest, NegativeCounterThrows) {

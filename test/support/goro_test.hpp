@@ -1,5 +1,6 @@
 // Test support: a fixture that runs each case on 1, 2 and 4 processors and checks at
-// teardown that every fiber ended; stress sizes by tier (GORO_STRESS=ci|sanitizer|nightly).
+// teardown that every fiber ended; stress sizes by tier (GORO_STRESS=ci|sanitizer|nightly);
+// bounded waits that fail with a dump instead of hanging (bounded.hpp).
 #pragma once
 
 #include <cstdint>
@@ -11,6 +12,8 @@
 #include <gtest/gtest.h>
 
 #include <goro/goro.hpp>
+
+#include "bounded.hpp"
 
 namespace goro_test {
 
