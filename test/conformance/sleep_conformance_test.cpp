@@ -211,7 +211,7 @@ TEST_P(SleepConformanceTest, SleepZeroDeadlock) {
 }
 
 // Go: TestReset (testReset): Reset of a pending timer reports true and moves its firing;
-// the timer does not fire before the new deadline, then fires; Reset of a fired and received
+// the timer does not fire before the new deadline (the time it carries), then fires; Reset of a fired and received
 // timer reports false.
 TEST_P(SleepConformanceTest, Reset) {
   constexpr auto d = 25ms;
@@ -219,8 +219,8 @@ TEST_P(SleepConformanceTest, Reset) {
   goro::this_fiber::sleep_for(d);
   auto reset_at = goro::now();
   ASSERT_TRUE(t0.reset(3 * d)) << "resetting unfired timer returned false";
-  goro::this_fiber::sleep_for(2 * d);
-  EXPECT_EQ(goro::select(goro::recv(t0.c()), goro::otherwise()), 1) << "timer fired early";
+  // Go also checks that nothing arrived 2d after the reset: a speed verdict (a loaded machine
+  // may oversleep past 3d), so only the time the value carries is checked, never early.
   auto fired = recv_or_fail(t0.c(), "reset timer did not fire");
   ASSERT_TRUE(fired.has_value());
   EXPECT_GE(*fired, reset_at + 3 * d) << "timer fired early";

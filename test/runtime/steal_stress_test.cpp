@@ -31,8 +31,9 @@ TEST_P(StealStressTest, SkynetSumsEveryLeafOnce) {
 // scheduling point still run: another processor takes them. The owner spins until one of
 // them has run, so the verdict is that they ran at all (elsewhere, necessarily), whatever
 // the load; how fast work spreads is the perf suite's skynet figure.
-TEST_P(StealStressTest, FibersQueuedBehindABusyFiberAreStolen) {
-  if (GetParam() == 1) GTEST_SKIP() << "nobody to steal with one processor";
+class StealAcrossProcessorsTest : public goro_test::RuntimeTest {};  // P >= 2: a thief exists
+
+TEST_P(StealAcrossProcessorsTest, FibersQueuedBehindABusyFiberAreStolen) {
   std::atomic<int> ran{0}, elsewhere{0};
   auto owner = goro::spawn([&] {
     const auto self = std::this_thread::get_id();
@@ -50,5 +51,6 @@ TEST_P(StealStressTest, FibersQueuedBehindABusyFiberAreStolen) {
 }
 
 GORO_INSTANTIATE(StealStressTest, 1, 2, 4, 8);
+GORO_INSTANTIATE(StealAcrossProcessorsTest, 2, 4, 8);
 
 }  // namespace
