@@ -2,9 +2,10 @@
 #define UNW_LOCAL_ONLY
 #include "debug/unwind.hpp"
 
+#include <atomic>
 #include <cstring>
-#include <string_view>
 #include <memory>
+#include <string_view>
 #include <mutex>
 
 #include <cxxabi.h>
@@ -56,6 +57,11 @@ struct libunwind {
   }
   bool ok() const { return init_local != nullptr; }
 };
+
+// A statistic: read by tests on the thread that did the lookups, or after joining it.
+std::atomic<std::uint64_t> lookups{0};
+// Set before the runtime starts (see unwind.hpp); acquire/release all the same.
+std::atomic<void (*)(std::uint64_t)> lookup_hook{nullptr};
 
 const libunwind& lib() {
   static const libunwind l;  // thread-safe, loaded once
@@ -119,6 +125,9 @@ std::vector<std::uintptr_t> backtrace_here(std::size_t max) {
 }
 
 std::string symbolize(std::uintptr_t pc) {
+  const auto count = lookups.fetch_add(1, std::memory_order_relaxed) + 1;  // a statistic
+  // Pairs with the release store in on_symbol_lookup().
+  if (auto hook = lookup_hook.load(std::memory_order_acquire)) hook(count);
   const libunwind& u = lib();
   std::string file;
   Dl_info info{};
@@ -202,6 +211,12 @@ std::vector<std::string> readable_backtrace(const std::uintptr_t* pcs, std::size
 }
 
 bool unwinder_available() { return lib().ok(); }
+
+std::uint64_t symbol_lookups() noexcept { return lookups.load(std::memory_order_relaxed); }
+
+void on_symbol_lookup(void (*hook)(std::uint64_t count)) noexcept {
+  lookup_hook.store(hook, std::memory_order_release);  // pairs with the acquire in symbolize()
+}
 const char* unwinder_error() { return lib().error ? lib().error : ""; }
 
 }  // namespace goro::detail

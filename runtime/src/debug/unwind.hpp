@@ -31,4 +31,10 @@ std::vector<std::string> readable_backtrace(const std::uintptr_t* pcs, std::size
 bool unwinder_available();
 const char* unwinder_error();
 
+// For tests: the symbol lookups (symbolize calls) this process did so far, and a function
+// called after each with that count (a death test's child prints it: its report ends the
+// process before the test could ask). Set the hook before the runtime starts.
+std::uint64_t symbol_lookups() noexcept;
+void on_symbol_lookup(void (*hook)(std::uint64_t count)) noexcept;
+
 }  // namespace goro::detail
