@@ -85,9 +85,10 @@ std::vector<fiber_info> list_fibers(bool backtraces) {
       &w);
   std::vector<fiber_info> result;
   result.reserve(w.out.size());
+  detail::symbol_cache names;  // fibers parked in one place share their addresses
   for (auto& c : w.out) {
-    if (c.spawn_pc) c.info.spawned_at = detail::symbolize(c.spawn_pc);
-    c.info.backtrace = detail::readable_backtrace(c.pcs.data(), c.pcs.size());
+    if (c.spawn_pc) c.info.spawned_at = names.name(c.spawn_pc);
+    c.info.backtrace = names.readable_backtrace(c.pcs.data(), c.pcs.size());
     result.push_back(std::move(c.info));
   }
   std::sort(result.begin(), result.end(), [](auto& a, auto& b) { return a.id < b.id; });

@@ -201,11 +201,28 @@ std::string readable_frame(std::string name) {
 }  // namespace
 
 std::vector<std::string> readable_backtrace(const std::uintptr_t* pcs, std::size_t n) {
+  symbol_cache names;  // a recursion names its frame once
+  return names.readable_backtrace(pcs, n);
+}
+
+const symbol_cache::entry& symbol_cache::lookup(std::uintptr_t pc) {
+  auto [it, added] = entries_.try_emplace(pc);
+  if (added) {
+    it->second.name = symbolize(pc);
+    if (!machinery_frame(it->second.name)) it->second.frame = readable_frame(it->second.name);
+  }
+  return it->second;
+}
+
+const std::string& symbol_cache::name(std::uintptr_t pc) { return lookup(pc).name; }
+
+std::vector<std::string> symbol_cache::readable_backtrace(const std::uintptr_t* pcs,
+                                                          std::size_t n) {
   std::vector<std::string> out;
+  out.reserve(n);
   for (std::size_t i = 0; i < n; ++i) {
-    std::string name = symbolize(pcs[i]);
-    if (machinery_frame(name)) continue;
-    out.push_back(readable_frame(std::move(name)));
+    const entry& e = lookup(pcs[i]);
+    if (!e.frame.empty()) out.push_back(e.frame);
   }
   return out;
 }

@@ -8,6 +8,7 @@
 
 #include <cstdint>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 namespace goro::detail {
@@ -23,10 +24,33 @@ std::size_t backtrace_of_signal(void* ucontext, std::uintptr_t* out, std::size_t
 // The same for the calling thread, from the caller's frame outwards.
 std::vector<std::uintptr_t> backtrace_here(std::size_t max = 64);
 // "function+0x1c (file)" for a code address, demangled; "0x5555..." if nothing is known.
+// A lookup: libunwind's unw_get_proc_name reads /proc/self/maps and maps the ELF file
+// (about 0.3 ms). Go through a symbol_cache wherever more than a few addresses are named.
 std::string symbolize(std::uintptr_t pc);
 // The frames a reader wants, symbolized: the switching machinery (switch_to, park, the
 // fiber's entry...) left out, the fiber's own function named as such.
 std::vector<std::string> readable_backtrace(const std::uintptr_t* pcs, std::size_t n);
+
+// Names for code addresses, each looked up once: the frames of 200,000 fibers parked in a
+// few places share a few dozen addresses. One per dump or report, dropped after it: a
+// library unloaded in between, and another mapped at its address, would be misnamed by a
+// cache kept for the process. Used by one thread at a time.
+class symbol_cache {
+ public:
+  // symbolize(pc), looked up on first use.
+  const std::string& name(std::uintptr_t pc);
+  // readable_backtrace(pcs, n), each address looked up on first use.
+  std::vector<std::string> readable_backtrace(const std::uintptr_t* pcs, std::size_t n);
+
+ private:
+  struct entry {
+    std::string name;   // symbolize(pc)
+    std::string frame;  // as a backtrace shows it; empty for the switching machinery
+  };
+  const entry& lookup(std::uintptr_t pc);
+
+  std::unordered_map<std::uintptr_t, entry> entries_;
+};
 // False when libunwind could not be loaded (the reason is in unwinder_error()).
 bool unwinder_available();
 const char* unwinder_error();
