@@ -82,6 +82,24 @@ TEST_P(SymbolCacheTest, DumpOfFibersParkedInOnePlaceLooksUpEachAddressOnce) {
   for (auto& w : workers) w.join();
 }
 
+// The walk steps through an unwind_cache: each procedure's rules are read once, not found
+// again (dl_iterate_phdr, a search of .eh_frame_hdr, its CFI run) at every frame.
+TEST_P(SymbolCacheTest, WalkOfFibersParkedInOnePlaceReadsEachProcedureOnce) {
+  goro::chan<int> work(0);
+  auto workers = park_workers(work);
+
+  const auto before = goro::detail::unwind_lookups();
+  auto fs = goro::list_fibers(true);
+  const auto lookups = goro::detail::unwind_lookups() - before;
+
+  ASSERT_EQ(fs.size(), static_cast<std::size_t>(parked_fibers));
+  EXPECT_GT(lookups, 0u);
+  EXPECT_LE(lookups, one_place) << "unwind-rule lookups for " << parked_fibers
+                                << " fibers parked in one place";
+  work.close();
+  for (auto& w : workers) w.join();
+}
+
 GORO_INSTANTIATE(SymbolCacheTest, 1, 2);
 
 }  // namespace

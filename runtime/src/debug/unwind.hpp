@@ -7,16 +7,36 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <string>
 #include <unordered_map>
 #include <vector>
 
 namespace goro::detail {
 
+// The unwind rules of the code a walk passes through, read once per procedure (libunwind's
+// unw_reg_states_iterate) and applied to every later frame in it (unw_apply_reg_state). A
+// step without it finds the procedure again: dl_iterate_phdr under a signal mask, a search
+// of .eh_frame_hdr, the procedure's CFI program run; 200,000 parked fibers repeat the same
+// few dozen procedures. One per dump, like symbol_cache; used by one thread at a time.
+struct unwind_cache {
+  struct row {
+    std::uintptr_t end = 0;            // the rule holds for [start, end)
+    std::vector<std::uint64_t> state;  // libunwind's dwarf_reg_state_t, copied (8-aligned)
+  };
+  std::map<std::uintptr_t, row> rows;  // by start address
+  // By return address: its row, or null where the first walk there found the stack's end.
+  std::unordered_map<std::uintptr_t, const row*> at_pc;
+  std::uint64_t procedures_read = 0;  // unw_reg_states_iterate calls (for tests)
+};
+
 // The return addresses of a switched-out context, innermost first (at most `max`): `fctx` is
 // the saved fcontext (see RELIABILITY: [fpu, r12, r13, r14, r15, rbx, rbp, rip], rsp after).
 // The fiber must stay switched out meanwhile.
 std::vector<std::uintptr_t> backtrace_of_saved(const void* fctx, std::size_t max = 64);
+// The same, stepping through `rules` (the dump's walk of every parked fiber).
+std::vector<std::uintptr_t> backtrace_of_saved(const void* fctx, unwind_cache& rules,
+                                               std::size_t max = 64);
 // From a signal handler: the interrupted code's return addresses, from the handler's
 // ucontext, into out (at most max); returns how many. Async-signal-safe once
 // unwinder_available() has been called outside the handler (it loads the library).
@@ -59,6 +79,9 @@ const char* unwinder_error();
 // called after each with that count (a death test's child prints it: its report ends the
 // process before the test could ask). Set the hook before the runtime starts.
 std::uint64_t symbol_lookups() noexcept;
+// The same for unwind rules: each a search for a procedure's unwind information (an
+// uncached unw_step, or the reading of a procedure's rules into an unwind_cache).
+std::uint64_t unwind_lookups() noexcept;
 void on_symbol_lookup(void (*hook)(std::uint64_t count)) noexcept;
 
 }  // namespace goro::detail
