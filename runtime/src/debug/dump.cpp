@@ -34,7 +34,8 @@ struct collected {
   std::vector<std::uintptr_t> pcs;
 };
 
-void collect(fiber* f, bool backtraces, const fiber* self, std::vector<collected>& out) {
+void collect(fiber* f, bool backtraces, const fiber* self, detail::unwind_cache& rules,
+             std::vector<collected>& out) {
   collected c;
   c.info.id = f->id;  // D2
   c.info.name.assign(f->name, ::strnlen(f->name, sizeof f->name));
@@ -51,7 +52,7 @@ void collect(fiber* f, bool backtraces, const fiber* self, std::vector<collected
     c.info.state = "parked";
     c.info.wait_reason = detail::to_string(f->reason);
     c.info.waiting = std::chrono::nanoseconds(std::max<std::int64_t>(0, detail::coarse_monotonic_ns() - f->parked_since));
-    if (backtraces) c.pcs = detail::backtrace_of_saved(f->ctx.fctx);
+    if (backtraces) c.pcs = detail::backtrace_of_saved(f->ctx.fctx, rules);
     f->state.store(fiber_state::parked, std::memory_order_release);
   } else {
     c.info.state = st == fiber_state::running ? "running" : "runnable";
@@ -72,22 +73,24 @@ std::vector<fiber_info> list_fibers(bool backtraces) {
   struct walk {
     bool backtraces;
     const fiber* self;
+    detail::unwind_cache rules;  // fibers parked in one place share their procedures
     std::vector<collected> out;
-  } w{backtraces, detail::current_fiber(), {}};
+  } w{backtraces, detail::current_fiber(), {}, {}};
   // The walk holds the stack pool's lock: it only reads and flips states (no allocation
   // from the pool, which could wait for that lock).
   w.out.reserve(1024);
   detail::for_each_fiber(
       [](fiber* f, void* arg) {
         auto* w = static_cast<walk*>(arg);
-        collect(f, w->backtraces, w->self, w->out);
+        collect(f, w->backtraces, w->self, w->rules, w->out);
       },
       &w);
   std::vector<fiber_info> result;
   result.reserve(w.out.size());
+  detail::symbol_cache names;  // fibers parked in one place share their addresses
   for (auto& c : w.out) {
-    if (c.spawn_pc) c.info.spawned_at = detail::symbolize(c.spawn_pc);
-    c.info.backtrace = detail::readable_backtrace(c.pcs.data(), c.pcs.size());
+    if (c.spawn_pc) c.info.spawned_at = names.name(c.spawn_pc);
+    c.info.backtrace = names.readable_backtrace(c.pcs.data(), c.pcs.size());
     result.push_back(std::move(c.info));
   }
   std::sort(result.begin(), result.end(), [](auto& a, auto& b) { return a.id < b.id; });
