@@ -37,6 +37,7 @@ seconds=$((minutes * 60))
 warmup=$((seconds / 5))
 echo "soak: ${minutes} min per mode, server $server ($(git -C "$root" rev-parse --short HEAD)); files in $out"
 
+trap 'kill $(jobs -p) 2>/dev/null || true' EXIT  # a server or client of ours left: ended
 failures=()
 fail() { failures+=("$1: $2"); echo "  FAIL $1: $2"; }
 rows=()
@@ -48,7 +49,8 @@ soak_mode() {
   local spid=$!
   local port=""
   for _ in $(seq 100); do
-    port=$(sed -n 's/^soak_server: .* on 127\.0\.0\.1:\([0-9]*\)$/\1/p' "$out/$mode.server.out")
+    port=$(sed -n 's/^soak_server: .* on 127\.0\.0\.1:\([0-9]*\)$/\1/p' "$out/$mode.server.out" \
+      2>/dev/null || true)  # the file may not be there yet
     [[ -n "$port" ]] && break
     sleep 0.1
   done
