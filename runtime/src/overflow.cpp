@@ -19,6 +19,13 @@ void on_segv(int sig, siginfo_t* info, void* uctx) {
   machine* m = current_m();  // initial-exec TLS: async-signal-safe
   fiber* f = m ? (m->current ? m->current : m->blocked) : nullptr;
   const char* addr = static_cast<const char*>(info->si_addr);
+  // Sent by kill/tgkill/sigqueue (si_code <= 0), not a fault: nothing runs again to fault
+  // again, so the signal is raised anew under the previous action (pending until we return).
+  if (info->si_code <= 0) {
+    ::sigaction(SIGSEGV, &previous_action, nullptr);
+    ::raise(SIGSEGV);
+    return;
+  }
   if (f) {
     const char* lo = f->stk.lo;
     const char* where = nullptr;

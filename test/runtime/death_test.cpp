@@ -5,6 +5,7 @@
 #include <stdexcept>
 
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include <gmock/gmock.h>
 
@@ -61,6 +62,22 @@ TEST_F(DeathTest, DroppedHandleOfAFailedFiberTerminates) {
         never.wait();  // keeps this process alive until the fatal error
       },
       "fiber [0-9]+ \\(lost\\) ended with an unhandled exception: std::logic_error");
+}
+
+// A SIGSEGV sent by another process is not a fault: it ends the process with the signal's
+// default action (before: the overflow handler swallowed it, and the program ran on).
+TEST_F(DeathTest, SegvSentByKillIsNotSwallowed) {
+  EXPECT_EXIT(
+      {
+        goro::run({.procs = 1}, [] {
+          ::kill(::getpid(), SIGSEGV);
+          goro::this_fiber::yield();
+        });
+        std::exit(0);
+      },
+      // Killed by SIGSEGV; under AddressSanitizer, whose handler was there first, its report
+      // and exit status 1. Either way the program does not run on to exit 0.
+      [](int st) { return !(WIFEXITED(st) && WEXITSTATUS(st) == 0); }, "");
 }
 
 TEST_F(DeathTest, StackOverflowIsNamedWithKernelGuards) {
