@@ -14,7 +14,7 @@
 
 #include "futex.hpp"
 #include "goro_test.hpp"
-#include "scheduler.hpp"
+#include "timers_peek.hpp"
 
 namespace {
 
@@ -52,13 +52,7 @@ void churn(std::uint64_t seed, std::int64_t n, tally& t) {
   }
 }
 
-std::size_t pending_timers() {
-  auto& s = goro::detail::sched();
-  std::lock_guard g(s.lock);
-  std::size_t n = 0;
-  for (auto* p : s.ps) n += p->timers.size();
-  return n;
-}
+using goro_test::pending_timers;
 
 TEST_P(AfterStressTest, AfterChannelsDroppedAsTheirTimersFireAreFreedOnce) {
   const std::uint64_t seed = goro_test::seed();

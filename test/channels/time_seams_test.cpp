@@ -11,7 +11,7 @@
 #include <goro/testing.hpp>
 
 #include "goro_test.hpp"
-#include "scheduler.hpp"
+#include "timers_peek.hpp"
 
 namespace {
 
@@ -22,22 +22,9 @@ constexpr auto forever = std::chrono::nanoseconds::max();
 // "Never" for a deadline: further than any test will run (and than a wrapped sum).
 constexpr std::int64_t a_century_ns = std::int64_t{100} * 365 * 24 * 3600 * 1'000'000'000;
 
-// The earliest deadline queued on any processor's heap (internal).
-std::int64_t earliest_timer() {
-  auto& s = goro::detail::sched();
-  std::lock_guard g(s.lock);
-  std::int64_t next = goro::detail::no_deadline;
-  for (auto* p : s.ps) next = std::min(next, p->timers.next());
-  return next;
-}
+using goro_test::earliest_timer;
 
-std::size_t pending_timers() {
-  auto& s = goro::detail::sched();
-  std::lock_guard g(s.lock);
-  std::size_t n = 0;
-  for (auto* p : s.ps) n += p->timers.size();
-  return n;
-}
+using goro_test::pending_timers;
 
 std::int64_t now_ns() { return goro::now().time_since_epoch().count(); }
 

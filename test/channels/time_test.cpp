@@ -6,7 +6,7 @@
 #include <goro/testing.hpp>
 
 #include "goro_test.hpp"
-#include "scheduler.hpp"
+#include "timers_peek.hpp"
 
 namespace {
 
@@ -16,14 +16,7 @@ using clk = std::chrono::steady_clock;
 
 class TimeTest : public RuntimeTest {};
 
-// Timers queued on any processor's heap (internal: to see that a timer ended).
-std::size_t pending_timers() {
-  auto& s = goro::detail::sched();
-  std::lock_guard g(s.lock);
-  std::size_t n = 0;
-  for (auto* p : s.ps) n += p->timers.size();
-  return n;
-}
+using goro_test::pending_timers;
 
 TEST_P(TimeTest, AfterDeliversOnceNotBeforeItsTime) {
   auto check = [] {
