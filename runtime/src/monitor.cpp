@@ -114,15 +114,22 @@ std::int64_t retire_machines(std::int64_t now) {
   return next;
 }
 
-// MO1: every processor idle and the sockets watched: sleep until `until`, or until the
-// scheduler wakes us. Returns false when the runtime is not idle (no sleep then).
-bool sleep_if_idle(std::int64_t until) {
+// MO1: every processor idle and the sockets watched: sleep until the earliest timer (plus
+// the grace) or machine retirement, or until the scheduler wakes us. Both deadlines are
+// computed under the lock that sets monitor_asleep, so a machine that goes idle after it
+// is seen asleep and wakes it (stop_machine); one that went idle before is counted here.
+// Returns false when the runtime is not idle (no sleep then).
+bool sleep_if_idle() {
   auto& s = sched();
-  std::int64_t deadline = until;
+  std::int64_t deadline = no_deadline;
   {
     std::lock_guard g(s.lock);
     if (s.npidle.load(std::memory_order_relaxed) != s.nprocs) return false;
     if (netpoll_waiters() > 0 && !s.poller.load(std::memory_order_relaxed)) return false;
+    if (s.nmidle.load(std::memory_order_relaxed) > s.nprocs)  // R5: a retirement to come
+      for (machine* m = s.midle; m; m = m->idle_link)
+        if (m != s.timed_waiter && m != s.poller.load(std::memory_order_relaxed))
+          deadline = std::min(deadline, m->idle_since + s.machine_idle_timeout);
     for (processor* p : s.ps) {
       const std::int64_t next = p->timers.next();
       // Saturating: a timer due "never" (T4) is far from the top of the range.
@@ -163,9 +170,9 @@ void loop() {
       delay = std::min(delay * 2, max_delay);
     }
     // Idle: a sleep without a period (the watchdog has nothing to watch either), until the
-    // next retirement that is due, if any.
+    // next retirement that is due, if any; then the retirement check runs at once.
     if (s.npidle.load(std::memory_order_relaxed) == s.nprocs &&  // a hint; checked again
-        sleep_if_idle(retire_machines(now))) {
+        sleep_if_idle()) {
       bump(g_counts.wakeups);
       quiet = 0;
       delay = min_delay;

@@ -20,6 +20,7 @@
 #include <gmock/gmock.h>
 
 #include "goro_test.hpp"
+#include "futex.hpp"
 #include "monitor.hpp"
 #include "scheduler.hpp"
 
@@ -117,6 +118,11 @@ TEST(SeamTest, TimerOfABusyProcessorIsFiredByTheMonitor) {
     const auto until = std::chrono::steady_clock::now() + hang_bound;
     while (!(fired = c.try_recv().has_value()) && std::chrono::steady_clock::now() < until)
       std::this_thread::yield();  // no scheduling point: this processor never runs its timers
+    // The monitor counts a firing once its fire() returned, just after our try_recv saw
+    // the value: wait for the count (bounded).
+    while (goro::detail::monitor_stats().timers_fired == before &&
+           std::chrono::steady_clock::now() < until)
+      std::this_thread::yield();
     monitor_fired = goro::detail::monitor_stats().timers_fired - before;
   });
   EXPECT_TRUE(fired) << "a busy processor's timer was never fired";
@@ -225,9 +231,17 @@ TEST(SeamTest, IdleThreadsBeyondTheProcessorsNeedsAreRetired) {
     std::this_thread::sleep_for(1ms);  // waiting for a state, bounded; not a verdict
     machines = goro::stats().machines;
   }
+  auto& s = goro::detail::sched();
+  std::string state;
+  {
+    std::lock_guard g(s.lock);
+    state = fmt::format("{} idle of {} live, monitor asleep {} until {} ns from now",
+                        s.nmidle.load(), goro::detail::live_machines_locked(s), s.monitor_asleep,
+                        s.monitor_deadline - goro::detail::monotonic_ns());
+  }
   EXPECT_LE(machines, static_cast<std::size_t>(2 * procs))
       << "idle threads were not retired; monitor retired "
-      << goro::detail::monitor_stats().retired;
+      << goro::detail::monitor_stats().retired << "; " << state;
   auto again = goro::spawn(one_burst);  // retired machines come back
   again.join();
   goro::shutdown();

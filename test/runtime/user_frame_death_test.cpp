@@ -21,10 +21,13 @@ class UserFrameDeathTest : public ::testing::Test {
 
 // A 75 KB frame whose lowest byte is the first one touched.
 [[gnu::noinline]] int big_frame() {
-  volatile char frame[75 * 1024];
-  frame[0] = 1;
-  frame[sizeof frame - 1] = 2;
-  return frame[0] + frame[sizeof frame - 1];
+  char frame[75 * 1024];
+  // The frame's address escapes: no compiler may shrink it (clang 14 kept only the two bytes
+  // a volatile array's code touched, so the frame was 8 bytes and the test saw nothing).
+  asm volatile("" : : "r"(frame) : "memory");
+  frame[0] = 1;  // its lowest byte first
+  asm volatile("" : : "r"(frame) : "memory");
+  return frame[0];
 }
 
 TEST_F(UserFrameDeathTest, FrameLargerThanTheStackIsReportedNamingTheFiber) {
