@@ -172,14 +172,19 @@ void loop() {
     }
     // Idle: a sleep without a period (the watchdog has nothing to watch either), until the
     // next retirement that is due, if any; then the retirement check runs at once.
+    std::int64_t wait = delay;
     if (s.npidle.load(std::memory_order_relaxed) == s.nprocs &&  // a hint; checked again
         sleep_if_idle()) {
       bump(g_counts.wakeups);
+      // Woken because a processor was taken, or for a deadline: nothing is due sooner than
+      // the smallest grace, so the first look comes 1 ms later, not at once (a burst of work
+      // on an idle runtime costs the monitor two wake-ups, not a round per 20 us).
       delay = min_delay;
+      wait = kick_grace;
       next_retire = 0;
-      continue;
+      now = monotonic_ns();
     }
-    const std::int64_t until = std::min(now + delay, watch_next);
+    const std::int64_t until = std::min(now + wait, watch_next);
     // Only monitor_stop writes the note while we are not asleep (MO1): reset, then re-read
     // the stop flag (seq_cst, Dekker with monitor_stop's store then note write).
     s.monitor_note.store(0, std::memory_order_relaxed);
