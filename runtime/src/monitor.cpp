@@ -49,11 +49,10 @@ bool poll_network(std::int64_t now) {
 // Overdue timers: an idle processor's get a machine (R4); any processor's overdue by more
 // than timer_grace are fired here, from the heap's lock (try only: a machine at it now is
 // doing the job).
-bool check_timers(std::int64_t now) {
-  auto& s = sched();
+bool check_timers() {
   bool acted = false, idle_overdue = false;
   const std::int64_t tnow = timer_now_ns();
-  for (processor* p : s.ps) {  // fixed while running
+  for (processor* p : sched().ps) {  // fixed while running
     const std::int64_t next = p->timers.next();
     if (next == no_deadline || tnow - next < kick_grace) continue;
     if (tnow - next >= timer_grace) {
@@ -65,15 +64,10 @@ bool check_timers(std::int64_t now) {
       idle_overdue = true;  // whether p is idle: cover_idle_duties looks under the lock
     }
   }
-  if (idle_overdue) {
-    const auto before = sched().machine_wakeups.load(std::memory_order_relaxed);
-    cover_idle_duties();
-    if (sched().machine_wakeups.load(std::memory_order_relaxed) != before) {
-      bump(g_counts.kicks);
-      acted = true;
-    }
+  if (idle_overdue && cover_idle_duties()) {
+    bump(g_counts.kicks);
+    acted = true;
   }
-  (void)now;
   return acted;
 }
 
@@ -159,7 +153,7 @@ void loop() {
   while (!stop_requested.load(std::memory_order_seq_cst)) {
     std::int64_t now = monotonic_ns();
     bool acted = poll_network(now);
-    acted |= check_timers(now);
+    acted |= check_timers();
     if (now >= next_retire) next_retire = std::min(retire_machines(now), now + retire_check);
     const std::int64_t watch_next = watchdog_poll(now);
     if (acted) {

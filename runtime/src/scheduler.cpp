@@ -653,19 +653,21 @@ bool idle_duties_covered_locked(scheduler& s) {
 }
 }  // namespace
 
-void cover_idle_duties() {
+bool cover_idle_duties() {
   auto& s = sched();
   {
     std::lock_guard g(s.lock);
-    if (s.stopping.load(std::memory_order_acquire) || idle_duties_covered_locked(s)) return;
+    if (s.stopping.load(std::memory_order_acquire) || idle_duties_covered_locked(s)) return false;
     // An idle machine woken without a processor re-elects the roles as it goes back to
     // sleep (stop_machine).
     if (machine* m = s.midle) {
       note_wake(m);
-      return;
+      return true;
     }
   }
-  if (processor* p = take_idle_processor()) start_machine(p, false);  // it takes them
+  processor* p = take_idle_processor();
+  if (p) start_machine(p, false);  // it takes them
+  return p != nullptr;
 }
 
 std::size_t live_machines_locked(const scheduler& s) { return s.all_ms.size() - s.mdead.size(); }

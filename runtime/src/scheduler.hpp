@@ -97,8 +97,8 @@ void wakep();
 // for it (R3).
 void timer_added(std::int64_t when);
 // R4: wakes an idle machine (or starts one) if idle processors' timers or fibers waiting on
-// sockets have nobody watching them.
-void cover_idle_duties();
+// sockets have nobody watching them; true if it did.
+bool cover_idle_duties();
 // Live machines (not retired). Lock held.
 std::size_t live_machines_locked(const scheduler& s);
 // MO1: wakes the monitor if it sleeps. Lock held.
