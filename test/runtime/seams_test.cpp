@@ -6,6 +6,7 @@
 // wake-up; its lane runs this binary too.
 #include <goro/blocking.hpp>
 #include <goro/net/tcp.hpp>
+#include <goro/select.hpp>
 
 #include <atomic>
 #include <chrono>
@@ -104,6 +105,128 @@ TEST(SeamTest, SocketReaderWakesWhileTheOnlyProcessorIsHandedOff) {
     reader.join();
   });
   EXPECT_TRUE(read_in_time) << "nobody polled the network while the processor was handed off";
+}
+
+// Waits, as a plain thread and without a scheduling point (a fiber calling it keeps its
+// processor), until pred() holds; false after hang_bound. Reads the state, never the clock's
+// verdict: the bound only ends a hang.
+template <class Pred>
+bool hold_until(Pred pred) {
+  const auto until = std::chrono::steady_clock::now() + hang_bound;
+  for (int checks = 0; !pred(); ++checks) {
+    if (std::chrono::steady_clock::now() >= until) return false;
+    if (checks < 1000)
+      std::this_thread::yield();
+    else
+      std::this_thread::sleep_for(std::chrono::microseconds(100));
+  }
+  return true;
+}
+
+// R4 after start_machine: every idle processor's timers are watched by the timed waiter
+// (its deadline no later than theirs). Reads the scheduler under its lock.
+bool idle_timers_watched() {
+  auto& s = goro::detail::sched();
+  std::lock_guard g(s.lock);
+  std::int64_t next = goro::detail::no_deadline;
+  for (auto* p = s.pidle; p; p = p->idle_link) next = std::min(next, p->timers.next());
+  return next == goro::detail::no_deadline ||
+         (s.timed_waiter && s.timed_deadline.load() <= next);
+}
+
+bool has_timed_waiter() {
+  auto& s = goro::detail::sched();
+  std::lock_guard g(s.lock);
+  return s.timed_waiter != nullptr;
+}
+
+bool has_poller() {
+  auto& s = goro::detail::sched();
+  std::lock_guard g(s.lock);
+  return s.poller.load() != nullptr;
+}
+
+// Forces start_machine to take the role holder for work, not spinning (the path that does
+// not heal by itself: a spinner that finds work wakes another machine, as Go's
+// resetspinning). At P=2: main spins without a scheduling point, so the other machine (M1)
+// takes `waiter` onto the other processor (P1); the waiter parks there (a timer on P1, or
+// a socket) and M1 goes idle with the role. Main queues a hog on its own processor (P0)
+// while a stand-in spinner (nmspinning raised by one, as when a machine spins elsewhere at
+// P>=3) keeps wakep() from starting anybody; then main enters goro::blocking, whose
+// hand_off finds the hog queued and gives P0 to the only idle machine: M1, not spinning.
+// `work` runs, as a plain thread, while the hog holds P0 without a scheduling point.
+template <class Waiter, class HasRole, class Work>
+void take_the_role_holder(Waiter waiter, HasRole has_role, Work work) {
+  std::atomic<bool> parking{false}, hog_running{false}, done{false};
+  auto w = goro::spawn([&] {
+    parking.store(true);
+    waiter();
+  });
+  ASSERT_TRUE(hold_until([&] { return parking.load(); })) << "the other machine never ran";
+  ASSERT_TRUE(hold_until(has_role)) << "the waiter's machine never took the role";
+  auto& s = goro::detail::sched();
+  s.nmspinning.fetch_add(1);  // the stand-in spinner
+  struct release_the_hog {  // also when a check fails: shutdown would wait for the hog
+    std::atomic<bool>& done;
+    ~release_the_hog() { done.store(true); }
+  } release{done};
+  auto hog = goro::spawn([&] {  // P0's run queue; nobody is woken for it
+    hog_running.store(true);
+    while (!done.load()) std::this_thread::yield();
+  });
+  goro::blocking([&] {
+    s.nmspinning.fetch_sub(1);  // hand_off has run: the stand-in goes
+    EXPECT_TRUE(hold_until([&] { return hog_running.load(); }));
+    work();
+    done.store(true);
+  });
+  hog.join();
+  w.join();
+}
+
+// R4, start_machine and the timed waiter: the idle machine that watches an idle processor's
+// timers is taken for work on another processor. It must leave a watcher behind: it
+// re-elects one when it wakes (before: start_machine cleared the role and nothing
+// recomputed it; the timers waited for the monitor, which only acts once they are overdue,
+// or forever). A one-hour timer keeps the monitor out of it: only the re-election covers it.
+TEST(SeamTest, TheTimedWaiterTakenForWorkLeavesAWatcherBehind) {
+  bool watched = false;
+  goro::run({.procs = 2}, [&] {
+    goro::chan<int> quit(0);
+    take_the_role_holder(
+        [&] { goro::select(goro::recv(quit), goro::timeout(std::chrono::hours(1))); },
+        has_timed_waiter, [&] {
+          watched = hold_until(idle_timers_watched);
+          quit.close();  // as a plain thread: the waiter returns
+        });
+  });
+  EXPECT_TRUE(watched) << "the timed waiter was taken for work and nobody watches the timers "
+                          "of the idle processor it left";
+}
+
+// R4, start_machine and the poller: the same with the machine blocked in the network poller.
+// The socket's reader must still be woken by data (before: nobody polled again).
+TEST(SeamTest, ThePollerTakenForWorkLeavesAPollerBehind) {
+  bool polled = false, read = false;
+  goro::run({.procs = 2}, [&] {
+    auto ln = net::listen("127.0.0.1:0");
+    auto client = net::dial(ln.local_address().to_string(), 5s);
+    auto server = ln.accept();
+    signal got;
+    take_the_role_holder(
+        [&] {
+          char c = 0;
+          if (server.read(&c, 1) == 1 && c == 'x') got.raise();
+        },
+        has_poller,
+        [&] {
+          polled = hold_until(has_poller);
+          client.write_all("x", 1);  // as a plain thread
+          read = got.wait();
+        });
+  });
+  EXPECT_TRUE(polled) << "the poller was taken for work and nobody polls for the reader";
+  EXPECT_TRUE(read) << "the reader was not woken while the hog held the other processor";
 }
 
 // The monitor, timers: the only processor's machine runs a fiber that never reaches a
