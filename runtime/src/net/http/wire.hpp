@@ -1,6 +1,9 @@
-// Internal. goro::http's wire format: what goro writes (status line, request line, headers)
-// and the header lookups shared by the server and the client. Parsing is Boost.Beast's
-// (reader.hpp).
+// Internal. goro::http's wire format: what goro writes (status line, request line, headers),
+// the checks that keep it valid (no header or request injection), the client's URLs, and the
+// header lookups shared by the server and the client. Parsing is Boost.Beast's (reader.hpp).
+// W1: what goro writes passed these checks first: a header name is an RFC 9110 token, a value
+//     holds no control character but HTAB (CR, LF and NUL split or end a header), a method is
+//     a token, a target is origin-form, "*" or absolute http://, in visible ASCII without '#'.
 #pragma once
 
 #include <chrono>
@@ -16,11 +19,37 @@ namespace goro::http::detail {
 bool iequals(std::string_view a, std::string_view b) noexcept;
 std::string_view find_header(const std::vector<header>& hs, std::string_view name) noexcept;
 
+// Each throws invalid_message naming the field and the rule it breaks (keeps W1).
+void check_header_name(std::string_view name);
+void check_header_value(std::string_view name, std::string_view value);
+void check_header(std::string_view name, std::string_view value);
+void check_method(std::string_view method);
+void check_target(std::string_view target);
+// The method, the target and every header of `rq`.
+void check_request(const request& rq);
+
+// "host[:port]" as dial() and the Host header take it: a name or IPv4 address (letters,
+// digits, '-', '.', '_', '~'), or an IPv6 literal in brackets; the port 1..65535, 80 if
+// absent. Throws invalid_message naming the problem.
+std::string parse_authority(std::string_view authority);
+
+// "http://host[:port][/path][?query][#fragment]" split into what the client dials and the
+// request target it sends (the fragment is not sent; no path is "/"). The scheme is
+// case-insensitive; https and every other scheme, a userinfo part, a bad host or port, and a
+// target that fails check_target throw invalid_message naming the problem.
+struct url {
+  std::string host_port;
+  std::string target;
+};
+url parse_url(std::string_view text);
+
 // A response as it goes on the wire, with its Content-Length and, when the connection
 // closes after it, Connection: close.
 std::string serialize(const response& rs, bool keep_alive);
-// A request to `host`, with Host and (when it has a body, or is a POST or PUT)
-// Content-Length.
+// A request to `host`, with Host and (when it has a body, or is a POST, PUT or PATCH)
+// Content-Length. The request's own Host, Content-Length, Transfer-Encoding, Trailer and
+// Connection headers are not written (goro frames the message; Go's Request.Write does the
+// same). The caller checked `rq` (check_request).
 std::string serialize(const request& rq, std::string_view host);
 
 // now + d, saturated: a duration past the clock's range (nanoseconds::max()) is no deadline.
