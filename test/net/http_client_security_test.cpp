@@ -18,6 +18,7 @@
 
 #include "../net/http_wire.hpp"
 #include "goro_test.hpp"
+#include "net/http/wire.hpp"
 
 namespace {
 
@@ -453,6 +454,28 @@ TEST_P(HttpClientSecurityTest, GetParsesHostPortPathAndQuery) {
   EXPECT_EQ(http::get("http://" + srv.addr + "?q=1").body, "GET /?q=1 HTTP/1.1");
   EXPECT_EQ(http::get("http://" + srv.addr + "/p/q?x=1#frag").body, "GET /p/q?x=1 HTTP/1.1");
   EXPECT_EQ(http::get("HTTP://" + srv.addr + "/up").body, "GET /up HTTP/1.1");
+}
+
+TEST_P(HttpClientSecurityTest, UrlsSplitIntoAddressAndTarget) {
+  using goro::http::detail::parse_url;
+  EXPECT_EQ(parse_url("http://example.com").host_port, "example.com:80");
+  EXPECT_EQ(parse_url("http://example.com").target, "/");
+  EXPECT_EQ(parse_url("http://example.com:8080/a?b=c#d").host_port, "example.com:8080");
+  EXPECT_EQ(parse_url("http://example.com:8080/a?b=c#d").target, "/a?b=c");
+  EXPECT_EQ(parse_url("http://[::1]/x").host_port, "[::1]:80");
+  EXPECT_EQ(parse_url("http://[2001:db8::1]:8080").host_port, "[2001:db8::1]:8080");
+  EXPECT_EQ(parse_url("http://[2001:db8::1]:8080").target, "/");
+}
+
+TEST_P(HttpClientSecurityTest, ClientAddressIsValidatedLikeAUrl) {
+  // The address becomes the Host header: a CR/LF in it would inject headers.
+  EXPECT_THROW(http::client("127.0.0.1\r\nX-Evil: 1:80"), http::invalid_message);
+  EXPECT_THROW(http::client("user@127.0.0.1:80"), http::invalid_message);
+  EXPECT_THROW(http::client("127.0.0.1:http"), http::invalid_message);
+  EXPECT_THROW(http::client(""), http::invalid_message);
+  raw_server srv(echo_lines);
+  http::client c(srv.addr);
+  EXPECT_EQ(c.get("/fine").body, "GET /fine HTTP/1.1");
 }
 
 // --- 5. Response framing the client does not trust ----------------------------------------
