@@ -535,8 +535,10 @@ TEST_P(HttpClientSecurityTest, InterimResponsesAreSkipped) {
         for (int k = 0; k < 50; ++k) s.write_all("HTTP/1.1 102 Processing\r\n\r\n");
         s.write_all(ok("late"));
       } else {
-        s.write_all("HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 103 Early Hints\r\nLink: </s.css>\r\n\r\n" +
-                    ok("final"));
+        s.write_all(
+            "HTTP/1.1 100 Continue\r\n\r\n"
+            "HTTP/1.1 103 Early Hints\r\nLink: </s.css>\r\n\r\n" +
+            ok("final"));
       }
     }
   });

@@ -81,7 +81,8 @@ struct response_reader {
 
   [[noreturn]] void fail(const boost::beast::error_code& ec, bool head) {
     if (ec == bhttp::error::header_limit)
-      bad_response(host_port, fmt::format("head over max_header_bytes ({})", opts.max_header_bytes));
+      bad_response(host_port,
+                   fmt::format("head over max_header_bytes ({})", opts.max_header_bytes));
     if (ec == bhttp::error::body_limit)
       bad_response(host_port, fmt::format("body over max_body_bytes ({})", opts.max_body_bytes));
     bad_response(host_port, fmt::format("{}{}", head ? "" : "in the body: ", ec.message()));
