@@ -11,11 +11,11 @@
 // - Versions Beast does not parse (HTTP/0.9, HTTP/2.0) are a 400 (Go: 505), and CONNECT
 //   needs a Host like any HTTP/1.1 request (Go makes an exception, issue 18215).
 // - Chunk framing counts against max_header_bytes (Go: its own 16 KiB excess): a 431.
-#include <goro/net/http.hpp>
-
 #include <string>
 
 #include <gmock/gmock.h>
+
+#include <goro/net/http.hpp>
 
 #include "../net/http_wire.hpp"
 #include "conformance.hpp"
@@ -50,8 +50,8 @@ struct case_ {
 void expect_statuses(const std::string& addr, const std::vector<case_>& cases) {
   for (const auto& c : cases) {
     const std::string out = wire::exchange(addr, c.wire);
-    EXPECT_EQ(status_of(out), c.want) << "request: " << ::testing::PrintToString(c.wire)
-                                      << "\nanswer: " << out.substr(0, 200);
+    EXPECT_EQ(status_of(out), c.want)
+        << "request: " << ::testing::PrintToString(c.wire) << "\nanswer: " << out.substr(0, 200);
   }
 }
 
@@ -82,11 +82,11 @@ TEST_P(HttpFramingConformanceTest, ServerValidatesHostHeader) {
                               {rq("GET / HTTP/1.0", ""), 200},
                               {rq("GET / HTTP/1.0", "Host: first\r\nHost: second\r\n"), 400},
                               {rq("GET / HTTP/1.0", "Host: \xff\r\n"), 400},
-                              {rq("PRI * HTTP/2.0", ""), 400},                  // Go: 200
+                              {rq("PRI * HTTP/2.0", ""), 400},                   // Go: 200
                               {rq("CONNECT golang.org:443 HTTP/1.1", ""), 400},  // Go: 200
-                              {rq("PRI / HTTP/2.0", ""), 400},                  // Go: 505
-                              {rq("GET / HTTP/2.0", ""), 400},                  // Go: 505
-                              {rq("GET / HTTP/3.0", ""), 400},                  // Go: 505
+                              {rq("PRI / HTTP/2.0", ""), 400},                   // Go: 505
+                              {rq("GET / HTTP/2.0", ""), 400},                   // Go: 505
+                              {rq("GET / HTTP/3.0", ""), 400},                   // Go: 505
                           });
 }
 
@@ -102,7 +102,9 @@ TEST_P(HttpFramingConformanceTest, ServerValidatesHeaders) {
                               {rq("X-Foo: bar\r\n"), 200},
                               {rq("Foo: a space\r\n"), 200},
                               {rq("A space: foo\r\n"), 400},
-                              {rq(std::string("foo\xff" "bar: foo\r\n")), 400},
+                              {rq(std::string("foo\xff"
+                                              "bar: foo\r\n")),
+                               400},
                               {rq(std::string("foo\0bar: foo\r\n", 15)), 400},
                               {rq("Foo: " + std::string(1 << 21, 'x') + "\r\n"), 431},
                               {rq("Foo : bar\r\n"), 400},
@@ -115,8 +117,12 @@ TEST_P(HttpFramingConformanceTest, ServerValidatesHeaders) {
                               {rq("foo: foo foo\r\n"), 200},
                               {rq("foo: foo\tfoo\r\n"), 200},
                               {rq(std::string("foo: foo\0foo\r\n", 14)), 400},
-                              {rq("foo: foo\x7f" "foo\r\n"), 400},
-                              {rq("foo: foo\xff" "foo\r\n"), 200},
+                              {rq("foo: foo\x7f"
+                                  "foo\r\n"),
+                               400},
+                              {rq("foo: foo\xff"
+                                  "foo\r\n"),
+                               200},
                           });
 }
 
@@ -126,20 +132,22 @@ TEST_P(HttpFramingConformanceTest, ParseTransferEncoding) {
   auto rq = [](std::string te) {
     return "POST / HTTP/1.1\r\nHost: foo\r\nConnection: close\r\n" + te + "\r\n0\r\n\r\n";
   };
-  expect_statuses(r.addr, {
-                              {rq("Transfer-Encoding: fugazi\r\n"), 400},
-                              {rq("Transfer-Encoding: chunked, chunked\r\nTransfer-Encoding: "
-                                  "identity\r\nTransfer-Encoding: chunked\r\n"),
-                               400},
-                              {rq("Transfer-Encoding: \r\n"), 400},
-                              {rq("Transfer-Encoding: chunked, identity\r\n"), 400},
-                              {rq("Transfer-Encoding: chunked\r\nTransfer-Encoding: identity\r\n"),
-                               400},
-                              {rq("Transfer-Encoding: \x0b" "chunked\r\n"), 400},
-                              {rq("Transfer-Encoding: chunked\r\n"), 200},
-                              // goro: a coding before chunked is understood, not supported.
-                              {rq("Transfer-Encoding: gzip, chunked\r\n"), 501},
-                          });
+  expect_statuses(r.addr,
+                  {
+                      {rq("Transfer-Encoding: fugazi\r\n"), 400},
+                      {rq("Transfer-Encoding: chunked, chunked\r\nTransfer-Encoding: "
+                          "identity\r\nTransfer-Encoding: chunked\r\n"),
+                       400},
+                      {rq("Transfer-Encoding: \r\n"), 400},
+                      {rq("Transfer-Encoding: chunked, identity\r\n"), 400},
+                      {rq("Transfer-Encoding: chunked\r\nTransfer-Encoding: identity\r\n"), 400},
+                      {rq("Transfer-Encoding: \x0b"
+                          "chunked\r\n"),
+                       400},
+                      {rq("Transfer-Encoding: chunked\r\n"), 200},
+                      // goro: a coding before chunked is understood, not supported.
+                      {rq("Transfer-Encoding: gzip, chunked\r\n"), 501},
+                  });
 }
 
 // Go: TestReadRequestErrors (readrequest_test.go), the Content-Length and Host cases, as
@@ -150,7 +158,8 @@ TEST_P(HttpFramingConformanceTest, ReadRequestErrors) {
   expect_statuses(
       r.addr,
       {
-          {"POST / HTTP/1.1\r\n" + h + "Content-Length: 10\r\nContent-Length: 0\r\n\r\nGopher hey\r\n",
+          {"POST / HTTP/1.1\r\n" + h +
+               "Content-Length: 10\r\nContent-Length: 0\r\n\r\nGopher hey\r\n",
            400},
           {"POST / HTTP/1.1\r\n" + h + "Content-Length: 10\r\nContent-Length: 6\r\n\r\nGopher\r\n",
            400},
@@ -192,8 +201,8 @@ TEST_P(HttpFramingConformanceTest, ServerExpect) {
     s.write_all(head + "\r\n");
     // The body follows only once the server asked for it, or if the client does not wait.
     const bool waits = c.expectation == "100-continue" || c.expectation == "100-cOntInUE";
-    const std::string body = c.chunked ? "5\r\nhello\r\n0\r\n\r\n"
-                                       : std::string(c.content_length, 'x');
+    const std::string body =
+        c.chunked ? "5\r\nhello\r\n0\r\n\r\n" : std::string(c.content_length, 'x');
     std::string got;
     if (waits) {
       s.set_read_deadline(std::chrono::steady_clock::now() + conformance::patience);
@@ -221,9 +230,10 @@ TEST_P(HttpFramingConformanceTest, ServerExpect) {
 // unread; the connection is still usable.
 TEST_P(HttpFramingConformanceTest, ServerUnreadRequestBodyLittle) {
   wire::running r([](const http::request&, http::response& rs) { rs.body = "ok"; });
-  const std::string out = wire::exchange(
-      r.addr, "POST / HTTP/1.1\r\nHost: foo\r\nContent-Length: 5\r\n\r\nhello"
-              "GET /next HTTP/1.1\r\nHost: foo\r\nConnection: close\r\n\r\n");
+  const std::string out =
+      wire::exchange(r.addr,
+                     "POST / HTTP/1.1\r\nHost: foo\r\nContent-Length: 5\r\n\r\nhello"
+                     "GET /next HTTP/1.1\r\nHost: foo\r\nConnection: close\r\n\r\n");
   EXPECT_EQ(wire::count(out, "HTTP/1.1 200 OK\r\n"), 2) << out;
 }
 
@@ -233,10 +243,10 @@ TEST_P(HttpFramingConformanceTest, ServerUnreadRequestBodyLittle) {
 TEST_P(HttpFramingConformanceTest, ServerUnreadRequestBodyLarge) {
   wire::running r([](const http::request&, http::response& rs) { rs.body = "ok"; },
                   {.max_body_bytes = 256 << 10});
-  const std::string within = wire::exchange(
-      r.addr, "POST / HTTP/1.1\r\nHost: foo\r\nContent-Length: 262144\r\n\r\n" +
-                  std::string(256 << 10, 'x') +
-                  "GET /next HTTP/1.1\r\nHost: foo\r\nConnection: close\r\n\r\n");
+  const std::string within =
+      wire::exchange(r.addr, "POST / HTTP/1.1\r\nHost: foo\r\nContent-Length: 262144\r\n\r\n" +
+                                 std::string(256 << 10, 'x') +
+                                 "GET /next HTTP/1.1\r\nHost: foo\r\nConnection: close\r\n\r\n");
   EXPECT_EQ(wire::count(within, "HTTP/1.1 200 OK\r\n"), 2) << within.substr(0, 200);
   auto s = net::dial(r.addr, 10s);
   s.write_all("POST / HTTP/1.1\r\nHost: foo\r\nContent-Length: 262145\r\n\r\n");
@@ -251,9 +261,9 @@ TEST_P(HttpFramingConformanceTest, RequestBodyLimit) {
   wire::running r(echo, {.max_body_bytes = 1024});
   std::string body;
   for (int i = 0; i < 8; ++i) body += "100\r\n" + std::string(256, 'x') + "\r\n";
-  const std::string out = wire::exchange(
-      r.addr, "POST / HTTP/1.1\r\nHost: foo\r\nTransfer-Encoding: chunked\r\n\r\n" + body +
-                  "0\r\n\r\n");
+  const std::string out =
+      wire::exchange(r.addr, "POST / HTTP/1.1\r\nHost: foo\r\nTransfer-Encoding: chunked\r\n\r\n" +
+                                 body + "0\r\n\r\n");
   EXPECT_THAT(out, StartsWith("HTTP/1.1 413 ")) << out;
   EXPECT_EQ(wire::count(out, "HTTP/1.1 "), 1) << out;
 }
@@ -263,8 +273,8 @@ TEST_P(HttpFramingConformanceTest, RequestBodyLimit) {
 TEST_P(HttpFramingConformanceTest, ContentLengthZero) {
   wire::running r([](const http::request&, http::response&) {});
   for (std::string version : {"HTTP/1.0", "HTTP/1.1"}) {
-    const std::string out = wire::exchange(
-        r.addr, "GET / " + version + "\r\nHost: foo\r\nConnection: close\r\n\r\n");
+    const std::string out =
+        wire::exchange(r.addr, "GET / " + version + "\r\nHost: foo\r\nConnection: close\r\n\r\n");
     EXPECT_THAT(out, HasSubstr("\r\nContent-Length: 0\r\n")) << version << ": " << out;
   }
 }
@@ -287,9 +297,11 @@ TEST_P(HttpFramingConformanceTest, ChunkReaderByteAtATime) {
   wire::running r(echo);
   std::string body;
   for (int i = 0; i < 100'000; ++i) body += "1\r\nX\r\n";
-  const std::string out = wire::exchange(
-      r.addr, "POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n"
-              "Connection: close\r\n\r\n" + body + "0\r\n\r\n");
+  const std::string out =
+      wire::exchange(r.addr,
+                     "POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n"
+                     "Connection: close\r\n\r\n" +
+                         body + "0\r\n\r\n");
   EXPECT_THAT(out, StartsWith("HTTP/1.1 200 OK\r\n")) << out.substr(0, 200);
   EXPECT_THAT(out, HasSubstr("[" + std::string(100'000, 'X') + "]"));
 }
@@ -301,9 +313,9 @@ TEST_P(HttpFramingConformanceTest, ChunkReaderTooMuchOverhead) {
   const std::string chunk = "1;" + std::string(100, 'a') + "\r\nX\r\n";
   std::string body;
   for (int i = 0; i < 10'000; ++i) body += chunk;
-  const std::string out = wire::exchange(
-      r.addr, "POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n" + body +
-                  "0\r\n\r\n");
+  const std::string out =
+      wire::exchange(r.addr, "POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n" +
+                                 body + "0\r\n\r\n");
   EXPECT_THAT(out, StartsWith("HTTP/1.1 431 ")) << out.substr(0, 200);
   EXPECT_EQ(wire::count(out, "HTTP/1.1 "), 1);
 }

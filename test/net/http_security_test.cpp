@@ -4,11 +4,11 @@
 // one RFC 9112 asks for, and the bytes after a framing error are never served as a request
 // (a smuggled `GET /smuggled` never gets an answer). Memory under a flood is checked as a
 // count: server::peak_buffered_bytes().
-#include <goro/net/http.hpp>
-
 #include <string>
 
 #include <gmock/gmock.h>
+
+#include <goro/net/http.hpp>
 
 #include "goro_test.hpp"
 #include "http_wire.hpp"
@@ -71,15 +71,18 @@ TEST_P(HttpSecurityTest, TransferEncodingChunkedThenIdentityIs400) {
   expect_one_answer(wire::exchange(r.addr, smuggle("Transfer-Encoding: chunked, identity\r\n")),
                     "400");
   expect_one_answer(
-      wire::exchange(r.addr, smuggle("Transfer-Encoding: chunked\r\nTransfer-Encoding: identity\r\n")),
+      wire::exchange(r.addr,
+                     smuggle("Transfer-Encoding: chunked\r\nTransfer-Encoding: identity\r\n")),
       "400");
 }
 
 TEST_P(HttpSecurityTest, TransferEncodingChunkedTwiceIs400) {
   running r(echo);
-  expect_one_answer(wire::exchange(r.addr, smuggle("Transfer-Encoding: chunked, chunked\r\n")), "400");
+  expect_one_answer(wire::exchange(r.addr, smuggle("Transfer-Encoding: chunked, chunked\r\n")),
+                    "400");
   expect_one_answer(
-      wire::exchange(r.addr, smuggle("Transfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n")),
+      wire::exchange(r.addr,
+                     smuggle("Transfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n")),
       "400");
 }
 
@@ -93,16 +96,19 @@ TEST_P(HttpSecurityTest, TransferEncodingCodingBeforeChunkedIs501) {
   running r(echo);
   expect_one_answer(wire::exchange(r.addr, smuggle("Transfer-Encoding: gzip, chunked\r\n")), "501");
   expect_one_answer(
-      wire::exchange(r.addr, smuggle("Transfer-Encoding: GZIP\r\nTransfer-Encoding:\tChunked \r\n")),
+      wire::exchange(r.addr,
+                     smuggle("Transfer-Encoding: GZIP\r\nTransfer-Encoding:\tChunked \r\n")),
       "501");
 }
 
 TEST_P(HttpSecurityTest, TransferEncodingWithContentLengthIs400) {
   running r(echo);
   expect_one_answer(
-      wire::exchange(r.addr, smuggle("Transfer-Encoding: chunked\r\nContent-Length: 5\r\n")), "400");
+      wire::exchange(r.addr, smuggle("Transfer-Encoding: chunked\r\nContent-Length: 5\r\n")),
+      "400");
   expect_one_answer(
-      wire::exchange(r.addr, smuggle("Content-Length: 5\r\nTransfer-Encoding: chunked\r\n")), "400");
+      wire::exchange(r.addr, smuggle("Content-Length: 5\r\nTransfer-Encoding: chunked\r\n")),
+      "400");
 }
 
 TEST_P(HttpSecurityTest, TransferEncodingChunkedIsCaseAndSpaceInsensitive) {
@@ -119,11 +125,12 @@ TEST_P(HttpSecurityTest, TransferEncodingChunkedIsCaseAndSpaceInsensitive) {
 // follows it is never a request, even with Connection: keep-alive.
 TEST_P(HttpSecurityTest, ChunkedInHttp10WithKeepAliveIsServedThenClosed) {
   running r(echo);
-  const std::string out = wire::exchange(r.addr,
-                                   "POST /a HTTP/1.0\r\nConnection: keep-alive\r\n"
-                                   "Transfer-Encoding: chunked\r\n\r\n"
-                                   "5\r\nhello\r\n0\r\n\r\n"
-                                   "GET /smuggled HTTP/1.0\r\nConnection: keep-alive\r\n\r\n");
+  const std::string out =
+      wire::exchange(r.addr,
+                     "POST /a HTTP/1.0\r\nConnection: keep-alive\r\n"
+                     "Transfer-Encoding: chunked\r\n\r\n"
+                     "5\r\nhello\r\n0\r\n\r\n"
+                     "GET /smuggled HTTP/1.0\r\nConnection: keep-alive\r\n\r\n");
   EXPECT_THAT(out, StartsWith("HTTP/1.1 200 OK\r\n"));
   EXPECT_THAT(out, HasSubstr("POST /a [hello]"));
   EXPECT_THAT(out, HasSubstr("Connection: close\r\n"));
@@ -138,10 +145,10 @@ TEST_P(HttpSecurityTest, MissingHostInHttp11Is400) {
 
 TEST_P(HttpSecurityTest, DuplicateHostIs400) {
   running r(echo);
-  expect_one_answer(wire::exchange(r.addr, "GET / HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n" + smuggled),
-                    "400");
-  expect_one_answer(wire::exchange(r.addr, "GET / HTTP/1.0\r\nHost: a\r\nHost: a\r\n\r\n" + smuggled),
-                    "400");
+  expect_one_answer(
+      wire::exchange(r.addr, "GET / HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n" + smuggled), "400");
+  expect_one_answer(
+      wire::exchange(r.addr, "GET / HTTP/1.0\r\nHost: a\r\nHost: a\r\n\r\n" + smuggled), "400");
 }
 
 TEST_P(HttpSecurityTest, Http10WithoutHostIsServed) {
@@ -236,8 +243,8 @@ TEST_P(HttpSecurityTest, LeadingEmptyLineIsIgnored) {
   EXPECT_THAT(wire::exchange(r.addr, "\nGET /b HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"),
               HasSubstr("GET /b []"));
   const std::string two = wire::exchange(r.addr,
-                                   "GET /c HTTP/1.1\r\nHost: x\r\n\r\n\r\n"
-                                   "GET /d HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+                                         "GET /c HTTP/1.1\r\nHost: x\r\n\r\n\r\n"
+                                         "GET /d HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
   EXPECT_THAT(two, HasSubstr("GET /c []"));
   EXPECT_THAT(two, HasSubstr("GET /d []"));
 }
@@ -246,8 +253,7 @@ TEST_P(HttpSecurityTest, LeadingEmptyLineIsIgnored) {
 // a 431, never a hang and never more than the limit held.
 TEST_P(HttpSecurityTest, PipelinedCrlfFloodGets431) {
   running r(echo);
-  const std::string out =
-      flood(r.addr, "GET /a HTTP/1.1\r\nHost: x\r\n\r\n", "\r\n", flood_bytes);
+  const std::string out = flood(r.addr, "GET /a HTTP/1.1\r\nHost: x\r\n\r\n", "\r\n", flood_bytes);
   EXPECT_THAT(out, StartsWith("HTTP/1.1 200 OK\r\n")) << out.substr(0, 200);
   EXPECT_THAT(out, HasSubstr("GET /a []"));
   EXPECT_THAT(out, HasSubstr("HTTP/1.1 431 ")) << out.substr(0, 400);
@@ -316,9 +322,9 @@ TEST_P(HttpSecurityTest, ExpectContinueOverTheLimitIs413WithoutContinue) {
 
 TEST_P(HttpSecurityTest, UnknownExpectationIs417) {
   running r(echo);
-  expect_one_answer(wire::exchange(r.addr, "GET / HTTP/1.1\r\nHost: x\r\nExpect: a-pony\r\n\r\n" +
-                                         smuggled),
-                    "417");
+  expect_one_answer(
+      wire::exchange(r.addr, "GET / HTTP/1.1\r\nHost: x\r\nExpect: a-pony\r\n\r\n" + smuggled),
+      "417");
 }
 
 GORO_INSTANTIATE(HttpSecurityTest, 1, 2);

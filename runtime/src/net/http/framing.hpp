@@ -24,16 +24,15 @@
 namespace goro::http::detail {
 
 struct head_verdict {
-  int status = 0;              // 0: serve the request; else answer this and close
-  std::string_view why;        // that answer's body (a static string)
-  bool close_after = false;    // F3: serve it, then close the connection
+  int status = 0;                // 0: serve the request; else answer this and close
+  std::string_view why;          // that answer's body (a static string)
+  bool close_after = false;      // F3: serve it, then close the connection
   bool expect_continue = false;  // F5: write 100 Continue before reading the body
 };
 
 // `h`: the head as Beast parsed it; `beast_chunked`: Beast will read the body as chunked;
 // `content_length`: the length Beast will read, if any. Any fiber; no side effects.
-head_verdict check_request_head(const boost::beast::http::request_header<>& h,
-                                bool beast_chunked,
+head_verdict check_request_head(const boost::beast::http::request_header<>& h, bool beast_chunked,
                                 std::optional<std::uint64_t> content_length);
 
 }  // namespace goro::http::detail

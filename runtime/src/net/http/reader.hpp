@@ -123,7 +123,7 @@ class request_reader {
         buf_.erase(0, used);
         if (head) {
           head_ += used;  // eager(false): a put() that starts in the head ends with it
-        } else {  // H5
+        } else {          // H5
           const std::size_t data = p_.get().body().size() - body_before;
           const std::uint64_t credit = 16 * on_chunk_.n + 2 * std::uint64_t{data};
           const std::uint64_t framing = excess_ + (used - data);
@@ -168,7 +168,7 @@ class request_reader {
   const std::size_t budget_;
   std::atomic<std::size_t>& peak_;
   chunk_counter on_chunk_;
-  std::size_t head_ = 0;     // H2: empty lines and head consumed
+  std::size_t head_ = 0;      // H2: empty lines and head consumed
   std::uint64_t excess_ = 0;  // H5
 };
 
