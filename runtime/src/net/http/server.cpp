@@ -16,6 +16,7 @@
 #include <goro/spawn.hpp>
 #include <goro/wait_group.hpp>
 
+#include "framing.hpp"
 #include "reader.hpp"
 #include "wire.hpp"
 
@@ -36,6 +37,50 @@ std::vector<header> headers_of(const Fields& f) {
     out.push_back({std::string(n.data(), n.size()), std::string(v.data(), v.size())});
   }
   return out;
+}
+
+// What read_request() found: the end of the stream between requests, a status to answer
+// before closing (F1-F5 of framing.hpp, 400/413/431 from the parser), or a request.
+struct incoming {
+  bool closed = false;
+  int status = 0;
+  std::string why;  // the body of that answer
+  request rq;
+};
+
+// Reads one request: its head, the checks of framing.hpp on it, `100 Continue` if it asks
+// and its body is to come, then its body. Nothing past a rejected head is parsed (the
+// caller closes). `peak`: server::peak_buffered_bytes().
+incoming read_request(net::stream& s, std::string& buf, const server_options& o,
+                      std::atomic<std::size_t>& peak) {
+  bhttp::request_parser<bhttp::string_body> p;
+  p.header_limit(static_cast<std::uint32_t>(std::min<std::size_t>(o.max_header_bytes, UINT32_MAX)));
+  p.body_limit(o.max_body_bytes);
+  detail::request_reader rd(s, buf, p, o.max_header_bytes, peak);
+  auto rejected = [](const boost::beast::error_code& ec) {
+    incoming in;
+    in.status = ec == bhttp::error::header_limit ? 431 : ec == bhttp::error::body_limit ? 413 : 400;
+    in.why = fmt::format("{}\n", ec.message());
+    return in;
+  };
+  boost::beast::error_code ec;
+  if (!rd.read_head(ec)) return {.closed = true};
+  if (ec) return rejected(ec);
+  const auto cl = p.content_length();
+  const auto v = detail::check_request_head(p.get(), p.chunked(),
+                                            cl ? std::optional<std::uint64_t>(*cl) : std::nullopt);
+  if (v.status != 0) return {.status = v.status, .why = std::string(v.why)};
+  if (v.expect_continue) s.write_all("HTTP/1.1 100 Continue\r\n\r\n");  // F5
+  rd.read_body(ec);
+  if (ec) return rejected(ec);
+  auto& m = p.get();
+  incoming in;
+  in.rq.method.assign(m.method_string().data(), m.method_string().size());
+  in.rq.target.assign(m.target().data(), m.target().size());
+  in.rq.headers = headers_of(m);
+  in.rq.body = std::move(m.body());
+  in.rq.keep_alive = m.keep_alive() && !v.close_after;  // F3
+  return in;
 }
 
 }  // namespace
@@ -64,32 +109,19 @@ void server::state::run(std::shared_ptr<conn> c) {
   std::string buf;  // H1
   try {
     while (!stop_flag.load(std::memory_order_acquire)) {
-      bhttp::request_parser<bhttp::string_body> p;
-      p.header_limit(static_cast<std::uint32_t>(std::min<std::size_t>(opts.max_header_bytes, UINT32_MAX)));
-      p.body_limit(opts.max_body_bytes);
-      p.eager(true);
       s.set_read_deadline(deadline_after(opts.read_timeout));
       c->idle.store(true, std::memory_order_release);
-      boost::beast::error_code ec;
-      bool got = detail::read_message(s, buf, p, ec);
+      incoming in = read_request(s, buf, opts, peak_buffered);
       c->idle.store(false, std::memory_order_release);
-      if (!got) break;  // the client closed between requests
-      if (ec) {
+      if (in.closed) break;  // the client closed between requests
+      if (in.status != 0) {
         response bad;
-        bad.status = ec == bhttp::error::header_limit ? 431
-                     : ec == bhttp::error::body_limit ? 413
-                                                       : 400;
-        bad.body = fmt::format("{}\n", ec.message());
+        bad.status = in.status;
+        bad.body = std::move(in.why);
         s.write_all(serialize(bad, false));
         break;
       }
-      auto& m = p.get();
-      request rq;
-      rq.method.assign(m.method_string().data(), m.method_string().size());
-      rq.target.assign(m.target().data(), m.target().size());
-      rq.headers = headers_of(m);
-      rq.body = std::move(m.body());
-      rq.keep_alive = m.keep_alive();
+      const request& rq = in.rq;
       response rs;
       try {
         h(rq, rs);
