@@ -5,8 +5,9 @@
 // H3: what goes on the wire is a response serialize() accepted with a status in 200..599,
 //     or the generic 500: a handler's failure (an exception of any type, an invalid
 //     response) is logged, never written.
-// H4: every connection ends within bounded time once its client stops cooperating
-//     (deadlines.hpp D1..D3, linger.hpp): shutdown() waits for nothing unbounded.
+// H4: once its handler has returned, a connection whose client stops cooperating ends
+//     within bounded time (deadlines.hpp D1..D3, linger.hpp): shutdown() waits for no
+//     client, only for handlers.
 #include <goro/net/http/server.hpp>
 
 #include <algorithm>
@@ -155,7 +156,7 @@ void server::state::respond(net::stream& s, const request& rq, bool keep_alive) 
     rs = internal_error();
     wire = detail::serialize_head(rs, keep_alive);
   }
-  const bool body = detail::sends_body(rs.status, head) && !rs.body.empty();
+  const bool body = detail::sends_body(rs.status, head) && !rs.body.empty();  // W2, W3
   served.fetch_add(1, std::memory_order_relaxed);  // before the client can see the answer
   if (body && rs.body.size() < copy_body_below) wire.append(rs.body);
   s.write_all(wire);
@@ -187,7 +188,7 @@ void server::state::run(std::shared_ptr<conn> c) {
       boost::beast::error_code ec;
       detail::head_timed<decltype(p)> timed(p, clock);
       try {
-        detail::read_message(s, buf, timed, ec);  // D2
+        detail::read_message(s, buf, timed, ec);  // D2; true: `buf` holds a byte (D1)
       } catch (const net::timeout_error&) {
         detail::answer_and_linger(s, error_answer(408, "Request Timeout\n"), opts.write_timeout);
         break;
@@ -197,7 +198,7 @@ void server::state::run(std::shared_ptr<conn> c) {
                            : ec == bhttp::error::body_limit ? 413
                                                              : 400;
         detail::answer_and_linger(s, error_answer(status, fmt::format("{}\n", ec.message())),
-                          opts.write_timeout);
+                                  opts.write_timeout);
         break;
       }
       auto& m = p.get();
@@ -220,7 +221,8 @@ void server::state::run(std::shared_ptr<conn> c) {
       }
     }
   } catch (const std::exception&) {
-    // A write past its deadline (D3), a reset, or shutdown() closing the stream: it ends.
+    // A write past its deadline (D3), a reset, or shutdown() closing the stream: it ends
+    // (keeps H4).
   }
   {
     std::lock_guard g(mu);
