@@ -13,6 +13,7 @@
 
 #include "goro_test.hpp"
 #include "json_lite.hpp"
+#include "monitor.hpp"
 
 namespace {
 
@@ -113,6 +114,7 @@ using TraceTest = goro_test::RuntimeTest;
 // Ping-pong, sleepers and a burst of busy fibers (stolen when P > 1), all recorded.
 TEST_P(TraceTest, RecordsEveryFiberWellFormedAndOrderedPerProcessor) {
   constexpr int rounds = 300, sleepers = 4, busy = 16;
+  const auto monitor_fired_before = goro::detail::monitor_stats().timers_fired;
   goro::trace::start();
   std::vector<std::uint64_t> ids;
   goro::chan<int> ping(0), pong(0);  // unbuffered
@@ -182,7 +184,11 @@ TEST_P(TraceTest, RecordsEveryFiberWellFormedAndOrderedPerProcessor) {
   EXPECT_GE(sum.park_reasons["sleep"], sleepers);
   EXPECT_GE(sum.park_reasons["join"], 1);
   EXPECT_GE(sum.instants["ready"], rounds);
-  EXPECT_GE(sum.counts["timer fire"], std::uint64_t{sleepers});
+  // A machine firing timers records it on its processor's track; the monitor (which holds no
+  // processor, so no track) fires those overdue by 10 ms on a processor kept busy, as a
+  // loaded machine's may be.
+  const auto monitor_fired = goro::detail::monitor_stats().timers_fired - monitor_fired_before;
+  EXPECT_GE(sum.counts["timer fire"] + monitor_fired, std::uint64_t{sleepers});
   EXPECT_GE(static_cast<std::uint64_t>(sum.instants["steal"]), steals);
   EXPECT_LE(static_cast<int>(sum.tracks.size()), GetParam() + 1);  // Ps and plain threads
 }

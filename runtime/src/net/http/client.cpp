@@ -1,5 +1,5 @@
 // goro::http::client and get().
-// C1: a request goes out only after check_request() (wire.hpp W1): nothing of a bad one is sent.
+// C1: a request goes out only after check_request() (wire.hpp V1): nothing of a bad one is sent.
 // C2: a kept-alive connection is used again only if its last response was read whole with
 //     nothing after it, the response did not end with the connection (Connection: close, a
 //     body delimited by the close, a 101), and it is quiet when the next request starts: no

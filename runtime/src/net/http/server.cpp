@@ -2,6 +2,12 @@
 // H2: the server registers a connection (and counts it in `active`) under `mu` only while
 //     not stopping; shutdown() sets stopping under `mu`, then closes the listener and the
 //     idle connections, then waits for `active`: no connection starts after it looked.
+// H3: what goes on the wire is a response serialize() accepted with a status in 200..599,
+//     or the generic 500: a handler's failure (an exception of any type, an invalid
+//     response) is logged, never written.
+// H4: once its handler has returned, a connection whose client stops cooperating ends
+//     within bounded time (deadlines.hpp D1..D3, linger.hpp): shutdown() waits for no
+//     client, only for handlers.
 #include <goro/net/http/server.hpp>
 
 #include <algorithm>
@@ -12,10 +18,15 @@
 #include <boost/beast/http/string_body.hpp>
 #include <fmt/format.h>
 
+#include <goro/error.hpp>
 #include <goro/mutex.hpp>
 #include <goro/spawn.hpp>
 #include <goro/wait_group.hpp>
 
+#include "deadlines.hpp"
+#include "error_log.hpp"
+#include "framing.hpp"
+#include "linger.hpp"
 #include "reader.hpp"
 #include "wire.hpp"
 
@@ -38,6 +49,95 @@ std::vector<header> headers_of(const Fields& f) {
   return out;
 }
 
+// What read_request() found: the end of the stream between requests, a status to answer
+// before closing (F1-F5 of framing.hpp, 400/413/431 from the parser), or a request.
+struct incoming {
+  bool closed = false;
+  int status = 0;
+  std::string why;  // the body of that answer
+  request rq;
+};
+
+// Reads one request: its head, the checks of framing.hpp on it, `100 Continue` if it asks
+// and its body is to come, then its body. Nothing past a rejected head is parsed (the
+// caller closes). `peak`: server::peak_buffered_bytes(). A deadline of `clock` (D2, D3)
+// throws net::timeout_error.
+incoming read_request(net::stream& s, std::string& buf, const server_options& o,
+                      std::atomic<std::size_t>& peak, detail::request_clock& clock) {
+  bhttp::request_parser<bhttp::string_body> p;
+  p.header_limit(static_cast<std::uint32_t>(std::min<std::size_t>(o.max_header_bytes, UINT32_MAX)));
+  p.body_limit(o.max_body_bytes);
+  detail::request_reader rd(s, buf, p, o.max_header_bytes, peak);
+  auto rejected = [](const boost::beast::error_code& ec) {
+    incoming in;
+    in.status = ec == bhttp::error::header_limit ? 431 : ec == bhttp::error::body_limit ? 413 : 400;
+    in.why = fmt::format("{}\n", ec.message());
+    return in;
+  };
+  boost::beast::error_code ec;
+  if (!rd.read_head(ec)) return {.closed = true};
+  if (ec) return rejected(ec);
+  clock.head_read();  // D2: the body's deadline; D3: the answer's (100 Continue's too)
+  const auto cl = p.content_length();
+  const auto v = detail::check_request_head(p.get(), p.chunked(),
+                                            cl ? std::optional<std::uint64_t>(*cl) : std::nullopt);
+  if (v.status != 0) return {.status = v.status, .why = std::string(v.why)};
+  if (v.expect_continue) s.write_all("HTTP/1.1 100 Continue\r\n\r\n");  // F5
+  rd.read_body(ec);
+  if (ec) return rejected(ec);
+  auto& m = p.get();
+  incoming in;
+  in.rq.method.assign(m.method_string().data(), m.method_string().size());
+  in.rq.target.assign(m.target().data(), m.target().size());
+  in.rq.headers = headers_of(m);
+  in.rq.body = std::move(m.body());
+  in.rq.keep_alive = m.keep_alive() && !v.close_after;  // F3
+  return in;
+}
+
+// The answer a failed handler's request gets (H3): nothing of what failed.
+response internal_error() {
+  response rs;
+  rs.status = 500;
+  rs.headers.push_back({"Content-Type", "text/plain; charset=utf-8"});
+  rs.body = "Internal Server Error\n";
+  return rs;
+}
+
+// An answer the server gives on its own (408; the framing's 400, 413, 431, 501).
+response error_answer(int status, std::string body) {
+  response rs;
+  rs.status = status;
+  rs.headers.push_back({"Content-Type", "text/plain; charset=utf-8"});
+  rs.body = std::move(body);
+  return rs;
+}
+
+// Go's zero means "no limit"; goro's limits are positive (nanoseconds::max(): none).
+void check_options(const server_options& o) {
+  auto duration = [](std::chrono::nanoseconds d, std::string_view name) {
+    if (d.count() <= 0)
+      throw option_error(fmt::format(
+          "goro::http::server: server_options::{} is {}ns: want a positive duration "
+          "(std::chrono::nanoseconds::max() for none)",
+          name, d.count()));
+  };
+  auto size = [](std::size_t n, std::string_view name) {
+    if (n == 0)
+      throw option_error(
+          fmt::format("goro::http::server: server_options::{} is 0: want a positive size", name));
+  };
+  size(o.max_header_bytes, "max_header_bytes");
+  size(o.max_body_bytes, "max_body_bytes");
+  duration(o.read_header_timeout, "read_header_timeout");
+  duration(o.read_timeout, "read_timeout");
+  duration(o.write_timeout, "write_timeout");
+  duration(o.idle_timeout, "idle_timeout");
+}
+
+// Bodies above this go out in a write of their own, not copied after the head.
+constexpr std::size_t copy_body_below = 16 * 1024;
+
 }  // namespace
 
 struct server::state {
@@ -56,55 +156,104 @@ struct server::state {
   std::atomic<std::uint64_t> served{0};
   std::atomic<std::size_t> peak_buffered{0};
 
+  std::function<void(std::string_view)> log;  // opts.error_log, or the default (stderr)
+
   void run(std::shared_ptr<conn> c);
+  response call_handler(const request& rq);
+  void respond(net::stream& s, const request& rq, bool keep_alive);
+  void log_failure(const request& rq, std::string_view what) noexcept;
 };
+
+// One line (control characters become spaces) to the error log; a failing log is ignored.
+void server::state::log_failure(const request& rq, std::string_view what) noexcept {
+  try {
+    std::string line = fmt::format("goro::http: handler for {} {} {}", rq.method, rq.target, what);
+    for (char& ch : line)
+      if (static_cast<unsigned char>(ch) < 0x20 || ch == 0x7f) ch = ' ';
+    log(line);
+  } catch (...) {
+  }
+}
+
+// The handler's response, or the generic 500 if it threw anything (H3).
+response server::state::call_handler(const request& rq) {
+  try {
+    response rs;
+    h(rq, rs);
+    return rs;
+  } catch (const std::exception& e) {
+    log_failure(rq, fmt::format("threw: {}", e.what()));
+  } catch (...) {
+    log_failure(rq, "threw: a non-std exception");
+  }
+  return internal_error();
+}
+
+// Runs the handler and writes its answer (H3), under the write deadline (D3).
+void server::state::respond(net::stream& s, const request& rq, bool keep_alive) {
+  response rs = call_handler(rq);
+  const bool head = rq.method == "HEAD";
+  std::string wire;
+  try {
+    if (rs.status < 200 && rs.status >= 100)  // 101 and the 1xx: no upgrades from handlers
+      throw invalid_message(fmt::format("status {} is an informational status", rs.status));
+    wire = detail::serialize_head(rs, keep_alive);
+  } catch (const invalid_message& e) {
+    log_failure(rq, fmt::format("set an invalid response: {}", e.what()));
+    rs = internal_error();
+    wire = detail::serialize_head(rs, keep_alive);
+  }
+  const bool body = detail::sends_body(rs.status, head) && !rs.body.empty();  // W2, W3
+  served.fetch_add(1, std::memory_order_relaxed);  // before the client can see the answer
+  if (body && rs.body.size() < copy_body_below) wire.append(rs.body);
+  s.write_all(wire);
+  if (body && rs.body.size() >= copy_body_below) s.write_all(rs.body);
+}
 
 void server::state::run(std::shared_ptr<conn> c) {
   net::stream& s = *c->s;
   std::string buf;  // H1
+  const auto accepted = std::chrono::steady_clock::now();
+  std::size_t handled = 0;
   try {
     while (!stop_flag.load(std::memory_order_acquire)) {
-      bhttp::request_parser<bhttp::string_body> p;
-      p.header_limit(static_cast<std::uint32_t>(std::min<std::size_t>(opts.max_header_bytes, UINT32_MAX)));
-      p.body_limit(opts.max_body_bytes);
-      p.eager(true);
-      s.set_read_deadline(deadline_after(opts.read_timeout));
+      const bool first = handled == 0;
       c->idle.store(true, std::memory_order_release);
-      boost::beast::error_code ec;
-      bool got = detail::read_message(s, buf, p, ec);
+      const bool started = detail::await_request(  // D1: a silent end when nothing comes
+          s, buf,
+          first ? detail::deadline_from(accepted, opts.read_header_timeout)
+                : deadline_after(opts.idle_timeout));
       c->idle.store(false, std::memory_order_release);
-      if (!got) break;  // the client closed between requests
-      if (ec) {
-        response bad;
-        bad.status = ec == bhttp::error::header_limit ? 431
-                     : ec == bhttp::error::body_limit ? 413
-                                                       : 400;
-        bad.body = fmt::format("{}\n", ec.message());
-        s.write_all(serialize(bad, false));
+      if (!started) break;
+      detail::request_clock clock(s, opts, first ? accepted : std::chrono::steady_clock::now());
+      incoming in;
+      try {
+        in = read_request(s, buf, opts, peak_buffered, clock);  // D2
+      } catch (const net::timeout_error&) {
+        detail::answer_and_linger(s, error_answer(408, "Request Timeout\n"), opts.write_timeout);
         break;
       }
-      auto& m = p.get();
-      request rq;
-      rq.method.assign(m.method_string().data(), m.method_string().size());
-      rq.target.assign(m.target().data(), m.target().size());
-      rq.headers = headers_of(m);
-      rq.body = std::move(m.body());
-      rq.keep_alive = m.keep_alive();
-      response rs;
-      try {
-        h(rq, rs);
-      } catch (const std::exception& e) {
-        rs = response{};
-        rs.status = 500;
-        rs.body = fmt::format("internal server error: {}\n", e.what());
+      if (in.closed) break;  // the client closed between requests
+      if (in.status != 0) {  // F1-F5, limits: answered, and nothing after it is parsed
+        detail::answer_and_linger(s, error_answer(in.status, std::move(in.why)),
+                                  opts.write_timeout);
+        break;
       }
-      const bool keep = rq.keep_alive && !stop_flag.load(std::memory_order_acquire);
-      served.fetch_add(1, std::memory_order_relaxed);  // before the client can see the answer
-      s.write_all(serialize(rs, keep));
-      if (!keep) break;
+      const request& rq = in.rq;
+
+      ++handled;
+      const auto max = opts.max_requests_per_connection;
+      const bool keep = rq.keep_alive && !stop_flag.load(std::memory_order_acquire) &&
+                        (max == 0 || handled < max);
+      respond(s, rq, keep);  // D3
+      if (!keep) {
+        detail::linger_close(s);  // pipelined requests may follow: no reset over the answer
+        break;
+      }
     }
   } catch (const std::exception&) {
-    // A timeout, a reset, or shutdown() closing an idle connection: the connection ends.
+    // A write past its deadline (D3), a reset, or shutdown() closing the stream: it ends
+    // (keeps H4).
   }
   {
     std::lock_guard g(mu);
@@ -115,8 +264,10 @@ void server::state::run(std::shared_ptr<conn> c) {
 }
 
 server::server(handler h, server_options opts) : s_(std::make_shared<state>()) {
+  check_options(opts);
   s_->h = std::move(h);
   s_->opts = std::move(opts);
+  s_->log = s_->opts.error_log ? s_->opts.error_log : detail::default_error_log();
 }
 
 server::~server() = default;

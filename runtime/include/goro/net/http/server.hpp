@@ -7,7 +7,12 @@
 // Each limit is answered with its status (408, 413, 431) and a lingering close (the server
 // stops writing, then drains the client's bytes for a while) so that the client reads it.
 // A handler's exception (of any type) is a 500 with a generic body; its text goes to
-// error_log. `Expect: 100-continue` is answered before the body is read.
+// error_log. So is a response with a status outside 200..599 (1xx included: goro does no
+// upgrades) or a header (set through `headers`) with a bad name or CR, LF or NUL: it is
+// never written. HEAD answers carry the Content-Length of their body but not the body;
+// 204 and 304 carry neither. `Expect: 100-continue` is answered before the body is read.
+// A request that started and did not arrive in time is answered 408; a connection that
+// waits for a request in vain, or whose client does not read its answer, is closed.
 //
 // shutdown(): stops accepting, lets the requests in progress finish (each bounded by the
 // timeouts), closes the idle connections, and returns once every connection fiber ended.
@@ -39,16 +44,19 @@ struct server_options {
   std::chrono::nanoseconds read_header_timeout = std::chrono::seconds(10);
   // From the first byte of a request to the end of its body (408).
   std::chrono::nanoseconds read_timeout = std::chrono::seconds(30);
-  // From the end of a request's head to the end of its response's last write: a client
-  // that does not read is dropped then.
+  // From the end of a request's head to the end of its response's last write (the
+  // handler's time counts, as in Go): a client that does not read is dropped then.
   std::chrono::nanoseconds write_timeout = std::chrono::seconds(30);
-  // How long a kept-alive connection may wait for its next request (closed silently).
+  // How long a kept-alive connection may wait for its next request (closed silently). A new
+  // connection waits for its first request read_header_timeout (closed silently too).
   std::chrono::nanoseconds idle_timeout = std::chrono::seconds(120);
   // Requests served on one connection before it is closed (Connection: close on the last);
   // 0: no limit.
   std::size_t max_requests_per_connection = 0;
-  // Where handler failures and other server errors go: one line each, without a newline.
-  // Empty: stderr, at most 10 lines a second (the rest counted and reported).
+  // Where handler failures and other server errors go: one line each, without a newline
+  // (control characters become spaces), e.g. "goro::http: handler for GET /x threw: ...".
+  // Called from the connection fibers, concurrently: it must be safe to call so. Empty:
+  // stderr, at most 10 lines a second (the rest counted and reported with the next line).
   std::function<void(std::string_view)> error_log;
 };
 
