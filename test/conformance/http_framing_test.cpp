@@ -26,7 +26,7 @@ namespace {
 using namespace std::chrono_literals;
 namespace http = goro::http;
 namespace net = goro::net;
-namespace wire = goro_test::http_wire;  // wire::exchange: std::exchange is found by ADL
+namespace wire = goro_test::http_wire;
 using ::testing::HasSubstr;
 using ::testing::StartsWith;
 
@@ -49,7 +49,7 @@ struct case_ {
 
 void expect_statuses(const std::string& addr, const std::vector<case_>& cases) {
   for (const auto& c : cases) {
-    const std::string out = wire::exchange(addr, c.wire);
+    const std::string out = wire::roundtrip(addr, c.wire);
     EXPECT_EQ(status_of(out), c.want)
         << "request: " << ::testing::PrintToString(c.wire) << "\nanswer: " << out.substr(0, 200);
   }
@@ -231,7 +231,7 @@ TEST_P(HttpFramingConformanceTest, ServerExpect) {
 TEST_P(HttpFramingConformanceTest, ServerUnreadRequestBodyLittle) {
   wire::running r([](const http::request&, http::response& rs) { rs.body = "ok"; });
   const std::string out =
-      wire::exchange(r.addr,
+      wire::roundtrip(r.addr,
                      "POST / HTTP/1.1\r\nHost: foo\r\nContent-Length: 5\r\n\r\nhello"
                      "GET /next HTTP/1.1\r\nHost: foo\r\nConnection: close\r\n\r\n");
   EXPECT_EQ(wire::count(out, "HTTP/1.1 200 OK\r\n"), 2) << out;
@@ -244,7 +244,7 @@ TEST_P(HttpFramingConformanceTest, ServerUnreadRequestBodyLarge) {
   wire::running r([](const http::request&, http::response& rs) { rs.body = "ok"; },
                   {.max_body_bytes = 256 << 10});
   const std::string within =
-      wire::exchange(r.addr, "POST / HTTP/1.1\r\nHost: foo\r\nContent-Length: 262144\r\n\r\n" +
+      wire::roundtrip(r.addr, "POST / HTTP/1.1\r\nHost: foo\r\nContent-Length: 262144\r\n\r\n" +
                                  std::string(256 << 10, 'x') +
                                  "GET /next HTTP/1.1\r\nHost: foo\r\nConnection: close\r\n\r\n");
   EXPECT_EQ(wire::count(within, "HTTP/1.1 200 OK\r\n"), 2) << within.substr(0, 200);
@@ -262,7 +262,7 @@ TEST_P(HttpFramingConformanceTest, RequestBodyLimit) {
   std::string body;
   for (int i = 0; i < 8; ++i) body += "100\r\n" + std::string(256, 'x') + "\r\n";
   const std::string out =
-      wire::exchange(r.addr, "POST / HTTP/1.1\r\nHost: foo\r\nTransfer-Encoding: chunked\r\n\r\n" +
+      wire::roundtrip(r.addr, "POST / HTTP/1.1\r\nHost: foo\r\nTransfer-Encoding: chunked\r\n\r\n" +
                                  body + "0\r\n\r\n");
   EXPECT_THAT(out, StartsWith("HTTP/1.1 413 ")) << out;
   EXPECT_EQ(wire::count(out, "HTTP/1.1 "), 1) << out;
@@ -274,7 +274,7 @@ TEST_P(HttpFramingConformanceTest, ContentLengthZero) {
   wire::running r([](const http::request&, http::response&) {});
   for (std::string version : {"HTTP/1.0", "HTTP/1.1"}) {
     const std::string out =
-        wire::exchange(r.addr, "GET / " + version + "\r\nHost: foo\r\nConnection: close\r\n\r\n");
+        wire::roundtrip(r.addr, "GET / " + version + "\r\nHost: foo\r\nConnection: close\r\n\r\n");
     EXPECT_THAT(out, HasSubstr("\r\nContent-Length: 0\r\n")) << version << ": " << out;
   }
 }
@@ -282,7 +282,7 @@ TEST_P(HttpFramingConformanceTest, ContentLengthZero) {
 // Go: TestChunkReadingIgnoresExtensions (internal/chunked_test.go).
 TEST_P(HttpFramingConformanceTest, ChunkReadingIgnoresExtensions) {
   wire::running r(echo);
-  const std::string out = wire::exchange(
+  const std::string out = wire::roundtrip(
       r.addr,
       "POST / HTTP/1.1\r\nHost: foo\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n"
       "7;ext=\"some quoted string\"\r\nhello, \r\n"
@@ -298,7 +298,7 @@ TEST_P(HttpFramingConformanceTest, ChunkReaderByteAtATime) {
   std::string body;
   for (int i = 0; i < 100'000; ++i) body += "1\r\nX\r\n";
   const std::string out =
-      wire::exchange(r.addr,
+      wire::roundtrip(r.addr,
                      "POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n"
                      "Connection: close\r\n\r\n" +
                          body + "0\r\n\r\n");
@@ -314,7 +314,7 @@ TEST_P(HttpFramingConformanceTest, ChunkReaderTooMuchOverhead) {
   std::string body;
   for (int i = 0; i < 10'000; ++i) body += chunk;
   const std::string out =
-      wire::exchange(r.addr, "POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n" +
+      wire::roundtrip(r.addr, "POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n" +
                                  body + "0\r\n\r\n");
   EXPECT_THAT(out, StartsWith("HTTP/1.1 431 ")) << out.substr(0, 200);
   EXPECT_EQ(wire::count(out, "HTTP/1.1 "), 1);

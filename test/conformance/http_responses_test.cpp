@@ -27,7 +27,7 @@ using namespace std::chrono_literals;
 namespace http = goro::http;
 namespace net = goro::net;
 using goro_test::http_wire::count;
-namespace wire = goro_test::http_wire;  // wire::exchange: std::exchange is found by ADL
+namespace wire = goro_test::http_wire;
 using goro_test::http_wire::running;
 using ::testing::HasSubstr;
 using ::testing::Not;
@@ -49,7 +49,7 @@ TEST_P(HttpResponsesConformanceTest, HeadResponses) {
     rs.body = "<html>";
     rs.body += "789a";
   });
-  auto out = wire::exchange(r.addr, "HEAD / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+  auto out = wire::roundtrip(r.addr, "HEAD / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
   auto [head, rest] = split_head(out);
   EXPECT_THAT(head, StartsWith("HTTP/1.1 200 OK\r\n")) << out;
   EXPECT_THAT(head, HasSubstr("\r\nContent-Type: text/html; charset=utf-8\r\n")) << out;
@@ -66,7 +66,7 @@ TEST_P(HttpResponsesConformanceTest, HeadResponseLengthsMatchGet) {
     rs.body.assign(std::stoul(rq.target.substr(1)), 'b');
   });
   for (std::size_t n : {std::size_t{0}, std::size_t{1}, std::size_t{64 << 10}, std::size_t{1 << 20}}) {
-    auto out = wire::exchange(r.addr, fmt::format("HEAD /{0} HTTP/1.1\r\nHost: x\r\n\r\n"
+    auto out = wire::roundtrip(r.addr, fmt::format("HEAD /{0} HTTP/1.1\r\nHost: x\r\n\r\n"
                                             "GET /{0} HTTP/1.1\r\nHost: x\r\n"
                                             "Connection: close\r\n\r\n",
                                             n));
@@ -87,7 +87,7 @@ TEST_P(HttpResponsesConformanceTest, Test304Responses) {
     rs.status = 304;
     rs.body = "illegal body";
   });
-  auto out = wire::exchange(r.addr, "GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+  auto out = wire::roundtrip(r.addr, "GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
   auto [head, rest] = split_head(out);
   EXPECT_THAT(head, StartsWith("HTTP/1.1 304 Not Modified\r\n")) << out;
   EXPECT_THAT(head, Not(HasSubstr("Transfer-Encoding"))) << out;
@@ -102,7 +102,7 @@ TEST_P(HttpResponsesConformanceTest, Test204Responses) {
     rs.status = 204;
     rs.body = "illegal body";
   });
-  auto out = wire::exchange(r.addr, "DELETE /x HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+  auto out = wire::roundtrip(r.addr, "DELETE /x HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
   auto [head, rest] = split_head(out);
   EXPECT_THAT(head, StartsWith("HTTP/1.1 204 No Content\r\n")) << out;
   EXPECT_THAT(head, Not(HasSubstr("Content-Length"))) << out;
@@ -117,7 +117,7 @@ TEST_P(HttpResponsesConformanceTest, NoContentLengthIfTransferEncoding) {
     rs.headers.push_back({"Transfer-Encoding", "foo"});
     rs.body = "<html>";
   });
-  auto out = wire::exchange(r.addr, "GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+  auto out = wire::roundtrip(r.addr, "GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
   auto [head, rest] = split_head(out);
   EXPECT_THAT(head, StartsWith("HTTP/1.1 200 OK\r\n")) << out;
   EXPECT_FALSE(head.find("Transfer-Encoding") != std::string::npos &&
@@ -138,7 +138,7 @@ TEST_P(HttpResponsesConformanceTest, HandlerPanic) {
         rs.body = "ok";
       },
       {.error_log = [&](std::string_view) { ++lines; }});  // one connection: one fiber at a time
-  auto out = wire::exchange(r.addr,
+  auto out = wire::roundtrip(r.addr,
                       "GET /panic HTTP/1.1\r\nHost: x\r\n\r\n"
                       "GET /panic-nil HTTP/1.1\r\nHost: x\r\n\r\n"
                       "GET /fine HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");

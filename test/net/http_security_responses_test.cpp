@@ -25,7 +25,7 @@ using namespace std::chrono_literals;
 namespace http = goro::http;
 namespace net = goro::net;
 using goro_test::http_wire::count;
-namespace wire = goro_test::http_wire;  // wire::exchange: std::exchange is found by ADL
+namespace wire = goro_test::http_wire;
 using goro_test::http_wire::running;
 using ::testing::HasSubstr;
 using ::testing::Not;
@@ -93,7 +93,7 @@ TEST_P(HttpSecurityResponsesTest, NonStdExceptionIsA500AndTheServerGoesOn) {
         rs.body = "still here";
       },
       {.error_log = log.sink()});
-  auto out = wire::exchange(r.addr,
+  auto out = wire::roundtrip(r.addr,
                       "GET /int HTTP/1.1\r\nHost: x\r\n\r\n"
                       "GET /next HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
   EXPECT_THAT(out, StartsWith(generic_500)) << out;
@@ -114,7 +114,7 @@ TEST_P(HttpSecurityResponsesTest, ExceptionTextNeverReachesTheClient) {
         throw std::runtime_error("db password=hunter2\nsecond line");
       },
       {.error_log = log.sink()});
-  auto out = wire::exchange(r.addr, "POST /login HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n");
+  auto out = wire::roundtrip(r.addr, "POST /login HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n");
   EXPECT_THAT(out, StartsWith(generic_500)) << out;
   EXPECT_THAT(out, Not(HasSubstr("hunter2"))) << out;
   EXPECT_THAT(out, Not(HasSubstr("X-Partial"))) << out;  // nothing of the failed response
@@ -140,7 +140,7 @@ TEST_P(HttpSecurityResponsesTest, HeaderInjectionThroughHeadersIsA500) {
       },
       {.error_log = log.sink()});
   for (const char* target : {"/crlf", "/lf", "/nul", "/name", "/space", "/empty"}) {
-    auto out = wire::exchange(r.addr, fmt::format("GET {} HTTP/1.1\r\nHost: x\r\n\r\n", target));
+    auto out = wire::roundtrip(r.addr, fmt::format("GET {} HTTP/1.1\r\nHost: x\r\n\r\n", target));
     EXPECT_THAT(out, StartsWith(generic_500)) << target << ": " << out;
     EXPECT_THAT(out, Not(HasSubstr("evil"))) << target << ": " << out;
     EXPECT_THAT(out, Not(HasSubstr("body"))) << target << ": " << out;
@@ -158,7 +158,7 @@ TEST_P(HttpSecurityResponsesTest, HeadAnswerHasContentLengthAndNoBody) {
   running r([](const http::request& rq, http::response& rs) {
     rs.body = rq.target == "/after" ? "after" : "hello world";
   });
-  auto out = wire::exchange(r.addr,
+  auto out = wire::roundtrip(r.addr,
                       "HEAD /h HTTP/1.1\r\nHost: x\r\n\r\n"
                       "GET /after HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
   auto [head, rest] = split_head(out);
@@ -177,7 +177,7 @@ TEST_P(HttpSecurityResponsesTest, NoContentAndNotModifiedHaveNoBodyNorContentLen
     rs.body = rq.target == "/after" ? "after" : "illegal body";
   });
   for (const char* status : {"204", "304"}) {
-    auto out = wire::exchange(r.addr, fmt::format("GET /{} HTTP/1.1\r\nHost: x\r\n\r\n"
+    auto out = wire::roundtrip(r.addr, fmt::format("GET /{} HTTP/1.1\r\nHost: x\r\n\r\n"
                                             "GET /after HTTP/1.1\r\nHost: x\r\n"
                                             "Connection: close\r\n\r\n",
                                             status));
@@ -203,7 +203,7 @@ TEST_P(HttpSecurityResponsesTest, StatusOutOfRangeIsA500) {
       {.error_log = log.sink()});
   const std::vector<std::string> bad = {"-5", "1000", "0", "99", "600", "100", "101", "103"};
   for (auto& status : bad) {
-    auto out = wire::exchange(r.addr, fmt::format("GET /{} HTTP/1.1\r\nHost: x\r\n\r\n", status));
+    auto out = wire::roundtrip(r.addr, fmt::format("GET /{} HTTP/1.1\r\nHost: x\r\n\r\n", status));
     EXPECT_THAT(out, StartsWith(generic_500)) << status << ": " << out;
   }
   auto lines = log.get();
@@ -212,8 +212,8 @@ TEST_P(HttpSecurityResponsesTest, StatusOutOfRangeIsA500) {
     EXPECT_THAT(lines[i], HasSubstr(fmt::format("invalid response: status {} ", bad[i])))
         << lines[i];
   // The edges that are valid go out as set.
-  EXPECT_THAT(wire::exchange(r.addr, "GET /200 HTTP/1.1\r\nHost: x\r\n\r\n"), StartsWith("HTTP/1.1 200 "));
-  EXPECT_THAT(wire::exchange(r.addr, "GET /599 HTTP/1.1\r\nHost: x\r\n\r\n"), StartsWith("HTTP/1.1 599 "));
+  EXPECT_THAT(wire::roundtrip(r.addr, "GET /200 HTTP/1.1\r\nHost: x\r\n\r\n"), StartsWith("HTTP/1.1 200 "));
+  EXPECT_THAT(wire::roundtrip(r.addr, "GET /599 HTTP/1.1\r\nHost: x\r\n\r\n"), StartsWith("HTTP/1.1 599 "));
 }
 
 // issue 14: a client that pipelines requests for a large response and never reads pinned a
@@ -245,7 +245,7 @@ TEST_P(HttpSecurityResponsesTest, NeverReadingClientIsDroppedAndShutdownReturns)
 TEST_P(HttpSecurityResponsesTest, SlowHeadGets408) {
   running r([](const http::request&, http::response& rs) { rs.body = "never"; },
             {.read_header_timeout = 100ms, .read_timeout = 1h, .idle_timeout = 1h});
-  auto out = wire::exchange(r.addr, "GET / HTTP/1.1\r\nHost: x\r\nX-Slow: ", false);
+  auto out = wire::roundtrip(r.addr, "GET / HTTP/1.1\r\nHost: x\r\nX-Slow: ", false);
   EXPECT_THAT(out, StartsWith("HTTP/1.1 408 Request Timeout\r\n")) << out;
   EXPECT_THAT(out, HasSubstr("Connection: close\r\n")) << out;
 }
@@ -254,7 +254,7 @@ TEST_P(HttpSecurityResponsesTest, SlowHeadGets408) {
 TEST_P(HttpSecurityResponsesTest, SlowBodyGets408) {
   running r([](const http::request&, http::response& rs) { rs.body = "never"; },
             {.read_header_timeout = 1h, .read_timeout = 100ms, .idle_timeout = 1h});
-  auto out = wire::exchange(r.addr, "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\nhalf", false);
+  auto out = wire::roundtrip(r.addr, "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\nhalf", false);
   EXPECT_THAT(out, StartsWith("HTTP/1.1 408 Request Timeout\r\n")) << out;
 }
 

@@ -19,7 +19,7 @@ using namespace std::chrono_literals;
 namespace http = goro::http;
 namespace net = goro::net;
 using goro_test::http_wire::count;
-namespace wire = goro_test::http_wire;  // wire::exchange: std::exchange is found by ADL
+namespace wire = goro_test::http_wire;
 using goro_test::http_wire::read_to_close;
 using goro_test::http_wire::running;
 using ::testing::HasSubstr;
@@ -51,52 +51,52 @@ void expect_one_answer(const std::string& out, std::string_view status) {
 
 TEST_P(HttpSecurityTest, TransferEncodingGzipIs400AndTheBodyIsNeverARequest) {
   running r(echo);
-  expect_one_answer(wire::exchange(r.addr, smuggle("Transfer-Encoding: gzip\r\n")), "400");
+  expect_one_answer(wire::roundtrip(r.addr, smuggle("Transfer-Encoding: gzip\r\n")), "400");
 }
 
 TEST_P(HttpSecurityTest, TransferEncodingGzipWithContentLengthIs400) {
   running r(echo);
   const std::string cl = "Content-Length: " + std::to_string(smuggled.size()) + "\r\n";
-  expect_one_answer(wire::exchange(r.addr, smuggle("Transfer-Encoding: gzip\r\n" + cl)), "400");
-  expect_one_answer(wire::exchange(r.addr, smuggle(cl + "Transfer-Encoding: gzip\r\n")), "400");
+  expect_one_answer(wire::roundtrip(r.addr, smuggle("Transfer-Encoding: gzip\r\n" + cl)), "400");
+  expect_one_answer(wire::roundtrip(r.addr, smuggle(cl + "Transfer-Encoding: gzip\r\n")), "400");
 }
 
 TEST_P(HttpSecurityTest, TransferEncodingXchunkedIs400) {
   running r(echo);
-  expect_one_answer(wire::exchange(r.addr, smuggle("Transfer-Encoding: xchunked\r\n")), "400");
+  expect_one_answer(wire::roundtrip(r.addr, smuggle("Transfer-Encoding: xchunked\r\n")), "400");
 }
 
 TEST_P(HttpSecurityTest, TransferEncodingChunkedThenIdentityIs400) {
   running r(echo);
-  expect_one_answer(wire::exchange(r.addr, smuggle("Transfer-Encoding: chunked, identity\r\n")),
+  expect_one_answer(wire::roundtrip(r.addr, smuggle("Transfer-Encoding: chunked, identity\r\n")),
                     "400");
   expect_one_answer(
-      wire::exchange(r.addr,
+      wire::roundtrip(r.addr,
                      smuggle("Transfer-Encoding: chunked\r\nTransfer-Encoding: identity\r\n")),
       "400");
 }
 
 TEST_P(HttpSecurityTest, TransferEncodingChunkedTwiceIs400) {
   running r(echo);
-  expect_one_answer(wire::exchange(r.addr, smuggle("Transfer-Encoding: chunked, chunked\r\n")),
+  expect_one_answer(wire::roundtrip(r.addr, smuggle("Transfer-Encoding: chunked, chunked\r\n")),
                     "400");
   expect_one_answer(
-      wire::exchange(r.addr,
+      wire::roundtrip(r.addr,
                      smuggle("Transfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n")),
       "400");
 }
 
 TEST_P(HttpSecurityTest, TransferEncodingEmptyIs400) {
   running r(echo);
-  expect_one_answer(wire::exchange(r.addr, smuggle("Transfer-Encoding: \r\n")), "400");
-  expect_one_answer(wire::exchange(r.addr, smuggle("Transfer-Encoding: ,\r\n")), "400");
+  expect_one_answer(wire::roundtrip(r.addr, smuggle("Transfer-Encoding: \r\n")), "400");
+  expect_one_answer(wire::roundtrip(r.addr, smuggle("Transfer-Encoding: ,\r\n")), "400");
 }
 
 TEST_P(HttpSecurityTest, TransferEncodingCodingBeforeChunkedIs501) {
   running r(echo);
-  expect_one_answer(wire::exchange(r.addr, smuggle("Transfer-Encoding: gzip, chunked\r\n")), "501");
+  expect_one_answer(wire::roundtrip(r.addr, smuggle("Transfer-Encoding: gzip, chunked\r\n")), "501");
   expect_one_answer(
-      wire::exchange(r.addr,
+      wire::roundtrip(r.addr,
                      smuggle("Transfer-Encoding: GZIP\r\nTransfer-Encoding:\tChunked \r\n")),
       "501");
 }
@@ -104,16 +104,16 @@ TEST_P(HttpSecurityTest, TransferEncodingCodingBeforeChunkedIs501) {
 TEST_P(HttpSecurityTest, TransferEncodingWithContentLengthIs400) {
   running r(echo);
   expect_one_answer(
-      wire::exchange(r.addr, smuggle("Transfer-Encoding: chunked\r\nContent-Length: 5\r\n")),
+      wire::roundtrip(r.addr, smuggle("Transfer-Encoding: chunked\r\nContent-Length: 5\r\n")),
       "400");
   expect_one_answer(
-      wire::exchange(r.addr, smuggle("Content-Length: 5\r\nTransfer-Encoding: chunked\r\n")),
+      wire::roundtrip(r.addr, smuggle("Content-Length: 5\r\nTransfer-Encoding: chunked\r\n")),
       "400");
 }
 
 TEST_P(HttpSecurityTest, TransferEncodingChunkedIsCaseAndSpaceInsensitive) {
   running r(echo);
-  const std::string out = wire::exchange(
+  const std::string out = wire::roundtrip(
       r.addr,
       "POST /a HTTP/1.1\r\nHost: x\r\nTransfer-Encoding:  CHUNKED \r\nConnection: close\r\n\r\n"
       "5\r\nhello\r\n0\r\n\r\n");
@@ -126,7 +126,7 @@ TEST_P(HttpSecurityTest, TransferEncodingChunkedIsCaseAndSpaceInsensitive) {
 TEST_P(HttpSecurityTest, ChunkedInHttp10WithKeepAliveIsServedThenClosed) {
   running r(echo);
   const std::string out =
-      wire::exchange(r.addr,
+      wire::roundtrip(r.addr,
                      "POST /a HTTP/1.0\r\nConnection: keep-alive\r\n"
                      "Transfer-Encoding: chunked\r\n\r\n"
                      "5\r\nhello\r\n0\r\n\r\n"
@@ -140,20 +140,20 @@ TEST_P(HttpSecurityTest, ChunkedInHttp10WithKeepAliveIsServedThenClosed) {
 
 TEST_P(HttpSecurityTest, MissingHostInHttp11Is400) {
   running r(echo);
-  expect_one_answer(wire::exchange(r.addr, "GET / HTTP/1.1\r\n\r\n" + smuggled), "400");
+  expect_one_answer(wire::roundtrip(r.addr, "GET / HTTP/1.1\r\n\r\n" + smuggled), "400");
 }
 
 TEST_P(HttpSecurityTest, DuplicateHostIs400) {
   running r(echo);
   expect_one_answer(
-      wire::exchange(r.addr, "GET / HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n" + smuggled), "400");
+      wire::roundtrip(r.addr, "GET / HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n" + smuggled), "400");
   expect_one_answer(
-      wire::exchange(r.addr, "GET / HTTP/1.0\r\nHost: a\r\nHost: a\r\n\r\n" + smuggled), "400");
+      wire::roundtrip(r.addr, "GET / HTTP/1.0\r\nHost: a\r\nHost: a\r\n\r\n" + smuggled), "400");
 }
 
 TEST_P(HttpSecurityTest, Http10WithoutHostIsServed) {
   running r(echo);
-  EXPECT_THAT(wire::exchange(r.addr, "GET /a HTTP/1.0\r\n\r\n"), HasSubstr("GET /a []"));
+  EXPECT_THAT(wire::roundtrip(r.addr, "GET /a HTTP/1.0\r\n\r\n"), HasSubstr("GET /a []"));
 }
 
 // A flood on one connection from a fiber of its own: `head`, then `filler` repeated up to
@@ -238,11 +238,11 @@ TEST_P(HttpSecurityTest, ManyChunkExtensionsGet431) {
 // RFC 9112 §2.2: a leading empty line is ignored.
 TEST_P(HttpSecurityTest, LeadingEmptyLineIsIgnored) {
   running r(echo);
-  EXPECT_THAT(wire::exchange(r.addr, "\r\nGET /a HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"),
+  EXPECT_THAT(wire::roundtrip(r.addr, "\r\nGET /a HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"),
               HasSubstr("GET /a []"));
-  EXPECT_THAT(wire::exchange(r.addr, "\nGET /b HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"),
+  EXPECT_THAT(wire::roundtrip(r.addr, "\nGET /b HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"),
               HasSubstr("GET /b []"));
-  const std::string two = wire::exchange(r.addr,
+  const std::string two = wire::roundtrip(r.addr,
                                          "GET /c HTTP/1.1\r\nHost: x\r\n\r\n\r\n"
                                          "GET /d HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
   EXPECT_THAT(two, HasSubstr("GET /c []"));
@@ -323,7 +323,7 @@ TEST_P(HttpSecurityTest, ExpectContinueOverTheLimitIs413WithoutContinue) {
 TEST_P(HttpSecurityTest, UnknownExpectationIs417) {
   running r(echo);
   expect_one_answer(
-      wire::exchange(r.addr, "GET / HTTP/1.1\r\nHost: x\r\nExpect: a-pony\r\n\r\n" + smuggled),
+      wire::roundtrip(r.addr, "GET / HTTP/1.1\r\nHost: x\r\nExpect: a-pony\r\n\r\n" + smuggled),
       "417");
 }
 

@@ -47,7 +47,7 @@ inline std::string read_to_close(goro::net::stream& s,
 
 // Sends `bytes` on a new connection, half-closes it when `then_close` (the peer sees the
 // end of the request stream), and returns everything the server sent until it closed.
-inline std::string exchange(const std::string& addr, std::string_view bytes,
+inline std::string roundtrip(const std::string& addr, std::string_view bytes,
                             bool then_close = true) {
   auto s = goro::net::dial(addr, std::chrono::seconds(10));
   try {
