@@ -34,21 +34,12 @@ using detail::deadline_after;
 
 namespace {
 
+using detail::headers_of;
+
 using parser = bhttp::response_parser<bhttp::string_body>;
 
 // More than this many 1xx interim responses before the final one is an error (Go's bound).
 constexpr int max_interim_responses = 5;
-
-template <class Fields>
-std::vector<header> headers_of(const Fields& f) {
-  std::vector<header> out;
-  for (auto& field : f) {
-    auto n = field.name_string();
-    auto v = field.value();
-    out.push_back({std::string(n.data(), n.size()), std::string(v.data(), v.size())});
-  }
-  return out;
-}
 
 bool replayable(const request& rq) {
   const bool idempotent = rq.method == "GET" || rq.method == "HEAD" || rq.method == "OPTIONS" ||

@@ -38,16 +38,7 @@ using detail::serialize;
 
 namespace {
 
-template <class Fields>
-std::vector<header> headers_of(const Fields& f) {
-  std::vector<header> out;
-  for (auto& field : f) {
-    auto n = field.name_string();
-    auto v = field.value();
-    out.push_back({std::string(n.data(), n.size()), std::string(v.data(), v.size())});
-  }
-  return out;
-}
+using detail::headers_of;
 
 // What read_request() found: the end of the stream between requests, a status to answer
 // before closing (F1-F5 of framing.hpp, 400/413/431 from the parser), or a request.

@@ -17,6 +17,18 @@
 namespace goro::http::detail {
 
 bool iequals(std::string_view a, std::string_view b) noexcept;
+
+// The fields of a message Boost.Beast parsed, as goro's headers (in their order).
+template <class Fields>
+std::vector<header> headers_of(const Fields& f) {
+  std::vector<header> out;
+  for (auto& field : f) {
+    auto n = field.name_string();
+    auto v = field.value();
+    out.push_back({std::string(n.data(), n.size()), std::string(v.data(), v.size())});
+  }
+  return out;
+}
 std::string_view find_header(const std::vector<header>& hs, std::string_view name) noexcept;
 
 // Each throws invalid_message naming the field and the rule it breaks (keeps V1). set_header,
