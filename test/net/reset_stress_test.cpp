@@ -1,9 +1,11 @@
-// A peer's reset must wake a fiber parked in stream::read, on real loopback sockets, round
-// after round: the server fiber reads a request, answers with many small messages and waits
-// for the next request; the client reads part of the answer and closes with bytes unread, so
+// A peer's reset must end a stream::read parked on it, on real loopback sockets, round after
+// round: the server fiber reads a request, answers with many small messages and waits for
+// the next request; the client reads part of the answer and closes with bytes unread, so
 // that its kernel resets the connection. The reset's event (EPOLLIN|EPOLLRDHUP|EPOLLHUP|
-// EPOLLERR, edge-triggered) is the only wake-up the parked read ever gets: a lost one leaves
-// it parked for good, and the bounded join fails with a dump of every fiber.
+// EPOLLERR, edge-triggered) is the only wake-up the parked read gets, and the retried read
+// must then see ECONNRESET even when the fiber resumes on another machine than the one it
+// parked on (E1 in net/sys.hpp: read as that machine's stale errno, EAGAIN, it parked again
+// for good). A read left parked fails the bounded join with a dump of every fiber.
 #include <array>
 #include <atomic>
 #include <cerrno>
