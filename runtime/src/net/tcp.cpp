@@ -17,6 +17,7 @@
 
 #include "futex.hpp"
 #include "net/net_fd.hpp"
+#include "net/sys.hpp"
 
 namespace goro::net {
 
@@ -64,10 +65,10 @@ namespace {
 std::size_t read_some(net_fd* f, void* buf, std::size_t n, const std::atomic<bool>* stop) {
   detail::check_or_throw(f, io_mode::read, "read", stop);
   for (;;) {
-    ssize_t r = ::read(f->fd, buf, n);
-    if (r >= 0) return static_cast<std::size_t>(r);
-    if (errno == EINTR) continue;
-    if (errno != EAGAIN) detail::throw_net_error(f, "read", errno);
+    const auto r = detail::sys::read(f->fd, buf, n);  // E1 (sys.hpp): never errno here
+    if (r.n >= 0) return static_cast<std::size_t>(r.n);
+    if (r.err == EINTR) continue;
+    if (r.err != EAGAIN) detail::throw_net_error(f, "read", r.err);
     detail::wait_or_throw(f, io_mode::read, "read", stop);
   }
 }
@@ -106,14 +107,14 @@ void stream::write_all(const void* buf, std::size_t n, std::stop_token st) {
   detail::check_or_throw(f, io_mode::write, "write", stop.flag());
   auto* p = static_cast<const char*>(buf);
   while (n > 0) {
-    ssize_t w = ::send(f->fd, p, n, MSG_NOSIGNAL);  // EPIPE, not SIGPIPE
-    if (w >= 0) {
-      p += w;
-      n -= static_cast<std::size_t>(w);
+    const auto w = detail::sys::send(f->fd, p, n, MSG_NOSIGNAL);  // EPIPE, not SIGPIPE; E1
+    if (w.n >= 0) {
+      p += w.n;
+      n -= static_cast<std::size_t>(w.n);
       continue;
     }
-    if (errno == EINTR) continue;
-    if (errno != EAGAIN) detail::throw_net_error(f, "write", errno);
+    if (w.err == EINTR) continue;
+    if (w.err != EAGAIN) detail::throw_net_error(f, "write", w.err);
     detail::wait_or_throw(f, io_mode::write, "write", stop.flag());
   }
 }
@@ -169,13 +170,15 @@ stream listener::accept(std::stop_token st) {
   for (;;) {
     sockaddr_storage ss{};
     socklen_t len = sizeof ss;
-    int c = ::accept4(f->fd, reinterpret_cast<sockaddr*>(&ss), &len, SOCK_NONBLOCK | SOCK_CLOEXEC);
-    if (c >= 0) {
+    const auto r = detail::sys::accept4(f->fd, reinterpret_cast<sockaddr*>(&ss), &len,
+                                        SOCK_NONBLOCK | SOCK_CLOEXEC);  // E1
+    if (r.n >= 0) {
+      const int c = static_cast<int>(r.n);
       set_nodelay(c);
       return stream(new net_fd(c, "stream", local_of(c),
                                address::from(reinterpret_cast<sockaddr*>(&ss), len)));
     }
-    const int err = errno;
+    const int err = r.err;
     if (err == EINTR || err == ECONNABORTED) continue;
     if (err == EAGAIN) {
       detail::wait_or_throw(f, io_mode::read, "accept", stop.flag());
@@ -230,9 +233,10 @@ stream dial(std::string_view host_port, std::chrono::nanoseconds timeout) {
   auto* f = new net_fd(fd, "stream", address{}, a);
   stream s(f);
   fd_call call(f, "dial");
-  int rc = ::connect(fd, a.data(), a.size());
-  if (rc != 0 && errno != EINPROGRESS && errno != EINTR) detail::throw_net_error(f, "dial", errno);
-  if (rc != 0) {
+  const auto rc = detail::sys::connect(fd, a.data(), a.size());  // E1
+  if (rc.n != 0 && rc.err != EINPROGRESS && rc.err != EINTR)
+    detail::throw_net_error(f, "dial", rc.err);
+  if (rc.n != 0) {
     if (timeout != std::chrono::nanoseconds::max())
       s.set_write_deadline(start + std::chrono::ceil<std::chrono::steady_clock::duration>(timeout));
     for (;;) {

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "net/net_fd.hpp"
+#include "net/sys.hpp"
 
 namespace goro::net {
 
@@ -45,13 +46,11 @@ void udp_socket::send_to(const void* buf, std::size_t n, const address& to) {
   detail::net_fd* f = call.get();  // not fd_: the socket may go while the call waits (S2)
   detail::check_or_throw(f, io_mode::write, "send");
   for (;;) {
-    ssize_t w = ::sendto(f->fd, buf, n, MSG_NOSIGNAL, to.data(), to.size());
-    if (w >= 0) return;
-    if (errno == EINTR) continue;
-    if (errno != EAGAIN) {
-      int err = errno;
-      throw std::system_error(err, std::system_category(), "goro::net: send " + to.to_string());
-    }
+    const auto w = detail::sys::sendto(f->fd, buf, n, MSG_NOSIGNAL, to.data(), to.size());  // E1
+    if (w.n >= 0) return;
+    if (w.err == EINTR) continue;
+    if (w.err != EAGAIN)
+      throw std::system_error(w.err, std::system_category(), "goro::net: send " + to.to_string());
     detail::wait_or_throw(f, io_mode::write, "send");
   }
 }
@@ -63,11 +62,12 @@ udp_socket::received udp_socket::receive_from(void* buf, std::size_t n) {
   for (;;) {
     sockaddr_storage ss{};
     socklen_t len = sizeof ss;
-    ssize_t r = ::recvfrom(f->fd, buf, n, 0, reinterpret_cast<sockaddr*>(&ss), &len);
-    if (r >= 0)
-      return {static_cast<std::size_t>(r), address::from(reinterpret_cast<sockaddr*>(&ss), len)};
-    if (errno == EINTR) continue;
-    if (errno != EAGAIN) detail::throw_net_error(f, "receive", errno);
+    const auto r =
+        detail::sys::recvfrom(f->fd, buf, n, 0, reinterpret_cast<sockaddr*>(&ss), &len);  // E1
+    if (r.n >= 0)
+      return {static_cast<std::size_t>(r.n), address::from(reinterpret_cast<sockaddr*>(&ss), len)};
+    if (r.err == EINTR) continue;
+    if (r.err != EAGAIN) detail::throw_net_error(f, "receive", r.err);
     detail::wait_or_throw(f, io_mode::read, "receive");
   }
 }

@@ -25,6 +25,7 @@
 #include <boost/beast/http/string_body.hpp>
 #include <fmt/format.h>
 
+#include "net/sys.hpp"
 #include "wire.hpp"
 
 namespace goro::http {
@@ -51,8 +52,8 @@ bool replayable(const request& rq) {
 // C2: no end of stream and no byte waiting. A peek that takes nothing and never waits.
 bool quiet(const net::stream& s) {
   char c;
-  const auto n = ::recv(s.native_handle(), &c, 1, MSG_PEEK | MSG_DONTWAIT);
-  return n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK);
+  const auto r = goro::detail::sys::recv(s.native_handle(), &c, 1, MSG_PEEK | MSG_DONTWAIT);  // E1
+  return r.n < 0 && (r.err == EAGAIN || r.err == EWOULDBLOCK);
 }
 
 [[noreturn]] void bad_response(std::string_view host_port, std::string_view what) {
