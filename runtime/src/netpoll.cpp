@@ -2,6 +2,7 @@
 #include "netpoll.hpp"
 
 #include <cerrno>
+#include <limits>
 #include <mutex>
 #include <system_error>
 #include <vector>
@@ -137,7 +138,9 @@ io_wait wait_thread(poll_desc* pd, io_mode mode, const std::atomic<bool>* stop) 
         (mode == io_mode::read ? pd->rdeadline : pd->wdeadline).load(std::memory_order_acquire);
     if (expired(deadline)) return io_wait::timeout;
     int timeout_ms = -1;
-    if (deadline >= 0) timeout_ms = static_cast<int>((deadline - monotonic_ns()) / 1'000'000 + 1);
+    if (deadline >= 0)  // a far deadline is many waits of poll()'s longest (no int overflow)
+      timeout_ms = static_cast<int>(std::min<std::int64_t>(
+          (deadline - monotonic_ns()) / 1'000'000 + 1, std::numeric_limits<int>::max()));
     if (stop && (timeout_ms < 0 || timeout_ms > 10)) timeout_ms = 10;  // see netpoll_wait
     pollfd p{pd->fd, static_cast<short>(mode == io_mode::read ? POLLIN : POLLOUT), 0};
     int n = ::poll(&p, 1, timeout_ms);
