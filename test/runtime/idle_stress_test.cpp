@@ -22,16 +22,25 @@ TEST_P(IdleTest, ParkedFibersCostNoWakeups) {
   finished.add(n);
   for (int i = 0; i < n; ++i) goro::go([&] { parked.done(); gate.wait(); finished.done(); });
   goro_test::bounded("every fiber started", [&] { parked.wait(); });
-  // Wait until the runtime has settled: every processor idle, no machine spinning, and
-  // every machine's thread asleep in the kernel.
+  // Wait until the runtime has settled: every processor idle, no machine spinning, every
+  // machine's thread asleep in a kernel wait, and none of them switched since the check
+  // before (a thread that only passed through a short wait, such as a contended lock on its
+  // way to the futex, shows as asleep for one check and has moved on by the next).
+  std::map<int, long> last_seen;  // by machine thread: its switches at the check before
   goro_test::wait_until("every machine asleep", [&] {
     auto st = goro::stats();
     if (st.idle_processors != GetParam() || st.spinning_machines != 0 ||
         st.idle_machines != static_cast<int>(st.machines))
       return false;
-    for (auto& m : st.machine_list)
+    std::map<int, long> seen;
+    for (auto& m : st.machine_list) {
       if (!goro_test::thread_asleep(m.tid)()) return false;
-    return true;
+      seen[m.tid] = goro_test::thread_switches(m.tid);
+      if (!goro_test::thread_asleep(m.tid)()) return false;  // asleep on both sides of the read
+    }
+    const bool settled = seen == last_seen;
+    last_seen = std::move(seen);
+    return settled;
   });
   goro::runtime_stats before = goro::stats();
   std::map<int, long> switches;  // by machine thread

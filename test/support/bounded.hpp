@@ -34,6 +34,8 @@
 #include <thread>
 #include <utility>
 
+#include <sys/syscall.h>
+
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 
@@ -216,14 +218,23 @@ inline std::uint64_t fiber_named(std::string_view name) {
   return 0;
 }
 
-// A predicate for wait_until: OS thread `tid` (of this process) sleeps in the kernel
-// (state S in /proc: a futex, poll or epoll wait), not running, not runnable.
+// A predicate for wait_until: OS thread `tid` (of this process) sleeps in the kernel in a
+// wait (state S in /proc, and /proc's syscall file names a futex, poll or epoll wait), not
+// running, not runnable, and not in a plain sleep such as the chaos build's short nanosleep
+// at a seam, which would read as S too and end a moment later.
 inline auto thread_asleep(int tid) {
   return [tid] {
     std::ifstream stat(fmt::format("/proc/self/task/{}/stat", tid));
     std::string text((std::istreambuf_iterator<char>(stat)), std::istreambuf_iterator<char>());
     auto paren = text.rfind(')');  // the name may hold spaces and parentheses
-    return paren != std::string::npos && paren + 2 < text.size() && text[paren + 2] == 'S';
+    if (paren == std::string::npos || paren + 2 >= text.size() || text[paren + 2] != 'S')
+      return false;
+    std::ifstream syscall_file(fmt::format("/proc/self/task/{}/syscall", tid));
+    long nr = -1;  // the file reads "running" (no number) unless the thread is in a syscall
+    if (!(syscall_file >> nr)) return false;
+    for (long wait : {SYS_futex, SYS_poll, SYS_ppoll, SYS_epoll_wait, SYS_epoll_pwait, SYS_epoll_pwait2})
+      if (nr == wait) return true;
+    return false;
   };
 }
 
