@@ -2,6 +2,7 @@
 #include "netpoll.hpp"
 
 #include <cerrno>
+#include <ctime>
 #include <limits>
 #include <mutex>
 #include <system_error>
@@ -124,7 +125,29 @@ void fire_io_timer(timer* t) {
   unblock(pd, mode, false);
 }
 
-bool expired(std::int64_t deadline) { return deadline >= 0 && monotonic_ns() >= deadline; }
+// N8: whether a deadline passed, mostly without the precise clock. The coarse clock c
+// trails the precise one by less than its resolution r while the kernel's tick is on time
+// (c <= now < c + r): c >= deadline means passed, deadline - c > 2r means not yet (one tick
+// of margin for a late one), and only a deadline inside that window reads the precise
+// clock. A tick later still (a vCPU the host did not run) can let one call through a
+// deadline passed less than that delay ago, as a Go deadline timer that has not fired yet
+// does; a wait never overstays, as its timer runs on the precise clock.
+std::int64_t coarse_window_ns() noexcept {
+  static const std::int64_t window = [] {
+    timespec res{};
+    ::clock_getres(CLOCK_MONOTONIC_COARSE, &res);
+    return 2 * (std::int64_t{res.tv_sec} * 1'000'000'000 + res.tv_nsec);
+  }();
+  return window;
+}
+
+bool expired(std::int64_t deadline) {
+  if (deadline < 0) return false;
+  const std::int64_t c = coarse_monotonic_ns();
+  if (c >= deadline) return true;
+  if (deadline - c > coarse_window_ns()) return false;
+  return monotonic_ns() >= deadline;
+}
 
 bool stop_requested(const std::atomic<bool>* stop) {
   return stop && stop->load(std::memory_order_seq_cst);  // pairs with the stopper's store

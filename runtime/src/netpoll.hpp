@@ -28,6 +28,8 @@
 //     calls they are in); once the machines have stopped, their slots go back to 0 and
 //     waiters to 0, so that a later close, deadline or event (in this process's next
 //     runtime too) readies none of them.
+// N8: a deadline far from the coarse clock is judged on it, without the precise clock
+//     (expired() in netpoll.cpp says how far, and what a late tick can let through).
 #pragma once
 
 #include <atomic>

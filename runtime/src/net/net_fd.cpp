@@ -117,7 +117,8 @@ void wait_or_throw(net_fd* f, io_mode mode, const char* op, const std::atomic<bo
 
 void set_deadline(net_fd* f, io_mode mode, std::chrono::steady_clock::time_point t) noexcept {
   if (!f) return;
-  f->ref();  // S2, as a call
+  // No S2 reference, unlike a call: this one never parks, and its caller's handle, alive
+  // for the call as for any member function, holds one. The S1 one keeps the poll_desc.
   if (f->acquire()) {
     std::int64_t ns = -1;
     if (t != std::chrono::steady_clock::time_point::max()) {
@@ -127,7 +128,6 @@ void set_deadline(net_fd* f, io_mode mode, std::chrono::steady_clock::time_point
     netpoll_set_deadline(f->pd, mode, ns);
     f->release();
   }
-  f->unref();
 }
 
 }  // namespace goro::detail

@@ -3,14 +3,9 @@
 #include <algorithm>
 #include <system_error>
 
-namespace goro::http::detail {
+#include "wire.hpp"
 
-net::time_point deadline_from(net::time_point t0, std::chrono::nanoseconds d) noexcept {
-  const auto step = std::chrono::ceil<net::time_point::duration>(d);
-  if (step.count() <= 0) return t0;
-  if (step >= net::time_point::max() - t0) return net::no_deadline;
-  return t0 + step;
-}
+namespace goro::http::detail {
 
 bool await_request(net::stream& s, std::string& buf, net::time_point deadline) {
   if (!buf.empty()) return true;  // pipelined: it is here already
@@ -25,16 +20,22 @@ bool await_request(net::stream& s, std::string& buf, net::time_point deadline) {
   }
 }
 
-request_clock::request_clock(net::stream& s, const server_options& o, net::time_point t0) noexcept
-    : s_(s), o_(o), t0_(t0) {
-  s_.set_read_deadline(deadline_from(t0_, std::min(o_.read_header_timeout, o_.read_timeout)));
+void request_clock::before_read() noexcept {
+  if (!head_read_) read_any_ = true;
+  if (read_set_) return;
+  read_set_ = true;
+  const auto limit = head_read_ ? o_.read_timeout : std::min(o_.read_header_timeout, o_.read_timeout);
+  s_.set_read_deadline(deadline_from(t0_, limit));  // keeps D2
 }
 
 void request_clock::head_read() noexcept {
   if (head_read_) return;
   head_read_ = true;
-  s_.set_read_deadline(deadline_from(t0_, o_.read_timeout));  // keeps D2
-  s_.set_write_deadline(deadline_from(std::chrono::steady_clock::now(), o_.write_timeout));  // D3
+  read_set_ = false;  // the body's deadline is later than the head's (D2)
+  // D3: the head ended with the bytes of its last read; in the common case that is the
+  // read before the clock was made, and the clock is not read again.
+  const auto end = read_any_ ? coarse_now() : now_;
+  s_.set_write_deadline(deadline_from(end, o_.write_timeout));
 }
 
 }  // namespace goro::http::detail

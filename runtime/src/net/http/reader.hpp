@@ -30,6 +30,8 @@
 
 #include <goro/net/tcp.hpp>
 
+#include "deadlines.hpp"
+
 namespace goro::http::detail {
 
 // Feeds `p` from `buf` and then from `s` until it holds a whole message (H1). Returns
@@ -68,10 +70,11 @@ class request_reader {
  public:
   using parser = boost::beast::http::request_parser<boost::beast::http::string_body>;
 
-  // `peak`: the server's high-water mark of bytes a connection held outside a body.
+  // `peak`: the server's high-water mark of bytes a connection held outside a body. `clock`
+  // sets the read deadline before each read (D2 of deadlines.hpp).
   request_reader(net::stream& s, std::string& buf, parser& p, std::size_t budget,
-                 std::atomic<std::size_t>& peak)
-      : s_(s), buf_(buf), p_(p), budget_(budget), peak_(peak) {
+                 std::atomic<std::size_t>& peak, request_clock& clock)
+      : s_(s), buf_(buf), p_(p), budget_(budget), peak_(peak), clock_(clock) {
     p_.eager(false);  // stop at the end of the head: what put() consumed is head (H2)
     p_.on_chunk_header(on_chunk_);
   }
@@ -143,6 +146,7 @@ class request_reader {
         return true;
       }
       char tmp[16 * 1024];
+      clock_.before_read();
       std::size_t n = s_.read(tmp, sizeof tmp);
       if (n == 0) {
         if (!p_.got_some()) return false;  // nothing of a request: the client closed
@@ -167,6 +171,7 @@ class request_reader {
   parser& p_;
   const std::size_t budget_;
   std::atomic<std::size_t>& peak_;
+  request_clock& clock_;
   chunk_counter on_chunk_;
   std::size_t head_ = 0;      // H2: empty lines and head consumed
   std::uint64_t excess_ = 0;  // H5

@@ -58,7 +58,7 @@ incoming read_request(net::stream& s, std::string& buf, const server_options& o,
   bhttp::request_parser<bhttp::string_body> p;
   p.header_limit(static_cast<std::uint32_t>(std::min<std::size_t>(o.max_header_bytes, UINT32_MAX)));
   p.body_limit(o.max_body_bytes);
-  detail::request_reader rd(s, buf, p, o.max_header_bytes, peak);
+  detail::request_reader rd(s, buf, p, o.max_header_bytes, peak, clock);
   auto rejected = [](const boost::beast::error_code& ec) {
     incoming in;
     in.status = ec == bhttp::error::header_limit ? 431 : ec == bhttp::error::body_limit ? 413 : 400;
@@ -184,27 +184,29 @@ response server::state::call_handler(const request& rq) {
 void server::state::respond(net::stream& s, const request& rq, bool keep_alive) {
   response rs = call_handler(rq);
   const bool head = rq.method == "HEAD";
+  // The body's bytes on the wire (W2, W3), and those that go out in the head's write.
+  auto body_bytes = [&] { return detail::sends_body(rs.status, head) ? rs.body.size() : 0; };
+  auto copied = [&] { return body_bytes() < copy_body_below ? body_bytes() : 0; };
   std::string wire;
   try {
     if (rs.status < 200 && rs.status >= 100)  // 101 and the 1xx: no upgrades from handlers
       throw invalid_message(fmt::format("status {} is an informational status", rs.status));
-    wire = detail::serialize_head(rs, keep_alive);
+    wire = detail::serialize_head(rs, keep_alive, copied());
   } catch (const invalid_message& e) {
     log_failure(rq, fmt::format("set an invalid response: {}", e.what()));
     rs = internal_error();
-    wire = detail::serialize_head(rs, keep_alive);
+    wire = detail::serialize_head(rs, keep_alive, copied());
   }
-  const bool body = detail::sends_body(rs.status, head) && !rs.body.empty();  // W2, W3
   served.fetch_add(1, std::memory_order_relaxed);  // before the client can see the answer
-  if (body && rs.body.size() < copy_body_below) wire.append(rs.body);
+  wire.append(rs.body, 0, copied());
   s.write_all(wire);
-  if (body && rs.body.size() >= copy_body_below) s.write_all(rs.body);
+  if (copied() == 0 && body_bytes() > 0) s.write_all(rs.body);
 }
 
 void server::state::run(std::shared_ptr<conn> c) {
   net::stream& s = *c->s;
   std::string buf;  // H1
-  const auto accepted = std::chrono::steady_clock::now();
+  const auto accepted = detail::coarse_now();
   std::size_t handled = 0;
   try {
     while (!stop_flag.load(std::memory_order_acquire)) {
@@ -216,7 +218,8 @@ void server::state::run(std::shared_ptr<conn> c) {
                 : deadline_after(opts.idle_timeout));
       c->idle.store(false, std::memory_order_release);
       if (!started) break;
-      detail::request_clock clock(s, opts, first ? accepted : std::chrono::steady_clock::now());
+      const auto now = detail::coarse_now();
+      detail::request_clock clock(s, opts, first ? accepted : now, now);
       incoming in;
       try {
         in = read_request(s, buf, opts, peak_buffered, clock);  // D2

@@ -1,10 +1,14 @@
 #include "wire.hpp"
 
 #include <algorithm>
+#include <array>
 #include <cctype>
+#include <charconv>
 
 #include <boost/beast/http/status.hpp>
 #include <fmt/format.h>
+
+#include "futex.hpp"
 
 namespace goro::http::detail {
 
@@ -12,11 +16,18 @@ namespace bhttp = boost::beast::http;
 
 namespace {
 
-// RFC 9110 section 5.6.2: tchar.
-bool is_tchar(unsigned char c) noexcept {
-  if (std::isalnum(c)) return true;
-  return std::string_view("!#$%&'*+-.^_`|~").find(static_cast<char>(c)) != std::string_view::npos;
-}
+// RFC 9110 section 5.6.2: tchar, as a table (the checks run on every header written).
+constexpr auto tchar_table = [] {
+  std::array<bool, 256> t{};
+  for (int c = '0'; c <= '9'; ++c) t[c] = true;
+  for (int c = 'a'; c <= 'z'; ++c) t[c] = t[c - 'a' + 'A'] = true;
+  for (char c : std::string_view("!#$%&'*+-.^_`|~")) t[static_cast<unsigned char>(c)] = true;
+  return t;
+}();
+
+bool is_tchar(unsigned char c) noexcept { return tchar_table[c]; }
+
+char ascii_lower(char c) noexcept { return c >= 'A' && c <= 'Z' ? static_cast<char>(c + 32) : c; }
 
 // `s` for an error message: printable ASCII as is, other bytes as \xNN, at most 64 bytes.
 std::string quoted(std::string_view s) {
@@ -168,10 +179,8 @@ url parse_url(std::string_view text) {
 
 bool iequals(std::string_view a, std::string_view b) noexcept {
   return a.size() == b.size() &&
-         std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           return std::tolower(static_cast<unsigned char>(x)) ==
-                  std::tolower(static_cast<unsigned char>(y));
-         });
+         std::equal(a.begin(), a.end(), b.begin(),
+                    [](char x, char y) { return ascii_lower(x) == ascii_lower(y); });
 }
 
 std::string_view find_header(const std::vector<header>& hs, std::string_view name) noexcept {
@@ -181,6 +190,14 @@ std::string_view find_header(const std::vector<header>& hs, std::string_view nam
 }
 
 namespace {
+
+// A number in decimal, without a format call (serialize_head runs for every answer).
+struct decimal {
+  explicit decimal(std::uint64_t n) noexcept { end = std::to_chars(text, text + sizeof text, n).ptr; }
+  std::string_view view() const noexcept { return {text, static_cast<std::size_t>(end - text)}; }
+  char text[20];
+  char* end;
+};
 
 bool no_content_status(int status) noexcept {  // W3
   return (status >= 100 && status < 200) || status == 204 || status == 304;
@@ -192,15 +209,17 @@ bool sends_body(int status, bool head_request) noexcept {
   return !head_request && !no_content_status(status);  // W2, W3
 }
 
-std::string serialize_head(const response& rs, bool keep_alive) {
+std::string serialize_head(const response& rs, bool keep_alive, std::size_t room) {
   if (rs.status < 100 || rs.status > 599)
     throw invalid_message(fmt::format("status {} is outside 100..599", rs.status));
   const auto code = bhttp::int_to_status(static_cast<unsigned>(rs.status));
   // An unknown status goes out with an empty reason phrase (RFC 9112 §4 allows it).
   const auto reason = code == bhttp::status::unknown ? boost::beast::string_view()
                                                        : bhttp::obsolete_reason(code);
-  std::string out = fmt::format("HTTP/1.1 {} {}\r\n", rs.status,
-                                std::string_view(reason.data(), reason.size()));
+  std::string out;
+  out.reserve(64 + 32 * rs.headers.size() + room);
+  out.append("HTTP/1.1 ").append(decimal(static_cast<unsigned>(rs.status)).view()).append(" ");
+  out.append(reason.data(), reason.size()).append("\r\n");
   for (auto& h : rs.headers) {
     if (iequals(h.name, "content-length") || iequals(h.name, "connection") ||
         iequals(h.name, "transfer-encoding"))
@@ -209,15 +228,16 @@ std::string serialize_head(const response& rs, bool keep_alive) {
     out.append(h.name).append(": ").append(h.value).append("\r\n");
   }
   if (!no_content_status(rs.status))  // W3
-    out.append(fmt::format("Content-Length: {}\r\n", rs.body.size()));  // W2: HEAD too
+    out.append("Content-Length: ").append(decimal(rs.body.size()).view()).append("\r\n");  // W2: HEAD too
   if (!keep_alive) out.append("Connection: close\r\n");
   out.append("\r\n");
   return out;
 }
 
 std::string serialize(const response& rs, bool keep_alive, bool head_request) {
-  std::string out = serialize_head(rs, keep_alive);
-  if (sends_body(rs.status, head_request)) out.append(rs.body);
+  const bool body = sends_body(rs.status, head_request);
+  std::string out = serialize_head(rs, keep_alive, body ? rs.body.size() : 0);
+  if (body) out.append(rs.body);
   return out;
 }
 
@@ -238,13 +258,19 @@ std::string serialize(const request& rq, std::string_view host) {
   return out;
 }
 
+net::time_point deadline_from(net::time_point t0, std::chrono::nanoseconds d) noexcept {
+  const auto step = std::chrono::ceil<net::time_point::duration>(d);
+  if (step.count() <= 0) return t0;
+  if (step >= net::time_point::max() - t0) return net::no_deadline;
+  return t0 + step;
+}
+
+net::time_point coarse_now() noexcept {
+  return net::time_point(std::chrono::nanoseconds(goro::detail::coarse_monotonic_ns()));
+}
+
 net::time_point deadline_after(std::chrono::nanoseconds d) noexcept {
-  const auto now = std::chrono::steady_clock::now();
-  const auto left = net::time_point::max() - now;
-  const auto step = std::chrono::ceil<std::chrono::steady_clock::duration>(d);
-  if (d.count() <= 0) return now;
-  if (step >= left) return net::no_deadline;
-  return now + step;
+  return deadline_from(coarse_now(), d);
 }
 
 }  // namespace goro::http::detail

@@ -7,6 +7,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstddef>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -66,7 +67,8 @@ url parse_url(std::string_view text);
 //     RFC 9112 §6.3).
 std::string serialize(const response& rs, bool keep_alive, bool head_request = false);
 // Its head only (status line, headers, blank line); the body, if it goes out, is rs.body.
-std::string serialize_head(const response& rs, bool keep_alive);
+// `room`: bytes to reserve after the head (a body the caller appends).
+std::string serialize_head(const response& rs, bool keep_alive, std::size_t room = 0);
 // Whether a response to this status and method goes out with rs.body (W2, W3).
 bool sends_body(int status, bool head_request) noexcept;
 // A request to `host`, with Host and (when it has a body, or is a POST, PUT or PATCH)
@@ -75,7 +77,15 @@ bool sends_body(int status, bool head_request) noexcept;
 // same). The caller checked `rq` (check_request).
 std::string serialize(const request& rq, std::string_view host);
 
-// now + d, saturated: a duration past the clock's range (nanoseconds::max()) is no deadline.
+// The time the server's and the client's deadlines start from: the coarse monotonic clock,
+// the precise one's timeline read at the last tick (a few milliseconds behind at most while
+// ticks are on time, for a fifth of the cost). A deadline from it falls that much early, on
+// timeouts of seconds.
+net::time_point coarse_now() noexcept;
+// t0 + d, saturated: past the clock's range (nanoseconds::max()) is no deadline; a duration
+// of zero or less is t0.
+net::time_point deadline_from(net::time_point t0, std::chrono::nanoseconds d) noexcept;
+// deadline_from(coarse_now(), d).
 net::time_point deadline_after(std::chrono::nanoseconds d) noexcept;
 
 }  // namespace goro::http::detail
