@@ -250,6 +250,26 @@ TEST_P(HttpSecurityResponsesTest, SlowHeadGets408) {
   EXPECT_THAT(out, HasSubstr("Connection: close\r\n")) << out;
 }
 
+// A slow head on a kept-alive connection: one whole request, its answer, then the first bytes
+// of the next request and nothing more. That head's deadline (read_header_timeout from its
+// first byte) is set before the server reads on, not left at the idle wait's: a 408.
+// (read_header_timeout also bounds the first request from the connection's start: 1 s is
+// time enough to read it on a loaded machine.)
+TEST_P(HttpSecurityResponsesTest, SlowHeadOfTheNextRequestGets408) {
+  running r([](const http::request&, http::response& rs) { rs.body = "one"; },
+            {.read_header_timeout = 1s, .read_timeout = 1h, .idle_timeout = 1h});
+  auto s = net::dial(r.addr);
+  s.write_all("GET / HTTP/1.1\r\nHost: x\r\n\r\n");
+  const std::string first = "HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\none";
+  std::string got(first.size(), '\0');
+  s.read_full(got.data(), got.size());
+  ASSERT_EQ(got, first);
+  s.write_all("GET / HTTP/1.1\r\nHost: x\r\nX-Slow: ");
+  auto rest = read_reply(s);
+  EXPECT_THAT(rest.bytes, StartsWith("HTTP/1.1 408 Request Timeout\r\n")) << rest.bytes;
+  EXPECT_EQ(rest.end, "eof");
+}
+
 // A slow body: a whole head, then part of the body. read_timeout ends it with a 408.
 TEST_P(HttpSecurityResponsesTest, SlowBodyGets408) {
   running r([](const http::request&, http::response& rs) { rs.body = "never"; },
