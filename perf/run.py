@@ -139,9 +139,9 @@ def run_logged(cmd, logf, **kw):
 
 
 def build(args, workloads):
-    """Builds every program; returns ({(system, workload): binary}, {system: why missing})."""
-    out_bin = args.out / "bin"
-    out_bin.mkdir(parents=True, exist_ok=True)
+    """Builds every program into the build directory's perf-bin (the Go peers too, so that a
+    later --no-build run with any --out finds them); returns ({(system, workload): binary},
+    {system: why missing})."""
     logpath = args.out / "build.log"
     binaries, missing = {}, {}
     with open(logpath, "w") as logf:
@@ -198,8 +198,10 @@ def build(args, workloads):
                        GOCACHE=str(args.build_dir.resolve() / "go-cache"),
                        GOPATH=str(args.build_dir.resolve() / "go-path"))
             log(f"building Go peers with {go}")
+            go_bin = args.build_dir / "perf-bin"
+            go_bin.mkdir(parents=True, exist_ok=True)
             for w in (w for w in workloads if applies("go", w)):
-                exe = out_bin / f"go_{w}"
+                exe = go_bin / f"go_{w}"
                 if run_logged([go, "build", "-o", exe.resolve(), "main.go"], logf,
                               cwd=PERF / "peers" / "go" / w, env=env) == 0:
                     binaries[("go", w)] = exe
@@ -721,8 +723,7 @@ def main():
         binaries, missing = {}, {}
         for s in SYSTEMS:
             for w in (w for w in args.workloads if applies(s, w)):
-                exe = (args.out / "bin" / f"go_{w}" if s == "go"
-                       else args.build_dir / "perf-bin" / f"{s.replace('_trace', '')}_{w}")
+                exe = args.build_dir / "perf-bin" / f"{s.replace('_trace', '')}_{w}"
                 if exe.exists():
                     binaries[(s, w)] = exe
                 else:
