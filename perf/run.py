@@ -598,6 +598,37 @@ def write_csv(path, rows, fields):
         wr.writerows(rows)
 
 
+# The workloads drawn against P (--procs 1,2,4,...): each metric's median at its largest N.
+CORE_CURVES = ("skynet", "ping_pong", "buffered", "select")
+
+
+def core_chart(plt, args, summary, w, colors):
+    """cores_<w>.png: time against P, one line per system, for the largest N that ran."""
+    metrics = [m for m in WORKLOADS[w]["metrics"] if m not in ("rss_peak",)]
+    fig, axes = plt.subplots(1, len(metrics), figsize=(5.5 * len(metrics), 4.2), squeeze=False)
+    for ax, m in zip(axes[0], metrics):
+        for s in args.systems:
+            ns = [n for (ww, n, _, mm, ss) in summary if (ww, mm, ss) == (w, m, s)]
+            if not ns:
+                continue
+            pts = sorted((p, st["median"]) for (ww, n, p, mm, ss), st in summary.items()
+                         if (ww, n, mm, ss) == (w, max(ns), m, s))
+            ax.plot(*zip(*pts), color=colors[s], marker="o",
+                    label=f"{LABEL[s]} N={short_n(max(ns))}")
+        ax.set_xscale("log", base=2)
+        ax.set_xticks(args.procs, [str(p) for p in args.procs])
+        ax.set_xlabel("P (processors, cores)")
+        ax.set_ylabel(f"{WORKLOADS[w]['metrics'][m]} (median)")
+        ax.set_title(f"{w}: {m} against P")
+        ax.grid(alpha=0.3, which="both")
+    axes[0][0].legend(fontsize=7)
+    fig.tight_layout()
+    path = args.out / f"cores_{w}.png"
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return path
+
+
 def charts(args, summary, missing):
     try:
         import matplotlib
@@ -638,6 +669,8 @@ def charts(args, summary, missing):
         made.append(args.out / f"{w}.png")
         fig.savefig(made[-1], dpi=110)
         plt.close(fig)
+        if w in CORE_CURVES and len(args.procs) > 1:
+            made.append(core_chart(plt, args, summary, w, colors))
         if w not in ("skynet", "spawn_park"):
             continue
         # Scale curves: time and RSS per task against N, log-log; one line per system and P.
