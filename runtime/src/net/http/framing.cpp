@@ -1,6 +1,5 @@
 #include "framing.hpp"
 
-#include <array>
 #include <string_view>
 
 #include "wire.hpp"
@@ -33,15 +32,7 @@ void for_each_element(std::string_view list, Fn fn) {
 
 // Go's httpguts.ValidHostHeader: the bytes a host[:port] (with IPv6 brackets and a zone's
 // %25) may hold. Empty is allowed (RFC 9112 §3.2: a request-target without authority).
-// The bytes of a Host value: RFC 3986's reg-name, IP literals and port, as Go's
-// httpguts.ValidHostHeader accepts them; a table, as it runs for every request.
-constexpr auto host_table = [] {
-  std::array<bool, 256> t{};
-  for (int c = '0'; c <= '9'; ++c) t[c] = true;
-  for (int c = 'a'; c <= 'z'; ++c) t[c] = t[c - 'a' + 'A'] = true;
-  for (char c : std::string_view("!$%&'()*+,-.:;=[]_~")) t[static_cast<unsigned char>(c)] = true;
-  return t;
-}();
+constexpr auto host_table = alnum_and("!$%&'()*+,-.:;=[]_~");
 
 bool valid_host(std::string_view v) {
   for (unsigned char c : v)

@@ -1,7 +1,6 @@
 #include "wire.hpp"
 
 #include <algorithm>
-#include <array>
 #include <cctype>
 #include <charconv>
 
@@ -16,14 +15,8 @@ namespace bhttp = boost::beast::http;
 
 namespace {
 
-// RFC 9110 section 5.6.2: tchar, as a table (the checks run on every header written).
-constexpr auto tchar_table = [] {
-  std::array<bool, 256> t{};
-  for (int c = '0'; c <= '9'; ++c) t[c] = true;
-  for (int c = 'a'; c <= 'z'; ++c) t[c] = t[c - 'a' + 'A'] = true;
-  for (char c : std::string_view("!#$%&'*+-.^_`|~")) t[static_cast<unsigned char>(c)] = true;
-  return t;
-}();
+// RFC 9110 section 5.6.2: tchar.
+constexpr auto tchar_table = alnum_and("!#$%&'*+-.^_`|~");
 
 bool is_tchar(unsigned char c) noexcept { return tchar_table[c]; }
 

@@ -6,6 +6,7 @@
 //     a token, a target is origin-form, "*" or absolute http://, in visible ASCII without '#'.
 #pragma once
 
+#include <array>
 #include <chrono>
 #include <cstddef>
 #include <string>
@@ -18,6 +19,16 @@
 namespace goro::http::detail {
 
 bool iequals(std::string_view a, std::string_view b) noexcept;
+
+// A class of bytes as a table (the checks run on every request and answer): ASCII letters
+// and digits, plus `extra`.
+constexpr std::array<bool, 256> alnum_and(std::string_view extra) noexcept {
+  std::array<bool, 256> t{};
+  for (int c = '0'; c <= '9'; ++c) t[c] = true;
+  for (int c = 'a'; c <= 'z'; ++c) t[c] = t[c - 'a' + 'A'] = true;
+  for (char c : extra) t[static_cast<unsigned char>(c)] = true;
+  return t;
+}
 
 // The fields of a message Boost.Beast parsed, as goro's headers (in their order).
 template <class Fields>
