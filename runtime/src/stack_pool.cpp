@@ -8,6 +8,9 @@
 #include <new>
 
 #include <sys/mman.h>
+#include <sys/syscall.h>
+#include <sys/uio.h>
+#include <unistd.h>
 
 #include "context.hpp"
 #include "debug_hooks.hpp"
@@ -31,6 +34,9 @@
 #ifndef MADV_GUARD_INSTALL
 #define MADV_GUARD_INSTALL 102  // Linux 6.13
 #endif
+#ifndef SYS_process_madvise
+#define SYS_process_madvise 440
+#endif
 
 namespace goro::detail {
 
@@ -38,6 +44,11 @@ namespace {
 
 constexpr std::size_t slab_target_bytes = 64u << 20;  // address space per slab
 constexpr std::size_t min_stack = 16 * 1024;
+// K1: guards installed per process_madvise call.
+constexpr std::size_t guard_batch = 64;
+// process_madvise's "this process" without a pidfd (PIDFD_SELF_THREAD_GROUP, Linux 6.14),
+// which also stays right in a forked child.
+constexpr int pidfd_self_thread_group = -10001;
 
 std::size_t round_to_pages(std::size_t n) { return (n + page_size - 1) & ~(page_size - 1); }
 
@@ -86,24 +97,48 @@ stack stack_pool::carve(size_class& c) {
     slabs_.push_back({static_cast<char*>(p), bytes, slot, 0});
     c.carve = static_cast<char*>(p);
     c.carve_end = c.carve + bytes;
+    c.guarded_end = c.carve;  // none yet: the old slab's end means nothing here (K1)
   }
   char* base = c.carve;
+  // K1: the cheapest guard the kernel and the VMA budget allow.
+  const bool installed = !force_mprotect_ && kernel_guard_ok_ &&
+                         (base < c.guarded_end || install_guards(c));
   c.carve += slot;
   slabs_[c.slab].carved += slot;
   stack s{base + page_size, c.size, guard_kind::none};
-  // K1: the cheapest guard the kernel and the VMA budget allow.
-  if (!force_mprotect_ && kernel_guard_ok_) {
-    if (::madvise(base, page_size, MADV_GUARD_INSTALL) == 0) {
-      s.guard = guard_kind::installed;
-      return s;
-    }
-    kernel_guard_ok_ = false;  // EINVAL: kernel older than 6.13
+  if (installed) {
+    s.guard = guard_kind::installed;
+    return s;
   }
   if (mprotect_used_ < mprotect_budget_ && ::mprotect(base, page_size, PROT_NONE) == 0) {
     ++mprotect_used_;
     s.guard = guard_kind::mprotect;
   }
   return s;
+}
+
+// Installs the guards of the next guard_batch slots from c.carve in one process_madvise, or
+// of the next slot alone with madvise; true if c.carve's guard is in (K1).
+bool stack_pool::install_guards(size_class& c) {
+  const std::size_t slot = c.size + page_size;
+  if (batch_guard_ok_) {
+    iovec iov[guard_batch];
+    std::size_t n = 0;
+    for (char* p = c.carve; p < c.carve_end && n < guard_batch; p += slot) iov[n++] = {p, page_size};
+    ++guard_calls_;
+    const long done = ::syscall(SYS_process_madvise, pidfd_self_thread_group, iov, n,
+                                MADV_GUARD_INSTALL, 0u);
+    // The guards go in in order: `done` bytes are whole guards from c.carve on.
+    const std::size_t guards = done > 0 ? static_cast<std::size_t>(done) / page_size : 0;
+    c.guarded_end = c.carve + guards * slot;
+    if (guards == n) return true;
+    batch_guard_ok_ = false;  // EBADF, EINVAL: before 6.14, or not through process_madvise
+    if (guards > 0) return true;
+  }
+  ++guard_calls_;
+  if (::madvise(c.carve, page_size, MADV_GUARD_INSTALL) == 0) return true;
+  kernel_guard_ok_ = false;  // EINVAL: kernel older than 6.13
+  return false;
 }
 
 stack stack_pool::acquire(std::size_t size, stack_cache* cache) {
@@ -198,6 +233,11 @@ void stack_pool::for_each_stack_top(void (*fn)(char* top, void* arg), void* arg)
 std::size_t stack_pool::mprotect_guards() const {
   std::lock_guard g(lock_);
   return mprotect_used_;
+}
+
+std::size_t stack_pool::guard_calls() const {
+  std::lock_guard g(lock_);
+  return guard_calls_;
 }
 
 std::size_t stack_pool::mapped_bytes() const {

@@ -4,6 +4,9 @@
 //     VMA per slab however many guards), else mprotect while the VMA budget lasts (2 VMAs
 //     per guard), else none: the stack then carries a canary word at its low end, checked
 //     at every switch-out of its fiber. The mode of each stack is recorded in it.
+//     Installed guards go in ahead, guard_batch slots of a slab per process_madvise call
+//     (kernel 6.14+; one madvise per stack before that): a slot below its class's
+//     `guarded_end` has its guard already.
 // K2: a stack is owned by exactly one of: a fiber, a processor's cache, the global free
 //     list. Only the machine holding a processor touches its cache.
 // K3: slabs are unmapped only by trim(), when no stack is in use: no fiber runs or waits, and
@@ -68,8 +71,10 @@ class stack_pool {
 
   // Figures for tests and stats.
   std::size_t mprotect_guards() const;
+  std::size_t guard_calls() const;  // system calls that installed guards (K1), ever
   std::size_t mapped_bytes() const;
   bool kernel_guard_install() const { return kernel_guard_ok_; }
+  bool batch_guard_install() const { return kernel_guard_ok_ && batch_guard_ok_; }
 
  private:
   struct slab {
@@ -83,11 +88,13 @@ class stack_pool {
     std::vector<stack> free;      // guarded by lock_
     char* carve = nullptr;        // next unused slot of the newest slab
     char* carve_end = nullptr;
+    char* guarded_end = nullptr;  // K1: the slots below it (from carve) have their guards
     std::size_t slab = 0;         // index in slabs_ of the slab being carved
   };
 
   size_class& class_for(std::size_t size);  // lock_ held
   stack carve(size_class& c);               // lock_ held
+  bool install_guards(size_class& c);       // lock_ held; K1, ahead of carve
   void on_acquire(stack& s);
   void on_release(const stack& s);
 
@@ -97,6 +104,8 @@ class stack_pool {
   std::size_t default_size_ = 64 * 1024;
   bool force_mprotect_ = false;
   bool kernel_guard_ok_ = true;       // cleared when MADV_GUARD_INSTALL fails
+  bool batch_guard_ok_ = true;        // cleared when process_madvise cannot install them
+  std::size_t guard_calls_ = 0;       // guarded by lock_
   std::size_t mprotect_budget_ = 0;
   std::size_t mprotect_used_ = 0;     // guarded by lock_
 };

@@ -90,6 +90,25 @@ TEST_F(DeathTest, StackOverflowIsNamedWithKernelGuards) {
       "0x[0-9a-f]+, in guard page\\); raise it with spawn options");
 }
 
+// Guards go in ahead, 64 slots per system call (stack_pool.hpp K1): the 101st fresh stack's
+// guard, from the second batch, catches its overflow as the first one's does.
+TEST_F(DeathTest, StackOverflowIsNamedOnAStackPastTheFirstGuardBatch) {
+  EXPECT_DEATH(
+      {
+        goro::start({.procs = 2});
+        goro::wait_group gate;  // one declaration each: a comma would split the macro's argument
+        goro::wait_group parked;
+        gate.add(1);
+        parked.add(100);
+        for (int i = 0; i < 100; ++i)
+          goro::go({.stack_size = 64 * 1024}, [&] { parked.done(); gate.wait(); });
+        parked.wait();
+        overflow_named("late-recursor");
+      },
+      "goro: fatal: fiber [0-9]+ \\(late-recursor\\) overflowed its 64 KiB stack \\(fault at "
+      "0x[0-9a-f]+, in guard page\\)");
+}
+
 TEST_F(DeathTest, StackOverflowIsNamedWithMprotectGuards) {
   EXPECT_DEATH(
       {

@@ -65,6 +65,30 @@ TEST(ScaleTest, TwoMillionParkedFibersThenCleanShutdown) {
             goro_test::sanitizer_tier() ? 64 * 1024 : 8 * 1024);
 }
 
+// Fresh stacks get their guards in batches: a thousand fresh stacks cost a system call per
+// 64 (plus one per slab begun), not one each (stack_pool.hpp K1). Where the kernel cannot
+// batch them (before 6.14), one each.
+TEST(ScaleTest, FreshStacksGetTheirGuardsInBatches) {
+  const long n = 1000;
+  goro::start({.procs = 2});
+  auto& pool = goro::detail::stack_pool::instance();
+  const std::size_t calls0 = pool.guard_calls();
+  goro::wait_group gate, parked, finished;
+  gate.add(1);
+  parked.add(n);
+  finished.add(n);
+  for (long i = 0; i < n; ++i) goro::go([&] { parked.done(); gate.wait(); finished.done(); });
+  goro_test::bounded("every fiber started", [&] { parked.wait(); });
+  const std::size_t calls = pool.guard_calls() - calls0;
+  if (pool.batch_guard_install())
+    EXPECT_LE(calls, static_cast<std::size_t>(n / 64 + 3)) << "guards installed one by one";
+  else
+    EXPECT_LE(calls, static_cast<std::size_t>(n + 3));
+  gate.done();
+  goro_test::bounded("every fiber passed the gate", [&] { finished.wait(); });
+  goro_test::bounded("shutdown", [] { goro::shutdown(); });
+}
+
 // The fallback for kernels without MADV_GUARD_INSTALL: mprotect guards up to the budget,
 // canaries beyond it; the VMA budget is never exceeded.
 TEST(ScaleTest, MprotectFallbackStaysWithinItsVmaBudget) {
