@@ -65,6 +65,31 @@ TEST(ScaleTest, TwoMillionParkedFibersThenCleanShutdown) {
             goro_test::sanitizer_tier() ? 64 * 1024 : 8 * 1024);
 }
 
+// n fibers, each parked on one gate (started and counted when the constructor returns) until
+// release(), which returns once every one has passed it.
+class gated_fibers {
+ public:
+  explicit gated_fibers(long n) {
+    gate_.add(1);
+    parked_.add(n);
+    finished_.add(n);
+    for (long i = 0; i < n; ++i)
+      goro::go([this] {
+        parked_.done();
+        gate_.wait();
+        finished_.done();
+      });
+    goro_test::bounded("every fiber started", [this] { parked_.wait(); });
+  }
+  void release() {
+    gate_.done();
+    goro_test::bounded("every fiber passed the gate", [this] { finished_.wait(); });
+  }
+
+ private:
+  goro::wait_group gate_, parked_, finished_;
+};
+
 // Fresh stacks get their guards in batches: a thousand fresh stacks cost a system call per
 // 64 (plus one per slab begun), not one each (stack_pool.hpp K1). Where the kernel cannot
 // batch them (before 6.14), one each.
@@ -73,19 +98,13 @@ TEST(ScaleTest, FreshStacksGetTheirGuardsInBatches) {
   goro::start({.procs = 2});
   auto& pool = goro::detail::stack_pool::instance();
   const std::size_t calls0 = pool.guard_calls();
-  goro::wait_group gate, parked, finished;
-  gate.add(1);
-  parked.add(n);
-  finished.add(n);
-  for (long i = 0; i < n; ++i) goro::go([&] { parked.done(); gate.wait(); finished.done(); });
-  goro_test::bounded("every fiber started", [&] { parked.wait(); });
+  gated_fibers fibers(n);
   const std::size_t calls = pool.guard_calls() - calls0;
   if (pool.batch_guard_install())
     EXPECT_LE(calls, static_cast<std::size_t>(n / 64 + 3)) << "guards installed one by one";
   else
     EXPECT_LE(calls, static_cast<std::size_t>(n + 3));
-  gate.done();
-  goro_test::bounded("every fiber passed the gate", [&] { finished.wait(); });
+  fibers.release();
   goro_test::bounded("shutdown", [] { goro::shutdown(); });
 }
 
@@ -96,17 +115,11 @@ TEST(ScaleTest, MprotectFallbackStaysWithinItsVmaBudget) {
   goro::start({.procs = 2, .guard = goro::stack_guard::mprotect,
                .mprotect_guard_budget = static_cast<std::size_t>(budget)});
   long vma0 = vma_count();
-  goro::wait_group gate, parked, finished;
-  gate.add(1);
-  parked.add(n);
-  finished.add(n);
-  for (long i = 0; i < n; ++i) goro::go([&] { parked.done(); gate.wait(); finished.done(); });
-  goro_test::bounded("every fiber started", [&] { parked.wait(); });
+  gated_fibers fibers(n);
   EXPECT_EQ(goro::detail::stack_pool::instance().mprotect_guards(),
             static_cast<std::size_t>(budget));
   EXPECT_LE(vma_count() - vma0, 2 * budget + 50);
-  gate.done();
-  goro_test::bounded("every fiber passed the gate", [&] { finished.wait(); });
+  fibers.release();
   goro_test::bounded("shutdown", [] { goro::shutdown(); });
   EXPECT_EQ(goro::live_fibers(), 0);
 }
