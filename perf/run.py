@@ -41,11 +41,13 @@ PERF = ROOT / "perf"
 # goro_trace: goro's own programs with the flight recorder on (GORO_TRACE=/dev/null: every
 # scheduling event recorded, the JSON thrown away at exit); opt-in (--systems), to measure
 # the recorder's overhead as the ratio goro/goro+trace.
-SYSTEMS = ["goro", "go", "boost_fiber", "threads", "goro_trace"]
+# goro_base: goro's programs as of another commit (--base REV), built from that commit's
+# tree; the column goro/goro@REV shows what a change did, measured in the same run.
+SYSTEMS = ["goro", "go", "boost_fiber", "threads", "goro_trace", "goro_base"]
 DEFAULT_SYSTEMS = SYSTEMS[:4]
 PEERS = ["go", "boost_fiber", "threads"]
 LABEL = {"goro": "goro", "go": "Go", "boost_fiber": "Boost.Fiber", "threads": "threads",
-         "goro_trace": "goro+trace"}
+         "goro_trace": "goro+trace", "goro_base": "goro@base"}
 
 
 def system_env(system):
@@ -190,6 +192,8 @@ def build(args, workloads):
         for w in workloads:  # goro_trace runs goro's programs
             if ("goro", w) in binaries:
                 binaries[("goro_trace", w)] = binaries[("goro", w)]
+        if args.base:
+            build_base(args, workloads, binaries, missing, gen, keep_going, logf)
         go = shutil.which("go")
         if not go:
             missing["go"] = "no `go` on PATH (golang-go)"
@@ -212,6 +216,40 @@ def build(args, workloads):
     for w, why in CLIENT_MISSING.items():
         log(f"{w}: load client MISSING: {why}")
     return binaries, missing
+
+
+def base_dir(args):
+    """Where --base REV's tree is unpacked and built: <build-dir>/base-<commit>."""
+    return args.build_dir / f"base-{args.base_commit[:12]}"
+
+
+def build_base(args, workloads, binaries, missing, gen, keep_going, logf):
+    """Builds goro's perf programs as of args.base (its own tree, `git archive` of that
+    commit, its own perf programs) into base_dir(args); adds them as system goro_base."""
+    src, bdir = base_dir(args) / "src", base_dir(args) / "build"
+    if not (src / "CMakeLists.txt").exists():
+        src.mkdir(parents=True, exist_ok=True)
+        tar = subprocess.run(["git", "-C", ROOT, "archive", args.base_commit],
+                             capture_output=True, check=True).stdout
+        subprocess.run(["tar", "-x", "-C", src], input=tar, check=True)
+    log(f"building goro@{args.base} ({args.base_commit[:12]}) in {bdir}")
+    ok = run_logged(["cmake", "-S", src, "-B", bdir, *gen, "-DCMAKE_BUILD_TYPE=Release",
+                     "-DGORO_BUILD_PERF=ON", "-DGORO_BUILD_TESTS=OFF",
+                     "-DGORO_BUILD_SAMPLES=OFF"], logf) == 0
+    ok = ok and run_logged(["cmake", "--build", bdir, "--target", "goro_perf_all",
+                            *keep_going], logf) == 0
+    base_binaries(args, workloads, binaries, missing)
+    if not ok and "goro_base" not in missing:
+        missing["goro_base"] = f"build of {args.base} failed (see {args.out / 'build.log'})"
+
+
+def base_binaries(args, workloads, binaries, missing):
+    for w in workloads:
+        exe = base_dir(args) / "build" / "perf-bin" / f"goro_{w}"
+        if exe.exists():
+            binaries[("goro_base", w)] = exe
+        else:
+            missing.setdefault("goro_base", f"not built ({exe})")
 
 
 # ---------------------------------------------------------------------------- running
@@ -545,6 +583,25 @@ def targets(args, summary, failures, binaries):
     return out
 
 
+def against_base(args, summary):
+    """With --base: every metric where goro's median is worse than goro@REV's by more than
+    5 % (time, RSS, CPU: higher; a rate marked ↑: lower); each line says whether the two
+    min–max ranges overlap (then the difference is within the runs' spread)."""
+    worse = []
+    for (w, n, p, m, s), st in sorted(summary.items()):
+        base = summary.get((w, n, p, m, "goro_base"))
+        if s != "goro" or not base or not base["median"] or m == "client_cpu":
+            continue
+        r = st["median"] / base["median"]
+        higher = m in WORKLOADS[w].get("higher", ())
+        if (r < 0.95) if higher else (r > 1.05):
+            overlap = st["min"] <= base["max"] and base["min"] <= st["max"]
+            worse.append(f"  {w} N={short_n(n)} P={p} {m}: goro {fmt(st['median'])} vs "
+                         f"{LABEL['goro_base']} {fmt(base['median'])} ({r:.3g}×)"
+                         + (", within the runs' spread" if overlap else ""))
+    return worse
+
+
 def machine():
     cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo")
                 if l.startswith("model name")), platform.processor())
@@ -638,7 +695,7 @@ def charts(args, summary, missing):
         log("no matplotlib (Debian: python3-matplotlib): charts skipped")
         return []
     colors = {"goro": "tab:red", "go": "tab:blue", "boost_fiber": "tab:green",
-              "threads": "tab:gray", "goro_trace": "tab:orange"}
+              "threads": "tab:gray", "goro_trace": "tab:orange", "goro_base": "tab:pink"}
     made = []
     for w in args.workloads:
         metrics = WORKLOADS[w]["metrics"]
@@ -726,6 +783,9 @@ def parse_args():
     ap.add_argument("--no-build", action="store_true", help="run what is already built")
     ap.add_argument("--no-charts", action="store_true", help="skip the PNG charts")
     ap.add_argument("--timeout", type=float, help="seconds per run (default 600; --quick: 60)")
+    ap.add_argument("--base", metavar="REV",
+                    help="also run goro's programs as of git revision REV (system goro_base, "
+                         "shown as goro@REV), built from that commit's tree")
     args = ap.parse_args()
     args.workloads = [w.strip().replace("-", "_") for w in args.workloads.split(",") if w]
     args.systems = [s.strip() for s in args.systems.split(",") if s]
@@ -738,6 +798,16 @@ def parse_args():
         ap.error(f"--procs must be within 1..{os.cpu_count()}")
     args.reps = args.reps or (1 if args.quick else 5)
     args.timeout = args.timeout or (60 if args.quick else 600)
+    if args.base:
+        got = subprocess.run(["git", "-C", ROOT, "rev-parse", "--verify", "-q",
+                              args.base + "^{commit}"], capture_output=True, text=True)
+        if got.returncode != 0:
+            ap.error(f"--base {args.base}: not a commit of this repository")
+        args.base_commit = got.stdout.strip()
+        LABEL["goro_base"] = f"goro@{args.base}"
+        args.systems.append("goro_base")
+    elif "goro_base" in args.systems:
+        ap.error("system goro_base needs --base REV")
     args.systems = [s for s in SYSTEMS if s in args.systems]  # goro first, then the peers
     args.out = args.out.resolve()
     args.build_dir = args.build_dir.resolve()
@@ -754,7 +824,9 @@ def main():
             "results will be noisy")
     if args.no_build:
         binaries, missing = {}, {}
-        for s in SYSTEMS:
+        if args.base:
+            base_binaries(args, args.workloads, binaries, missing)
+        for s in (s for s in SYSTEMS if s != "goro_base"):
             for w in (w for w in args.workloads if applies(s, w)):
                 exe = args.build_dir / "perf-bin" / f"{s.replace('_trace', '')}_{w}"
                 if exe.exists():
@@ -821,6 +893,12 @@ def main():
     for (w, n, p, s), fails in sorted(failures.items()):
         for rep, status in sorted(fails):
             text.append(f"FAILED: {w} N={short_n(n)} P={p} {LABEL[s]} rep {rep}: {status}")
+    if args.base:
+        worse = against_base(args, summary)
+        text.append(f"\nagainst {LABEL['goro_base']} ({args.base_commit[:12]}): "
+                    + (f"{len(worse)} figure(s) worse by more than 5 %:" if worse else
+                       "no figure worse by more than 5 %"))
+        text.extend(worse)
     text.append("\nPERF.md targets:")
     for w, what, n, p, figure, verdict in tgts:
         text.append(f"  [{verdict}] {w} N={short_n(n)} P={p}: {what}: {figure}")
