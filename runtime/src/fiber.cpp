@@ -161,7 +161,9 @@ void fiber_start(fiber* f) {
                 m && m->current ? m->current->id : 0,  // the spawning fiber, if any
                 trace_stamp::slice);
   if (m && m->p) {
-    runq_put(m->p, f, true);  // as Go: the new fiber runs next
+    // Newest fresh fiber first (run_queue.hpp): a fork-join tree runs depth first. Go puts
+    // it in runnext instead, which readied fibers keep here (they run before it).
+    runq_put(m->p, f, false, /*fresh=*/true);
     wakep();
   } else {
     global_put(f);

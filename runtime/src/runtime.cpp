@@ -151,6 +151,7 @@ void start_locked(const options& opts, test_mode mode = {}) {
     p->id = i;
     p->rng = seed_for(s.seed, static_cast<std::uint64_t>(i));
     p->pick_random = mode.deterministic;
+    p->runq.set_alone(n == 1);  // Q5 in run_queue.hpp: one processor, no thief
     p->pick_rng = seed_for(s.seed, 0x200 + static_cast<std::uint64_t>(i));
     trace_attach(p);
     s.ps.push_back(p);

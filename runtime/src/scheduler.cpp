@@ -279,8 +279,9 @@ bool run_timers(processor* p, processor* me, bool try_only) {
 }
 
 // Owner of p only. The next fiber to run: runnext (a bounded number of times in a row, so
-// that two fibers readying each other cannot starve the queue), else the queue's head.
-fiber* runq_get(processor* p) {
+// that two fibers readying each other cannot starve the queue), else the queue's next
+// (its newest fresh fiber, else its oldest: run_queue.hpp), or its oldest if `oldest`.
+fiber* runq_get(processor* p, bool oldest = false) {
   if (p->pick_random) [[unlikely]]
     return pick_runnable(p);  // the deterministic mode: no runnext
   // Acquire pairs with the release exchange in runq_put(): the fiber's state is visible.
@@ -294,7 +295,7 @@ fiber* runq_get(processor* p) {
     }
   }
   p->runnext_streak = 0;
-  if (fiber* f = p->runq.pop()) return f;
+  if (fiber* f = oldest ? p->runq.pop_front() : p->runq.pop()) return f;
   if (!p->runnext.load(std::memory_order_relaxed)) return nullptr;
   return p->runnext.exchange(nullptr, std::memory_order_acquire);
 }
@@ -393,14 +394,17 @@ fiber* find_runnable(machine* m) {
     run_timers(p, p, false);
     // Fairness: now and then the global queue goes first, and the poller is looked at
     // (busy processors would otherwise see I/O only when they run out of work).
-    if (++p->schedtick % global_queue_interval == 0) {
+    // The same pass takes the local queue's oldest fiber, even if fresh ones wait behind
+    // it (fresh fibers go newest first: a stream of spawns cannot starve an old fiber).
+    const bool fairness_pass = ++p->schedtick % global_queue_interval == 0;
+    if (fairness_pass) {
       if (netpoll_waiters() > 0 && !s.poller.load(std::memory_order_acquire)) netpoll(0);
       if (s.gq.size() > 0) {
         std::lock_guard g(s.lock);
         if (fiber* f = gq_get_locked(s, p, false)) return f;
       }
     }
-    if (fiber* f = runq_get(p)) return f;
+    if (fiber* f = runq_get(p, fairness_pass)) return f;
     if (s.gq.size() > 0) {
       std::lock_guard g(s.lock);
       if (fiber* f = gq_get_locked(s, p, true)) return f;
@@ -594,13 +598,13 @@ void switch_out(machine* m, fiber* f, switch_record& rec, bool dying) {
   s.gq.push_batch(batch, n);
 }
 
-void runq_put(processor* p, fiber* f, bool next) {
+void runq_put(processor* p, fiber* f, bool next, bool fresh) {
   if (next && !p->pick_random) {
     // Release: pairs with the acquire exchange in runq_get() / thieves' CAS.
     f = p->runnext.exchange(f, std::memory_order_acq_rel);
     if (!f) return;  // the old runnext (if any) goes to the tail
   }
-  if (!p->runq.push(f)) [[unlikely]]
+  if (!p->runq.push(f, fresh && !next)) [[unlikely]]  // a displaced runnext ran before
     runq_put_slow(p, f);
 }
 

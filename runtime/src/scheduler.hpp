@@ -79,9 +79,10 @@ void switch_out(machine* m, fiber* f, switch_record& rec, bool dying = false);
 // that switched out back in a queue (yield, block), marks it parked and releases the
 // waker's lock (park), or frees it (exit). Invariant 1 is kept here.
 void after_switch(machine* m, switch_record* r);
-// Puts a runnable fiber on `p`'s queue (in runnext if `next`), spilling to the global
+// Puts a runnable fiber on `p`'s queue (in runnext if `next`; else at the back, taken
+// before older fibers if `fresh`: it never ran, see run_queue.hpp), spilling to the global
 // queue when full. Owner of p only.
-void runq_put(processor* p, fiber* f, bool next);
+void runq_put(processor* p, fiber* f, bool next, bool fresh = false);
 // Puts a runnable fiber on the global run queue and wakes a machine if one is needed.
 void global_put(fiber* f);
 // Gives away the processor of a machine entering goro::blocking: to a new machine if it has

@@ -50,8 +50,57 @@ TEST(RunQueueTest, PopHalfForTheGlobalQueue) {
   EXPECT_EQ(q->size(), 5u);
 }
 
+// Fresh fibers (never ran) are taken newest first, from the back; any other fiber oldest
+// first, from the front. pop_front() takes the oldest whatever it is.
+TEST(RunQueueTest, FreshNewestFirstOthersOldestFirst) {
+  auto q = std::make_unique<run_queue>();
+  q->push(fake(0));
+  q->push(fake(1));
+  q->push(fake(2), /*fresh=*/true);
+  q->push(fake(3), /*fresh=*/true);
+  EXPECT_EQ(q->pop(), fake(3));
+  EXPECT_EQ(q->pop(), fake(2));
+  EXPECT_EQ(q->pop(), fake(0));
+  q->push(fake(4), /*fresh=*/true);
+  q->push(fake(5));  // not fresh at the back: the front goes first
+  EXPECT_EQ(q->pop(), fake(1));
+  EXPECT_EQ(q->pop(), fake(4));
+  EXPECT_EQ(q->pop(), fake(5));
+  EXPECT_EQ(q->pop(), nullptr);
+  q->push(fake(6), true);
+  q->push(fake(7), true);
+  EXPECT_EQ(q->pop_front(), fake(6));
+  EXPECT_EQ(q->pop(), fake(7));
+  EXPECT_EQ(q->pop_front(), nullptr);
+}
+
+// A thief takes the oldest half; what it took stays fresh on its side (newest first).
+TEST(RunQueueTest, StolenFreshFibersStayFresh) {
+  auto victim = std::make_unique<run_queue>();
+  auto thief = std::make_unique<run_queue>();
+  for (std::uintptr_t i = 0; i < 4; ++i) victim->push(fake(i), true);
+  ASSERT_EQ(victim->steal_into(*thief), 2u);
+  EXPECT_EQ(thief->pop(), fake(1));
+  EXPECT_EQ(thief->pop(), fake(0));
+  EXPECT_EQ(victim->pop(), fake(3));
+  EXPECT_EQ(victim->pop(), fake(2));
+}
+
+// With one processor (alone: no thief can exist) the owner's operations keep the order.
+TEST(RunQueueTest, AloneKeepsTheOrder) {
+  auto q = std::make_unique<run_queue>();
+  q->set_alone(true);
+  for (std::uintptr_t i = 0; i < run_queue::capacity; ++i) ASSERT_TRUE(q->push(fake(i), i >= 200));
+  EXPECT_FALSE(q->push(fake(999)));
+  for (std::uintptr_t i = run_queue::capacity; i-- > 200;) ASSERT_EQ(q->pop(), fake(i));
+  for (std::uintptr_t i = 0; i < 200; ++i) ASSERT_EQ(q->pop(), fake(i));
+  EXPECT_EQ(q->pop(), nullptr);
+}
+
 // Owner pushes and pops while two thieves steal: every element is taken exactly once.
-// Hunts: a thief's CAS succeeding on slots the owner already reused (Q2, Q3).
+// Hunts: a thief's CAS succeeding on slots the owner already reused (Q1-Q3), or on a
+// word the owner's pops from the back changed and restored (every other fiber is fresh, so
+// the owner takes from both ends).
 TEST(RunQueueTest, OwnerAndThievesNeverDuplicateOrLose) {
   const std::uintptr_t total = static_cast<std::uintptr_t>(goro_test::scaled(1'000'000));
   auto q = std::make_unique<run_queue>();
@@ -66,7 +115,7 @@ TEST(RunQueueTest, OwnerAndThievesNeverDuplicateOrLose) {
   };
   std::thread t1(thief), t2(thief);
   for (std::uintptr_t i = 0; i < total; ++i) {
-    while (!q->push(fake(i))) {
+    while (!q->push(fake(i), /*fresh=*/i % 2 == 1)) {
       if (fiber* f = q->pop()) seen[index_of(f)].fetch_add(1, std::memory_order_relaxed);
     }
     if (i % 3 == 0)
@@ -76,6 +125,35 @@ TEST(RunQueueTest, OwnerAndThievesNeverDuplicateOrLose) {
   while (fiber* f = q->pop()) seen[index_of(f)].fetch_add(1, std::memory_order_relaxed);
   t1.join();
   t2.join();
+  for (std::uintptr_t i = 0; i < total; ++i) ASSERT_EQ(seen[i].load(), 1) << "element " << i;
+}
+
+// The owner keeps one fresh fiber in the queue, pushing and taking it back from the back,
+// while two thieves try to steal it: the word goes back to the same front and back indices
+// after every pair, so a thief that loaded it before a pair would succeed on a stale slot,
+// taking a fiber the owner already took and losing the next one, without the word's
+// version (Q1).
+TEST(RunQueueTest, ATakeFromTheBackNeverRacesAThiefOnAStaleWord) {
+  const std::uintptr_t total = static_cast<std::uintptr_t>(goro_test::scaled(2'000'000));
+  auto q = std::make_unique<run_queue>();
+  std::vector<std::atomic<int>> seen(total);
+  std::atomic<bool> done{false};
+  auto thief = [&] {
+    auto mine = std::make_unique<run_queue>();
+    while (!done.load(std::memory_order_acquire)) {
+      if (q->steal_into(*mine))
+        while (fiber* f = mine->pop()) seen[index_of(f)].fetch_add(1, std::memory_order_relaxed);
+    }
+  };
+  std::thread t1(thief), t2(thief);
+  for (std::uintptr_t i = 0; i < total; ++i) {
+    ASSERT_TRUE(q->push(fake(i), /*fresh=*/true));
+    if (fiber* f = q->pop()) seen[index_of(f)].fetch_add(1, std::memory_order_relaxed);
+  }
+  done.store(true, std::memory_order_release);
+  t1.join();
+  t2.join();
+  while (fiber* f = q->pop()) seen[index_of(f)].fetch_add(1, std::memory_order_relaxed);
   for (std::uintptr_t i = 0; i < total; ++i) ASSERT_EQ(seen[i].load(), 1) << "element " << i;
 }
 
