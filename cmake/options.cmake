@@ -21,7 +21,9 @@ endif()
 # code or in its users' fiber code: goro_runtime carries this flag PUBLIC (runtime/
 # CMakeLists.txt), so every target linking goro::goro or goro::runtime compiles with it,
 # from the installed package or as a subproject. g++ and clang both accept it.
-set(GORO_STACK_CLASH_FLAGS "$<$<CXX_COMPILER_ID:GNU,Clang>:-fstack-clash-protection>")
+# goro.pc spells the same flag for users of pkg-config (cmake/package.cmake).
+set(GORO_STACK_CLASH_FLAG -fstack-clash-protection)
+set(GORO_STACK_CLASH_FLAGS "$<$<CXX_COMPILER_ID:GNU,Clang>:${GORO_STACK_CLASH_FLAG}>")
 
 if(GORO_SANITIZE STREQUAL "address")
   add_compile_options(-fsanitize=address,undefined -fno-omit-frame-pointer
