@@ -33,3 +33,28 @@ function(run_consumer what path line)
     message(FATAL_ERROR "${what} did not print \"${line}\"")
   endif()
 endfunction()
+
+# Fails unless goro's own files in the build in `dir` compile with goro's warnings but without
+# -Werror: GORO_WERROR is off where goro is a subproject (cmake/options.cmake).
+function(check_no_werror dir source_dir what)
+  file(READ ${dir}/compile_commands.json commands)
+  string(JSON n LENGTH "${commands}")
+  math(EXPR last "${n} - 1")
+  set(goro_files 0)
+  foreach(i RANGE ${last})
+    string(JSON command GET "${commands}" ${i} command)
+    string(JSON file GET "${commands}" ${i} file)
+    string(FIND "${file}" "${source_dir}/" at)
+    if(NOT at EQUAL 0 OR file MATCHES "/test/package/")
+      continue()  # the consumer's own file
+    endif()
+    math(EXPR goro_files "${goro_files} + 1")
+    if(command MATCHES " -Werror( |$)" OR NOT command MATCHES " -Wall ")
+      message(FATAL_ERROR "${what}: ${file} must compile with -Wall, without -Werror:\n"
+                          "${command}")
+    endif()
+  endforeach()
+  if(goro_files EQUAL 0)
+    message(FATAL_ERROR "${what}: no file of goro's in ${dir}/compile_commands.json")
+  endif()
+endfunction()
