@@ -34,11 +34,19 @@ string(REGEX MATCH "^[0-9]+" fmt_major "${fmt_VERSION}")
 math(EXPR fmt_next_major "${fmt_major} + 1")
 set(GORO_PC_FMT_VERSION "${fmt_VERSION}, fmt < ${fmt_next_major}")
 configure_file(cmake/goro.pc.in ${CMAKE_CURRENT_BINARY_DIR}/goro.pc.stage @ONLY)
+set(pc_destination "\${CMAKE_INSTALL_PREFIX}/${CMAKE_INSTALL_LIBDIR}/pkgconfig")
+if(IS_ABSOLUTE "${CMAKE_INSTALL_LIBDIR}")
+  set(pc_destination "${CMAKE_INSTALL_LIBDIR}/pkgconfig")
+endif()
+# Written under a name of its own and removed once installed: two installs may run at once
+# (cmake --install and cpack, as the package tests do), each with its prefix.
 install(CODE "
   set(GORO_PC_PREFIX \"\${CMAKE_INSTALL_PREFIX}\")
-  configure_file(\"${CMAKE_CURRENT_BINARY_DIR}/goro.pc.stage\"
-                 \"${CMAKE_CURRENT_BINARY_DIR}/goro.pc\" @ONLY)")
-install(FILES ${CMAKE_CURRENT_BINARY_DIR}/goro.pc DESTINATION ${CMAKE_INSTALL_LIBDIR}/pkgconfig)
+  string(RANDOM LENGTH 16 tag)
+  set(pc \"${CMAKE_CURRENT_BINARY_DIR}/goro.pc.\${tag}/goro.pc\")
+  configure_file(\"${CMAKE_CURRENT_BINARY_DIR}/goro.pc.stage\" \"\${pc}\" @ONLY)
+  file(INSTALL DESTINATION \"${pc_destination}\" TYPE FILE FILES \"\${pc}\")
+  file(REMOVE_RECURSE \"${CMAKE_CURRENT_BINARY_DIR}/goro.pc.\${tag}\")")
 
 # libgoro-dev_<version>_<arch>.deb: headers, static libraries, the CMake package, goro.pc and
 # the gdb extension under /usr. Depends names the Debian packages a consumer builds with: the
@@ -52,10 +60,10 @@ set(CPACK_PACKAGE_VENDOR goro)
 set(CPACK_PACKAGE_VERSION ${PROJECT_VERSION})
 set(CPACK_PACKAGE_DESCRIPTION_SUMMARY
     "Go's concurrency for C++20: fibers, channels, select, a netpoller")
-set(CPACK_PACKAGE_DESCRIPTION
-    "Stackful fibers scheduled M:N by a work-stealing scheduler, channels, select, fiber-aware\
- sync, a netpoller, timers, TCP/UDP/HTTP. Static libraries, headers, a CMake package\
- (find_package(goro)) and a pkg-config file (goro).")
+string(CONCAT CPACK_PACKAGE_DESCRIPTION
+    "Stackful fibers scheduled M:N by a work-stealing scheduler, channels, select,\n"
+    "fiber-aware sync, a netpoller, timers, TCP/UDP/HTTP. Static libraries, headers,\n"
+    "a CMake package (find_package(goro)) and a pkg-config file (goro).")
 set(CPACK_PACKAGING_INSTALL_PREFIX /usr)
 set(CPACK_DEBIAN_PACKAGE_NAME libgoro-dev)
 set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)
