@@ -21,7 +21,9 @@ endif()
 # code or in its users' fiber code: goro_runtime carries this flag PUBLIC (runtime/
 # CMakeLists.txt), so every target linking goro::goro or goro::runtime compiles with it,
 # from the installed package or as a subproject. g++ and clang both accept it.
-set(GORO_STACK_CLASH_FLAGS "$<$<CXX_COMPILER_ID:GNU,Clang>:-fstack-clash-protection>")
+# goro.pc spells the same flag for users of pkg-config (cmake/package.cmake).
+set(GORO_STACK_CLASH_FLAG -fstack-clash-protection)
+set(GORO_STACK_CLASH_FLAGS "$<$<CXX_COMPILER_ID:GNU,Clang>:${GORO_STACK_CLASH_FLAG}>")
 
 if(GORO_SANITIZE STREQUAL "address")
   add_compile_options(-fsanitize=address,undefined -fno-omit-frame-pointer
@@ -32,10 +34,14 @@ elseif(GORO_SANITIZE STREQUAL "thread")
   add_link_options(-fsanitize=thread)
 endif()
 
-# Warnings as errors for goro's own targets (not for consumers of the package).
+# Warnings for goro's own targets, never for their users (PRIVATE). GORO_WERROR makes them
+# errors; on by default only when goro is the top-level project: a program that builds goro
+# as a subproject (FetchContent, add_subdirectory), maybe with a newer compiler and its new
+# warnings, must not fail on them. test/package/check_package.cmake checks both cases.
+option(GORO_WERROR "Treat warnings in goro's own targets as errors" ${PROJECT_IS_TOP_LEVEL})
 function(goro_warnings target)
-  target_compile_options(${target} PRIVATE -Wall -Wextra -Wpedantic -Werror
-                         -Wno-missing-field-initializers)
+  target_compile_options(${target} PRIVATE -Wall -Wextra -Wpedantic
+                         $<$<BOOL:${GORO_WERROR}>:-Werror> -Wno-missing-field-initializers)
 endfunction()
 
 # GORO_CHAOS=ON: seeded random delays and yields at the runtime's seams (runtime/src/chaos.hpp),

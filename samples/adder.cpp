@@ -248,7 +248,7 @@ struct way {
 
 }  // namespace
 
-int main(int argc, char** argv) {
+int main(int argc, char** argv) try {
   auto args = parse_or_exit(argc, argv);
 
   return goro::run([&] {
@@ -296,4 +296,6 @@ int main(int argc, char** argv) {
     fmt::print("\nevery way without a race: the right sum, in every bucket\n");
     return 0;
   });
+} catch (const goro::option_error& e) {
+  return samples::option_failed("adder", e);
 }

@@ -217,7 +217,7 @@ void request_values() {
 
 }  // namespace
 
-int main(int argc, char** argv) {
+int main(int argc, char** argv) try {
   auto a = parse_or_exit(argc, argv);
 
   return goro::run([&] {
@@ -227,4 +227,6 @@ int main(int argc, char** argv) {
     request_values();
     fmt::print("fibers left running: {}\n", goro::live_fibers() - before);
   });
+} catch (const goro::option_error& e) {
+  return samples::option_failed("context", e);
 }

@@ -111,7 +111,7 @@ void range(bool fixed) {
 
 }  // namespace
 
-int main(int argc, char** argv) {
+int main(int argc, char** argv) try {
   std::string kind = "lock-order";
   bool fixed = false;
   samples::flags("deadlock", usage)
@@ -125,4 +125,6 @@ int main(int argc, char** argv) {
     if (kind == "range") range(fixed);
     if (fixed) fmt::print("no deadlock\n");
   });
+} catch (const goro::option_error& e) {
+  return samples::option_failed("deadlock", e);
 }

@@ -165,7 +165,7 @@ bool run_sale(const args& a, Merge merge) {
 
 }  // namespace
 
-int main(int argc, char** argv) {
+int main(int argc, char** argv) try {
   auto a = parse_or_exit(argc, argv);
 
   return goro::run([&] {
@@ -187,4 +187,6 @@ int main(int argc, char** argv) {
     fmt::print("every request answered once, and never more sold than the stock\n");
     return 0;
   });
+} catch (const goro::option_error& e) {
+  return samples::option_failed("fanin", e);
 }

@@ -155,7 +155,7 @@ tally with_fan_out(const args& a, goro::patterns::order o) {
 
 }  // namespace
 
-int main(int argc, char** argv) {
+int main(int argc, char** argv) try {
   auto a = parse_or_exit(argc, argv);
 
   return goro::run([&] {
@@ -181,4 +181,6 @@ int main(int argc, char** argv) {
         "every input's result arrived exactly once, each way, and order::kept kept the order\n");
     return 0;
   });
+} catch (const goro::option_error& e) {
+  return samples::option_failed("fanout", e);
 }

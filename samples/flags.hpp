@@ -1,11 +1,18 @@
 // samples/flags.hpp: the samples' command-line flags. `--name value` or `--name=value`;
 // a switch takes no value. --help (or -h) prints the usage on stdout and exits 0; a bad
-// flag or value prints "<program>: <why>" and the usage on stderr and exits 2.
+// flag or value prints "<program>: <why>" and the usage on stderr and exits 2. So does an
+// option the runtime rejects when it starts (GORO_PROCS=lots): main catches its
+// goro::option_error and returns option_failed().
 //
-//   int n = 10;
-//   bool fixed = false;
-//   samples::flags("deadlock", usage).integer("--fibers", n, 1, 1000).toggle("--fixed", fixed)
-//       .parse(argc, argv);
+//   int main(int argc, char** argv) try {
+//     int n = 10;
+//     bool fixed = false;
+//     samples::flags("deadlock", usage).integer("--fibers", n, 1, 1000).toggle("--fixed", fixed)
+//         .parse(argc, argv);
+//     ...
+//   } catch (const goro::option_error& e) {
+//     return samples::option_failed("deadlock", e);
+//   }
 #pragma once
 
 #include <charconv>
@@ -18,7 +25,16 @@
 
 #include <fmt/format.h>
 
+#include <goro/error.hpp>
+
 namespace samples {
+
+// A goro option rejected at the runtime's start: "<program>: <why>" on stderr, and 2, the exit
+// status of a bad flag, for main to return.
+inline int option_failed(std::string_view program, const goro::option_error& e) {
+  fmt::print(stderr, "{}: {}\n", program, e.what());
+  return 2;
+}
 
 class flags {
  public:

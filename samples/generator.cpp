@@ -24,7 +24,7 @@ constexpr std::string_view usage =
 
 }  // namespace
 
-int main(int argc, char** argv) {
+int main(int argc, char** argv) try {
   int limit = 1000;
   samples::flags("generator", usage).integer("--limit", limit, 1, 1'000'000'000).parse(argc, argv);
 
@@ -52,4 +52,6 @@ int main(int argc, char** argv) {
     producer_ended.wait();
     fmt::print("read {}, made {}: the producer stayed one value ahead, then stopped\n", read, made);
   });
+} catch (const goro::option_error& e) {
+  return samples::option_failed("generator", e);
 }

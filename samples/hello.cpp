@@ -57,7 +57,7 @@ void calculate_value(goro::chan<int> int_chan, int pool) {
 
 }  // namespace
 
-int main(int argc, char** argv) {
+int main(int argc, char** argv) try {
   int pool = parse_or_exit(argc, argv);
 
   goro::chan<int> int_chan(0);  // Go's make(chan int): capacity 0, unbuffered
@@ -73,4 +73,6 @@ int main(int argc, char** argv) {
 
   fiber.join();
   int_chan.close();  // Go's `defer close(intChan)`: good manners, nobody else receives
+} catch (const goro::option_error& e) {
+  return samples::option_failed("hello", e);
 }

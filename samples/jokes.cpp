@@ -80,7 +80,7 @@ double ms_since(std::chrono::steady_clock::time_point t0) {
 
 }  // namespace
 
-int main(int argc, char** argv) {
+int main(int argc, char** argv) try {
   int k = 20, delay_ms = 20, procs = 0;
   samples::flags("jokes", usage)
       .integer("--jokes", k, 1, 1000)
@@ -135,4 +135,6 @@ int main(int argc, char** argv) {
     fmt::print("both servers shut down gracefully after {} + {} requests\n", proxy.requests(),
                service.requests());
   });
+} catch (const goro::option_error& e) {
+  return samples::option_failed("jokes", e);
 }

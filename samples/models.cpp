@@ -211,7 +211,7 @@ void print_tradeoffs() {
 
 }  // namespace
 
-int main(int argc, char** argv) {
+int main(int argc, char** argv) try {
   auto args = parse_or_exit(argc, argv);
   const std::int64_t want = std::int64_t{args.tellers} * args.deposits * amount;
 
@@ -250,4 +250,6 @@ int main(int argc, char** argv) {
     print_tradeoffs();
     return 0;
   });
+} catch (const goro::option_error& e) {
+  return samples::option_failed("models", e);
 }

@@ -58,7 +58,7 @@ goro::recv_chan<int> sq(goro::recv_chan<int> in) {
 
 }  // namespace
 
-int main(int argc, char** argv) {
+int main(int argc, char** argv) try {
   int count = 5;
   samples::flags("pipeline", usage).integer("--count", count, 1, 1000).parse(argc, argv);
 
@@ -90,4 +90,6 @@ int main(int argc, char** argv) {
     fmt::print("read {} values, cancelled; fibers left running: {}\n", read,
                goro::live_fibers() - before);
   });
+} catch (const goro::option_error& e) {
+  return samples::option_failed("pipeline", e);
 }

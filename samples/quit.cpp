@@ -148,7 +148,7 @@ void run_chain(int values, bool close_quit) {
 
 }  // namespace
 
-int main(int argc, char** argv) {
+int main(int argc, char** argv) try {
   int values = 5;
   samples::flags("quit", usage).integer("--values", values, 1, 1000).parse(argc, argv);
 
@@ -171,4 +171,6 @@ int main(int argc, char** argv) {
 
     fmt::print("fibers left running: {}\n", goro::live_fibers() - before);
   });
+} catch (const goro::option_error& e) {
+  return samples::option_failed("quit", e);
 }

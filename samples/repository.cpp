@@ -199,7 +199,7 @@ client_report client(in_memory_repository& repo, int first, int n) {
 
 }  // namespace
 
-int main(int argc, char** argv) {
+int main(int argc, char** argv) try {
   auto args = parse_or_exit(argc, argv);
   bool ok = true;
 
@@ -243,4 +243,6 @@ int main(int argc, char** argv) {
     return 1;
   }
   fmt::print("every answer as expected; the records left are the even ids, as they must be\n");
+} catch (const goro::option_error& e) {
+  return samples::option_failed("repository", e);
 }

@@ -94,7 +94,7 @@ double percentile(std::vector<double>& v, double p) {
 
 }  // namespace
 
-int main(int argc, char** argv) {
+int main(int argc, char** argv) try {
   int routers = 200'000, events = 2'000'000, queries = 2000, procs = 0;
   samples::flags("routers", usage)
       .integer("--routers", routers, 1, 2'000'000)
@@ -243,4 +243,6 @@ int main(int argc, char** argv) {
                                        : fmt::format("{} routers miscounted!", mismatched));
     return mismatched == 0 ? 0 : 1;
   });
+} catch (const goro::option_error& e) {
+  return samples::option_failed("routers", e);
 }

@@ -127,7 +127,7 @@ class safe_map {
 
 }  // namespace
 
-int main(int argc, char** argv) {
+int main(int argc, char** argv) try {
   auto args = parse_or_exit(argc, argv);
   const std::vector<std::string> keys = {"apples", "pears", "plums", "cherries"};
   safe_map counters;
@@ -173,4 +173,6 @@ int main(int argc, char** argv) {
     return 1;
   }
   fmt::print("total {} = {} x {}: no increment lost\n", total, args.clients, args.increments);
+} catch (const goro::option_error& e) {
+  return samples::option_failed("safemap", e);
 }

@@ -93,7 +93,7 @@ void print_stats(std::string_view when) {
 
 }  // namespace
 
-int main(int argc, char** argv) {
+int main(int argc, char** argv) try {
   auto args = parse_or_exit(argc, argv);
   goro::start({.procs = args.procs});
   auto t0 = steady_clock::now();
@@ -155,4 +155,6 @@ int main(int argc, char** argv) {
   fmt::print("total: {} fibers ran on {} processors, {} steals ({} fibers stolen)\n",
              fibers_ran.load(), s.processors.size(), steals, stolen);
   goro::shutdown();
+} catch (const goro::option_error& e) {
+  return samples::option_failed("sched", e);
 }

@@ -138,7 +138,7 @@ config* static_instance() {
 
 }  // namespace
 
-int main(int argc, char** argv) {
+int main(int argc, char** argv) try {
   int fibers = 1000, load_us = 1000;
   samples::flags("singleton", usage)
       .integer("--fibers", fibers, 2, 100'000)
@@ -165,4 +165,6 @@ int main(int argc, char** argv) {
         "(a static's constructor must not park: a fiber waiting for it blocks its "
         "OS thread)\n");
   });
+} catch (const goro::option_error& e) {
+  return samples::option_failed("singleton", e);
 }

@@ -22,6 +22,8 @@
 
 #include <goro/goro.hpp>
 
+#include "flags.hpp"  // option_failed
+
 namespace {
 
 constexpr std::string_view usage =
@@ -138,7 +140,7 @@ double ms_since(std::chrono::steady_clock::time_point t0) {
 
 }  // namespace
 
-int main(int argc, char** argv) {
+int main(int argc, char** argv) try {
   auto args = parse_or_exit(argc, argv);
   bool ok = true;
 
@@ -179,4 +181,6 @@ int main(int argc, char** argv) {
   fmt::print("per task: {} are {:.{}f}x cheaper than {}\n", fibers_cheaper ? "fibers" : "threads",
              ratio, ratio < 10 ? 1 : 0, fibers_cheaper ? "threads" : "fibers");
   return ok ? 0 : 1;
+} catch (const goro::option_error& e) {
+  return samples::option_failed("skynet", e);
 }

@@ -160,7 +160,7 @@ std::pair<std::int64_t, double> timed(Fn f) {
 
 }  // namespace
 
-int main(int argc, char** argv) {
+int main(int argc, char** argv) try {
   auto args = parse_or_exit(argc, argv);
   // 1^2 + 2^2 + ... + n^2, to check the fibers' answer against.
   const std::int64_t n = args.inputs, want = n * (n + 1) * (2 * n + 1) / 6;
@@ -188,4 +188,6 @@ int main(int argc, char** argv) {
     return 1;
   }
   fmt::print("both sums are {}, the sum of i^2 for i = 1..{}\n", want, args.inputs);
+} catch (const goro::option_error& e) {
+  return samples::option_failed("squares", e);
 }

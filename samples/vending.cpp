@@ -277,7 +277,7 @@ void customers(const wiring& w) {
 
 }  // namespace
 
-int main(int argc, char** argv) {
+int main(int argc, char** argv) try {
   int arm_ms = 2, tick_ms = 1;
   samples::flags("vending", usage)
       .integer("--arm-ms", arm_ms, 0, 1000)
@@ -306,4 +306,6 @@ int main(int argc, char** argv) {
     for (auto& part : parts) fmt::print("  {}\n", part.join());
     fmt::print("all {} fibers of the machine stopped\n", parts.size());
   });
+} catch (const goro::option_error& e) {
+  return samples::option_failed("vending", e);
 }

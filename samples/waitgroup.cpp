@@ -41,7 +41,7 @@ int parse_or_exit(int argc, char** argv) {
 
 }  // namespace
 
-int main(int argc, char** argv) {
+int main(int argc, char** argv) try {
   int fibers = parse_or_exit(argc, argv);
 
   goro::wait_group wg;
@@ -57,4 +57,6 @@ int main(int argc, char** argv) {
   wg.wait();  // main is a plain thread here: it blocks until the count is back to zero
 
   fmt::print("all {} fibers done\n", fibers);
+} catch (const goro::option_error& e) {
+  return samples::option_failed("waitgroup", e);
 }

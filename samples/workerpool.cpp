@@ -216,7 +216,7 @@ void by_hand(const args& a) {
 
 }  // namespace
 
-int main(int argc, char** argv) {
+int main(int argc, char** argv) try {
   const args a = parse_or_exit(argc, argv);
   return goro::run([&] {
     fmt::print("{} jobs, each squaring its number in {} us; at most {} at once\n", a.jobs,
@@ -240,4 +240,6 @@ int main(int argc, char** argv) {
     by_hand(a);
     return 0;
   });
+} catch (const goro::option_error& e) {
+  return samples::option_failed("workerpool", e);
 }

@@ -4,6 +4,7 @@
 set -euo pipefail
 packages=(
   build-essential cmake ninja-build g++ clang libclang-rt-14-dev  # compilers, sanitizer runtimes
+  pkgconf                                                         # the package test (goro.pc)
   libboost-context-dev libfmt-dev libunwind-dev                   # goro's dependencies
   libgtest-dev libgmock-dev libbenchmark-dev                      # tests, micro-benchmarks
   golang-go libboost-fiber-dev wrk                                # perf peers, http load

@@ -66,8 +66,10 @@ T env_choice(const char* name, T dflt, std::initializer_list<std::pair<std::stri
   throw option_error(fmt::format("goro: {}={}: want {}", name, v, want));
 }
 
+// GORO_PROCS=0 means the default (one processor per hardware thread), as GOMAXPROCS=0 does.
 int procs_from_env() {
-  return static_cast<int>(env_number("GORO_PROCS", 0, 1, 1024, "a number in 1..1024"));
+  return static_cast<int>(
+      env_number("GORO_PROCS", 0, 0, 1024, "0 (one per hardware thread) or a number in 1..1024"));
 }
 
 stack_guard guard_from_env(stack_guard dflt) {

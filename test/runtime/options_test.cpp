@@ -1,6 +1,9 @@
 #include <goro/runtime.hpp>
 
+#include <algorithm>
 #include <cstdlib>
+#include <string>
+#include <thread>
 
 #include "goro_test.hpp"
 
@@ -34,6 +37,30 @@ TEST(OptionsTest, InvalidEnvironmentIsRejected) {
   ::setenv("GORO_REPORT_LEAKS", "yes", 1);
   EXPECT_THROW(goro::start(), goro::option_error);
   ::unsetenv("GORO_REPORT_LEAKS");
+  EXPECT_FALSE(goro::running());
+}
+
+// GORO_PROCS=0 is the default, as GOMAXPROCS=0 is in Go: one processor per hardware thread.
+// Negatives, values past 1024 and garbage are still rejected, naming the variable.
+TEST(OptionsTest, ProcsZeroInTheEnvironmentMeansTheDefault) {
+  struct unset_at_exit {
+    ~unset_at_exit() { ::unsetenv("GORO_PROCS"); }
+  } unset;
+  ::setenv("GORO_PROCS", "0", 1);
+  goro::start();
+  EXPECT_EQ(goro::procs(), static_cast<int>(std::max(1u, std::thread::hardware_concurrency())));
+  goro::shutdown();
+  for (const char* bad : {"-1", "1025", "0x2", " 2", "2 "}) {
+    ::setenv("GORO_PROCS", bad, 1);
+    try {
+      goro::start();
+      ADD_FAILURE() << "start accepted GORO_PROCS=\"" << bad << "\"";
+      goro::shutdown();
+    } catch (const goro::option_error& e) {
+      EXPECT_NE(std::string(e.what()).find(std::string("GORO_PROCS=") + bad), std::string::npos)
+          << e.what();
+    }
+  }
   EXPECT_FALSE(goro::running());
 }
 

@@ -1,8 +1,8 @@
 // goro::start / goro::shutdown: the runtime's lifecycle. Optional: the runtime starts by
-// itself on first use (sized by the GORO_PROCS environment variable, else one processor per
-// hardware thread) and shuts down at process exit. Call start() to choose options, and
-// shutdown() to join its threads at a point of your choosing; after shutdown() it may be
-// started again.
+// itself on first use (sized by the GORO_PROCS environment variable, else, or with
+// GORO_PROCS=0, one processor per hardware thread) and shuts down at process exit. Call
+// start() to choose options, and shutdown() to join its threads at a point of your choosing;
+// after shutdown() it may be started again.
 // Fibers still parked at shutdown are abandoned (their stacks are not unwound): join your
 // fibers first. goro::live_fibers() tells how many have not ended.
 //
@@ -34,7 +34,8 @@ enum class sigquit_action {
 };
 
 struct options {
-  // Number of processors (Go's GOMAXPROCS). 0: GORO_PROCS, else hardware threads. 1..1024.
+  // Number of processors (Go's GOMAXPROCS), 1..1024. 0: GORO_PROCS (0..1024), else (or 0)
+  // one per hardware thread. A bad value of either throws goro::option_error.
   int procs = 0;
   // Default usable stack size of a fiber, in bytes; 0 means 64 KiB. Rounded up to pages.
   std::size_t stack_size = 0;
