@@ -143,10 +143,11 @@ parse_status request_parser::next(std::vector<std::string>& argv) {
 parse_status request_parser::parse_inline(std::vector<std::string>& argv) {
   const std::string_view rest = std::string_view(buf_).substr(pos_);
   auto nl = rest.find('\n');
-  if (nl == rest.npos) {
-    if (rest.size() > limits_.max_inline) return fail("too big inline request");
-    return parse_status::need_more;
-  }
+  // Past the limit with or without its end (Redis looks only while the end is missing, so
+  // its verdict on a line a little longer depends on how the bytes arrived; this one not).
+  if ((nl == rest.npos ? rest.size() : nl) > limits_.max_inline)
+    return fail("too big inline request");
+  if (nl == rest.npos) return parse_status::need_more;
   std::size_t len = nl, eol = 1;
   if (nl > 0 && rest[nl - 1] == '\r') --len, ++eol;
   auto args = split_inline(rest.substr(0, len));
@@ -160,10 +161,9 @@ parse_status request_parser::parse_multibulk(std::vector<std::string>& argv) {
   if (multibulk_ == 0) {
     const std::string_view rest = std::string_view(buf_).substr(pos_);
     auto cr = rest.find('\r');
-    if (cr == rest.npos) {
-      if (rest.size() > limits_.max_inline) return fail("too big mbulk count string");
-      return parse_status::need_more;
-    }
+    if ((cr == rest.npos ? rest.size() : cr) > limits_.max_inline)
+      return fail("too big mbulk count string");
+    if (cr == rest.npos) return parse_status::need_more;
     if (cr + 2 > rest.size()) return parse_status::need_more;  // the '\n' after it
     auto n = parse_int(rest.substr(1, cr - 1));
     if (!n || *n > limits_.max_multibulk) return fail("invalid multibulk length");
@@ -180,10 +180,9 @@ parse_status request_parser::parse_multibulk(std::vector<std::string>& argv) {
     const std::string_view rest = std::string_view(buf_).substr(pos_);
     if (bulk_ < 0) {
       auto cr = rest.find('\r');
-      if (cr == rest.npos) {
-        if (rest.size() > limits_.max_inline) return fail("too big bulk count string");
-        return parse_status::need_more;
-      }
+      if ((cr == rest.npos ? rest.size() : cr) > limits_.max_inline)
+        return fail("too big bulk count string");
+      if (cr == rest.npos) return parse_status::need_more;
       if (cr + 2 > rest.size()) return parse_status::need_more;
       if (rest[0] != '$') return fail(fmt::format("expected '$', got '{}'", rest[0]));
       auto n = parse_int(rest.substr(1, cr - 1));

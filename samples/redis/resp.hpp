@@ -23,7 +23,8 @@
 namespace redis {
 
 // Redis' limits, by its names: proto-max-bulk-len, the multibulk count limit, and
-// PROTO_INLINE_MAX_SIZE (an inline command, or a "*N" or "$N" line, longer than this).
+// PROTO_INLINE_MAX_SIZE (an inline command, or a "*N" or "$N" line, longer than this, with or
+// without its end yet: the verdict does not depend on how the bytes arrive).
 struct limits {
   std::int64_t max_bulk = 512 * 1024 * 1024;
   std::int64_t max_multibulk = INT_MAX;

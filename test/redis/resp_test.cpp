@@ -128,7 +128,10 @@ TEST(RespParserTest, LimitsOnBulkCountAndLineLength) {
   // Lines without their end, past the limit.
   for (auto [bytes, why] : {std::pair{std::string(17, 'x'), "too big inline request"},
                             std::pair{"*" + std::string(16, '1'), "too big mbulk count string"},
-                            std::pair{"*1\r\n$" + std::string(16, '1'), "too big bulk count string"}}) {
+                            std::pair{"*1\r\n$" + std::string(16, '1'), "too big bulk count string"},
+                            // With its end too: the verdict does not depend on the reads.
+                            std::pair{std::string(17, 'x') + "\r\n", "too big inline request"},
+                            std::pair{"*" + std::string(17, '1') + "\r\n", "too big mbulk count string"}}) {
     redis::request_parser p(l);
     args a;
     p.feed(bytes);
