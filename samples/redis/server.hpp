@@ -5,9 +5,10 @@
 // their replies in one write (pipelining). A protocol error is answered with Redis' text,
 // then the connection is closed. With a timeout, a connection idle that long is closed
 // (subscribers excepted, as in Redis).
+// A client that does not read its replies (or its messages) for 30 s is dropped.
 // shutdown() (any thread, e.g. a signal handler's): no more connections or commands are
-// accepted; commands already read run and their replies are written; then every
-// connection closes and serve() returns.
+// accepted; commands already read run and their replies are written (within those 30 s);
+// then every connection closes and serve() returns.
 #pragma once
 
 #include <cstddef>
