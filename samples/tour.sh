@@ -6,8 +6,8 @@ set -e
 build=${1:-$(dirname "$0")/../build/release}
 bin=$build/samples
 for sample in hello waitgroup models adder squares safemap repository pipeline generator \
-              fanin fanout quit context workerpool singleton vending deadlock jokes routers sched \
-              skynet; do
+              fanin fanout quit context workerpool singleton vending deadlock jokes redis/redis \
+              routers sched skynet; do
   if [ ! -x "$bin/$sample" ]; then
     echo "tour: $bin/$sample not found; build first, e.g. ninja -C $build" >&2
     exit 1
@@ -67,6 +67,35 @@ echo "== deadlock: every fiber waits for another; the runtime names them all and
 echo
 echo "== jokes: a joke service and a proxy fetching many jokes at once, a fiber per connection =="
 "$bin/jokes"
+echo
+echo "== redis: a Redis-compatible server, a fiber per connection, spoken to by redis-cli =="
+if command -v redis-cli >/dev/null; then
+  out=$(mktemp)
+  "$bin/redis/redis" --port 0 --procs 2 >"$out" &
+  server=$!
+  port=
+  for _ in $(seq 500); do  # its first line names the port (at most 5 s)
+    port=$(sed -n 's/^redis: listening on 127\.0\.0\.1:\([0-9]*\) .*/\1/p' "$out")
+    [ -n "$port" ] && break
+    sleep 0.01
+  done
+  head -n 1 "$out"
+  set -f  # "keys ?" is the server's glob, not the shell's
+  for cmd in "set greeting hello" "get greeting" "incr visits" "incrby visits 41" \
+             "set session abc ex 60" "ttl session" "mset a 1 b 2" "keys ?" "dbsize" "nosuch x"; do
+    echo "redis-cli $cmd"
+    # shellcheck disable=SC2086
+    redis-cli -p "$port" --no-raw $cmd | sed 's/^/  /'
+  done
+  set +f
+  redis-cli -p "$port" --raw info | grep -E '^(connected_clients|total_commands_processed|goro_procs|goro_live_fibers|db0):' | sed 's/^/  info: /'
+  kill -TERM "$server"
+  wait "$server"
+  tail -n +2 "$out"
+  rm -f "$out"
+else
+  echo "(redis-cli not found: cmake/scripts/install-deps.sh installs redis-tools)"
+fi
 echo
 echo "== routers: 200,000 routers, a fiber each, queried over HTTP while their events flow =="
 "$bin/routers"

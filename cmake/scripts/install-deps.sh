@@ -11,6 +11,7 @@ packages=(
   python3 python3-matplotlib                                      # perf runner and charts
   valgrind curl
   gdb                                                             # the gdb extension's test
+  redis-tools redis-server                                        # samples/redis: clients, perf peer
 )
 missing=()
 for p in "${packages[@]}"; do
@@ -26,3 +27,9 @@ sudo_cmd=()
 export DEBIAN_FRONTEND=noninteractive
 "${sudo_cmd[@]}" apt-get update -qq
 "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"
+# Debian starts redis-server as a service on port 6379 when it installs it. Nothing here uses
+# that server (the tests and the perf suite start their own, on ports of their own): stop it.
+if printf '%s\n' "${missing[@]}" | grep -qx redis-server && command -v systemctl >/dev/null &&
+   systemctl is-active --quiet redis-server 2>/dev/null; then
+  "${sudo_cmd[@]}" systemctl disable --now redis-server || true
+fi

@@ -3,8 +3,9 @@
 #   1. release build: every test (unit, stress, scale, death, sample, package, debug, perf smoke)
 #   2. ASan+UBSan build (g++): unit, stress, death and the sanitizer canaries
 #   3. TSan build (clang 14): the same
-#   4. libFuzzer build (clang 14, ASan+UBSan): the server's and the client's HTTP parsing
-#      (fuzz targets http and http_client), 15 s each from their seeds
+#   4. libFuzzer build (clang 14, ASan+UBSan): the server's and the client's HTTP parsing,
+#      samples/redis's RESP parsing
+#      (fuzz targets http, http_client and redis_resp), 15 s each from their seeds
 #   5. chaos build (GORO_CHAOS=ON, g++): the stress, death, net and deadlock tests with seeded
 #      random delays at the runtime's seams; the seed is printed, GORO_CHAOS_SEED=<n> replays
 # Usage: test.sh [release|asan|tsan|fuzz|chaos]...   (default: all five)
