@@ -113,7 +113,7 @@ recv_status try_recv_locked(chan_core* c, void* out, chan_waiter** wake) {
   if (c->count > 0) {
     c->ops->to_receiver(out, c->slot(0));
     c->ops->destroy(c->slot(0));
-    c->head = (c->head + 1) % c->cap;
+    if (++c->head == c->cap) c->head = 0;
     --c->count;
     if (chan_waiter* s = c->sendq.take()) {  // its value takes the freed place, in order
       c->ops->to_slot(c->slot(c->count), s->elem);

@@ -9,6 +9,7 @@
 #include "futex.hpp"
 #include "netpoll.hpp"
 #include "scheduler.hpp"
+#include "stack_pool.hpp"
 #include "testing/mode.hpp"
 
 namespace goro::detail {
@@ -109,13 +110,14 @@ std::int64_t retire_machines(std::int64_t now) {
 }
 
 // MO1: every processor idle and the sockets watched: sleep until the earliest timer (plus
-// the grace) or machine retirement, or until the scheduler wakes us. Both deadlines are
+// the grace), machine retirement or stack scavenge (`scavenge_due`: no_deadline if none),
+// or until the scheduler wakes us. Both deadlines are
 // computed under the lock that sets monitor_asleep, so a machine that goes idle after it
 // is seen asleep and wakes it (stop_machine); one that went idle before is counted here.
 // Returns false when the runtime is not idle (no sleep then).
-bool sleep_if_idle() {
+bool sleep_if_idle(std::int64_t scavenge_due) {
   auto& s = sched();
-  std::int64_t deadline = no_deadline;
+  std::int64_t deadline = scavenge_due;
   {
     std::lock_guard g(s.lock);
     if (s.npidle.load(std::memory_order_relaxed) != s.nprocs) return false;
@@ -148,13 +150,23 @@ bool sleep_if_idle() {
 void loop() {
   auto& s = sched();
   constexpr std::int64_t retire_check = 1'000 * ms;  // while busy, look once a second
+  constexpr std::int64_t scavenge_period = 1'000 * ms;  // K4 in stack_pool.hpp
+  constexpr std::int64_t scavenge_gap = 10 * ms;        // between two full batches
   std::int64_t delay = min_delay;
   std::int64_t next_retire = 0;
+  std::int64_t next_scavenge = monotonic_ns() + scavenge_period;
+  auto& stacks = stack_pool::instance();
   while (!stop_requested.load(std::memory_order_seq_cst)) {
     std::int64_t now = monotonic_ns();
     bool acted = poll_network(now);
     acted |= check_timers();
     if (now >= next_retire) next_retire = std::min(retire_machines(now), now + retire_check);
+    // K4: the free stacks no spawn took for a period give their pages back, a batch at a
+    // time: between batches the monitor goes on with its other duties.
+    if (now >= next_scavenge) {
+      const bool more = stacks.scavenge();
+      next_scavenge = now + (more ? scavenge_gap : scavenge_period);
+    }
     const std::int64_t watch_next = watchdog_poll(now);
     if (acted) {
       delay = min_delay;
@@ -167,8 +179,9 @@ void loop() {
     // Idle: a sleep without a period (the watchdog has nothing to watch either), until the
     // next retirement that is due, if any; then the retirement check runs at once.
     std::int64_t wait = delay;
+    // Free stacks beyond the reserve wait for a scavenge: one more wake-up, then none.
     if (s.npidle.load(std::memory_order_relaxed) == s.nprocs &&  // a hint; checked again
-        sleep_if_idle()) {
+        sleep_if_idle(stacks.scavenge_pending() ? next_scavenge : no_deadline)) {
       bump(g_counts.wakeups);
       // Woken because a processor was taken, or for a deadline: nothing is due sooner than
       // the smallest grace, so the first look comes 1 ms later, not at once (a burst of work

@@ -81,7 +81,7 @@ void stack_pool::configure(std::size_t default_size, stack_guard mode,
 stack_pool::size_class& stack_pool::class_for(std::size_t size) {
   for (auto& c : classes_)
     if (c.size == size) return c;
-  classes_.push_back(size_class{size, {}, nullptr, nullptr});
+  classes_.push_back(size_class{.size = size});
   return classes_.back();
 }
 
@@ -151,16 +151,19 @@ stack stack_pool::acquire(std::size_t size, stack_cache* cache) {
   } else {
     std::lock_guard g(lock_);
     auto& c = class_for(size);
-    if (c.free.empty()) {
+    // Warm stacks first, then cold ones (K4), then a new one.
+    auto& from = !c.free.empty() ? c.free : c.cold;
+    if (from.empty()) {
       s = carve(c);
     } else {
-      s = c.free.back();
-      c.free.pop_back();
+      s = from.back();
+      from.pop_back();
       // Refill the cache by half while the lock is held: one lock per many spawns.
-      while (cached && cache->n < stack_cache::capacity / 2 && !c.free.empty()) {
-        cache->slots[cache->n++] = c.free.back();
-        c.free.pop_back();
+      while (cached && cache->n < stack_cache::capacity / 2 && !from.empty()) {
+        cache->slots[cache->n++] = from.back();
+        from.pop_back();
       }
+      c.low_water = std::min(c.low_water, c.free.size());
     }
   }
   on_acquire(s);
@@ -214,6 +217,47 @@ void stack_pool::drain(stack_cache& cache) noexcept {
   std::lock_guard g(lock_);
   for (int i = 0; i < cache.n; ++i) class_for(cache.slots[i].size).free.push_back(cache.slots[i]);
   cache.n = 0;
+}
+
+bool stack_pool::scavenge() noexcept {
+  std::vector<stack> batch;
+  bool more = false;
+  {
+    std::lock_guard g(lock_);
+    std::size_t budget = scavenge_batch;
+    for (auto& c : classes_) {
+      // K4: the oldest low_water stacks were not taken since the last call.
+      const std::size_t idle = std::min(c.low_water, c.free.size());
+      const std::size_t excess = idle > scavenge_keep ? idle - scavenge_keep : 0;
+      const std::size_t take = std::min(excess, budget);
+      const auto end = c.free.begin() + static_cast<std::ptrdiff_t>(take);
+      batch.insert(batch.end(), c.free.begin(), end);
+      c.free.erase(c.free.begin(), end);
+      budget -= take;
+      // The ones left over by the budget are still known to be idle; else a new period.
+      c.low_water = take < excess ? idle - take : c.free.size();
+      more |= take < excess;
+    }
+  }
+  if (batch.empty()) return false;
+  // Outside the lock: spawns go on meanwhile. The usable pages only; a guard stays.
+  for (const stack& st : batch) ::madvise(st.lo, st.size, MADV_DONTNEED);
+  std::lock_guard g(lock_);
+  for (const stack& st : batch) class_for(st.size).cold.push_back(st);
+  scavenged_ += batch.size();
+  return more;
+}
+
+bool stack_pool::scavenge_pending() const {
+  std::lock_guard g(lock_);
+  for (const auto& c : classes_)
+    if (c.free.size() > scavenge_keep) return true;
+  return false;
+}
+
+std::size_t stack_pool::scavenged() const {
+  std::lock_guard g(lock_);
+  return scavenged_;
 }
 
 void stack_pool::trim() noexcept {

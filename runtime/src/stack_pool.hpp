@@ -12,6 +12,11 @@
 // K3: slabs are unmapped only by trim(), when no stack is in use: no fiber runs or waits, and
 //     no join_handle holds an ended fiber's stack (its control block is on it). Otherwise
 //     they stay mapped, and the stacks come back to the free lists when released.
+// K4: scavenging (Go's scavenger, for stacks): the free stacks that no spawn took during a
+//     whole period (the oldest `low_water` of a free list, beyond scavenge_keep) give their
+//     pages back to the kernel (MADV_DONTNEED; the guard page is left alone) and move to the
+//     class's cold list, taken only when no warm one is left. Between its two holds of
+//     lock_ the scavenger owns the stacks it returns (a fourth owner for K2).
 #pragma once
 
 #include <cstddef>
@@ -64,6 +69,16 @@ class stack_pool {
   void drain(stack_cache& cache) noexcept;
   // Unmaps every slab (K3); the caller guarantees no stack is in use.
   void trim() noexcept;
+  // K4: returns the pages of the free stacks unused since the last call, keeping the
+  // newest scavenge_keep of each size warm, at most scavenge_batch stacks a call (about a
+  // millisecond of madvise). True if more are due at once (the batch was full). Called by
+  // the monitor, about once a second; never concurrently with itself or trim().
+  bool scavenge() noexcept;
+  // Whether free stacks beyond the reserve are waiting for a scavenge (the monitor, idle,
+  // wakes once more for them).
+  bool scavenge_pending() const;
+  static constexpr std::size_t scavenge_keep = 256;
+  static constexpr std::size_t scavenge_batch = 1024;
 
   // Calls fn(top, arg) with the top (hi()) of every stack ever carved, in use or not, in
   // address order per slab. lock_ is held meanwhile: fn must not call into the pool.
@@ -72,6 +87,7 @@ class stack_pool {
   // Figures for tests and stats.
   std::size_t mprotect_guards() const;
   std::size_t guard_calls() const;  // system calls that installed guards (K1), ever
+  std::size_t scavenged() const;    // stacks whose pages were returned (K4), ever
   std::size_t mapped_bytes() const;
   bool kernel_guard_install() const { return kernel_guard_ok_; }
   bool batch_guard_install() const { return kernel_guard_ok_ && batch_guard_ok_; }
@@ -85,7 +101,9 @@ class stack_pool {
   };
   struct size_class {
     std::size_t size;             // usable bytes
-    std::vector<stack> free;      // guarded by lock_
+    std::vector<stack> free;      // guarded by lock_; warm (pages touched), oldest first
+    std::vector<stack> cold;      // guarded by lock_; pages returned (K4)
+    std::size_t low_water = 0;    // guarded by lock_; free.size()'s minimum since scavenge()
     char* carve = nullptr;        // next unused slot of the newest slab
     char* carve_end = nullptr;
     char* guarded_end = nullptr;  // K1: the slots below it (from carve) have their guards
@@ -106,6 +124,7 @@ class stack_pool {
   bool kernel_guard_ok_ = true;       // cleared when MADV_GUARD_INSTALL fails
   bool batch_guard_ok_ = true;        // cleared when process_madvise cannot install them
   std::size_t guard_calls_ = 0;       // guarded by lock_
+  std::size_t scavenged_ = 0;         // guarded by lock_
   std::size_t mprotect_budget_ = 0;
   std::size_t mprotect_used_ = 0;     // guarded by lock_
 };

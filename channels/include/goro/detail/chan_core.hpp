@@ -84,7 +84,13 @@ struct chan_core {
   void (*on_last_release)(void* arg) = nullptr;
   void* on_last_release_arg = nullptr;
 
-  void* slot(std::size_t i) const { return buf + ((head + i) % cap) * ops->size; }
+  // The buffer place `i` behind the oldest element (i <= count <= cap, head < cap). No
+  // division: these run under the lock, whose hold time is what contended channels pay.
+  void* slot(std::size_t i) const {
+    std::size_t j = head + i;
+    if (j >= cap) j -= cap;
+    return buf + j * ops->size;
+  }
 };
 
 chan_core* chan_make(std::size_t capacity, const elem_ops* ops, std::size_t align);
