@@ -28,6 +28,17 @@ class global_queue {
     for (std::size_t i = 0; i < n; ++i) ring_[(head_ + count_++) & (ring_.size() - 1)] = fs[i];
     publish();
   }
+  // At the head, in this order: taken before every fiber queued now (fibers that ran
+  // already, spilled from a full local queue; a timer found overdue by the monitor).
+  void push_front(fiber* const* fs, std::size_t n) {
+    while (count_ + n > ring_.size()) grow();
+    for (std::size_t i = n; i-- > 0;) {
+      head_ = (head_ - 1) & (ring_.size() - 1);
+      ring_[head_] = fs[i];
+      ++count_;
+    }
+    publish();
+  }
   // Takes up to `max` fibers from the head into out; returns how many.
   std::size_t pop_batch(fiber** out, std::size_t max) {
     std::size_t n = count_ < max ? count_ : max;

@@ -57,6 +57,8 @@ void park(wait_reason reason, void (*unlock)(void*), void* arg) {
   f->reason = wait_reason::none;
 }
 
+thread_local bool readies_go_first = false;
+
 void ready(fiber* f) {
   // F1: only a parked fiber can be readied, exactly once. Acquire pairs with the release
   // store of `parked` by the scheduler that switched it out (or by a dump, D1).
@@ -81,7 +83,10 @@ void ready(fiber* f) {
     wakep();
   } else {
     GORO_CHAOS_POINT(ready_thread);  // runnable, not queued yet (D3 sees it awake)
-    global_put(f);  // a plain thread, or a machine inside goro::blocking
+    // A plain thread, or a machine inside goro::blocking; the monitor's overdue timers go
+    // first (their fibers are late already: behind a backlog of spawns they would wait
+    // for all of it).
+    global_put(f, readies_go_first);
   }
 }
 

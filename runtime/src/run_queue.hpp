@@ -78,8 +78,17 @@ class run_queue {
   }
 
   // Owner only. Takes up to half the queue (at most `max`) from the front into `out`, for
-  // the global queue when the local one overflows. Returns how many.
-  std::uint32_t pop_half(fiber** out, std::uint32_t max) noexcept { return grab(out, max, 2); }
+  // the global queue when the local one overflows, and sets fresh[i] for each fiber that
+  // never ran. Returns how many.
+  std::uint32_t pop_half(fiber** out, bool* fresh, std::uint32_t max) noexcept {
+    std::uintptr_t raw[capacity / 2];
+    const std::uint32_t n = take(raw, max < capacity / 2 ? max : capacity / 2, 2);
+    for (std::uint32_t i = 0; i < n; ++i) {
+      out[i] = as_fiber(raw[i]);
+      fresh[i] = raw[i] & 1;
+    }
+    return n;
+  }
 
   // Owner only, and only while no thief exists (one processor: the deterministic mode of
   // goro::testing). The fiber `k` (mod size) places behind the front, or nullptr if empty.

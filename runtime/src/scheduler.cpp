@@ -587,15 +587,29 @@ void switch_out(machine* m, fiber* f, switch_record& rec, bool dying) {
   after_switch(current_m(), r);
 }
 
-// The local queue is full: move half of it, and f, to the global queue (Go's
-// runqputslow). Kept out of line: the fast path stays small.
-[[gnu::noinline]] void runq_put_slow(processor* p, fiber* f) {
-  fiber* batch[run_queue::capacity / 2 + 1];
-  auto n = p->runq.pop_half(batch, run_queue::capacity / 2);
+// The local queue is full: move its older half to the global queue (Go's runqputslow),
+// then queue f here. Go moves f too, to the global queue's tail, and the half with it,
+// which keeps FIFO order but sends fibers just readied (by a timer, a socket) behind the
+// whole global backlog: behind a million spawns queued there, they were a second late.
+// Here only the fresh fibers (never ran) go to the tail; those that ran before go to the
+// head, in order (most of them came from that head in the first place).
+// Kept out of line: the fast path stays small.
+[[gnu::noinline]] void runq_put_slow(processor* p, fiber* f, bool fresh) {
+  constexpr std::uint32_t half = run_queue::capacity / 2;
+  fiber* batch[half + 1];
+  bool is_fresh[half + 1];
+  auto n = p->runq.pop_half(batch, is_fresh, half);
+  if (!p->runq.push(f, fresh)) {  // room was made: only if the half was 0
+    batch[n] = f;
+    is_fresh[n++] = fresh;
+  }
+  fiber* ran[half + 1];
+  std::uint32_t nr = 0, nf = 0;
+  for (std::uint32_t i = 0; i < n; ++i) (is_fresh[i] ? batch[nf++] : ran[nr++]) = batch[i];
   auto& s = sched();
   std::lock_guard g(s.lock);
-  batch[n++] = f;
-  s.gq.push_batch(batch, n);
+  s.gq.push_front(ran, nr);
+  s.gq.push_batch(batch, nf);
 }
 
 void runq_put(processor* p, fiber* f, bool next, bool fresh) {
@@ -604,15 +618,20 @@ void runq_put(processor* p, fiber* f, bool next, bool fresh) {
     f = p->runnext.exchange(f, std::memory_order_acq_rel);
     if (!f) return;  // the old runnext (if any) goes to the tail
   }
-  if (!p->runq.push(f, fresh && !next)) [[unlikely]]  // a displaced runnext ran before
-    runq_put_slow(p, f);
+  fresh = fresh && !next;  // a displaced runnext: readied, so it ran before
+  if (!p->runq.push(f, fresh)) [[unlikely]]
+    runq_put_slow(p, f, fresh);
 }
 
-void global_put(fiber* f) {
+void global_put(fiber* f, bool first) {
   auto& s = sched();
   {
     std::lock_guard g(s.lock);
-    s.gq.push(f);
+    if (first) {
+      s.gq.push_front(&f, 1);
+    } else {
+      s.gq.push(f);
+    }
   }
   wakep();
 }

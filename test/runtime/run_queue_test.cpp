@@ -43,10 +43,14 @@ TEST(RunQueueTest, FifoAndBoundedForTheOwner) {
 
 TEST(RunQueueTest, PopHalfForTheGlobalQueue) {
   auto q = std::make_unique<run_queue>();
-  for (std::uintptr_t i = 0; i < 10; ++i) q->push(fake(i));
+  for (std::uintptr_t i = 0; i < 10; ++i) q->push(fake(i), /*fresh=*/i % 2 == 1);
   fiber* out[run_queue::capacity];
-  EXPECT_EQ(q->pop_half(out, run_queue::capacity), 5u);
-  for (std::uintptr_t i = 0; i < 5; ++i) EXPECT_EQ(out[i], fake(i));
+  bool fresh[run_queue::capacity];
+  EXPECT_EQ(q->pop_half(out, fresh, run_queue::capacity), 5u);
+  for (std::uintptr_t i = 0; i < 5; ++i) {
+    EXPECT_EQ(out[i], fake(i));
+    EXPECT_EQ(fresh[i], i % 2 == 1);
+  }
   EXPECT_EQ(q->size(), 5u);
 }
 
