@@ -6,7 +6,7 @@
 // A mutex per shard rather than an owner fiber per shard (the commands sent over a channel
 // to the one fiber that touches the shard): both were measured with redis-benchmark (SET,
 // GET, INCR; 50 connections), and the owner fiber, which costs a channel send, a park and a
-// ready per command where the uncontended mutex costs two atomics, took 10-30 % more of
+// ready per command where the uncontended mutex costs two atomics, took 11-46 % more of
 // the server's CPU per command with -P 16 at P=1 (without pipelining, the system calls
 // hide the difference); at P=2 the two were within the noise.
 // Expiry as Redis does it: lazily, a key found expired on access is deleted then; and
