@@ -131,8 +131,9 @@ DEBIAN_CLIENTS = {"wrk": "wrk", "redis-benchmark": "redis-tools"}
 
 
 def applies(system, workload):
+    only = ONLY.get(system)
     return system not in WORKLOADS[workload].get("not_applicable", {}) and \
-        workload in ONLY.get(system, (WORKLOADS,))[0]
+        (only is None or workload in only[0])
 
 
 def log(msg):
