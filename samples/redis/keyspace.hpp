@@ -3,6 +3,12 @@
 // keys of different shards run in parallel. Each operation is atomic (INCR loses no
 // update); a multi-key one (MSET, MGET, DEL, EXISTS) locks its shards in index order, so it
 // is atomic as a whole, as in Redis.
+// A mutex per shard rather than an owner fiber per shard (the commands sent over a channel
+// to the one fiber that touches the shard): both were measured with redis-benchmark (SET,
+// GET, INCR; 50 connections), and the owner fiber, which costs a channel send, a park and a
+// ready per command where the uncontended mutex costs two atomics, took 11-46 % more of
+// the server's CPU per command with -P 16 at P=1 (without pipelining, the system calls
+// hide the difference); at P=2 the two were within the noise.
 // Expiry as Redis does it: lazily, a key found expired on access is deleted then; and
 // actively, sweep() samples the keys with a time to live and deletes the expired ones
 // (Redis' activeExpireCycle), called from a fiber per shard on a goro ticker.
