@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The second README command: install what is missing, build and pass the whole test suite:
-#   1. release build: every test (unit, stress, scale, death, sample, package, debug, perf smoke)
+#   1. release build: every test (unit, stress, scale, death, sample, package, debug)
 #   2. ASan+UBSan build (g++): unit, stress, death and the sanitizer canaries
 #   3. TSan build (clang 14): the same
 #   4. libFuzzer build (clang 14, ASan+UBSan): the server's and the client's HTTP parsing,
