@@ -57,9 +57,9 @@ bool check_timers() {
     const std::int64_t next = p->timers.next();
     if (next == no_deadline || tnow - next < kick_grace) continue;
     if (tnow - next >= timer_grace) {
-      readies_go_first = true;  // the fibers are late: ahead of the global queue's backlog
+      set_readies_go_first(true);  // the fibers are late: ahead of the global backlog
       const int n = p->timers.run_expired(tnow, true);
-      readies_go_first = false;
+      set_readies_go_first(false);
       if (n) {
         bump(g_counts.timers_fired, static_cast<std::uint64_t>(n));
         acted = true;

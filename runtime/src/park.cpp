@@ -57,7 +57,12 @@ void park(wait_reason reason, void (*unlock)(void*), void* arg) {
   f->reason = wait_reason::none;
 }
 
+namespace {
+// Set on the monitor's thread while it fires overdue timers (set_readies_go_first).
 thread_local bool readies_go_first = false;
+}  // namespace
+
+void set_readies_go_first(bool first) noexcept { readies_go_first = first; }
 
 void ready(fiber* f) {
   // F1: only a parked fiber can be readied, exactly once. Acquire pairs with the release

@@ -85,9 +85,9 @@ void after_switch(machine* m, switch_record* r);
 void runq_put(processor* p, fiber* f, bool next, bool fresh = false);
 // Puts a runnable fiber on the global run queue and wakes a machine if one is needed.
 void global_put(fiber* f, bool first = false);  // first: at the global queue's head
-// Set on the monitor's thread while it fires overdue timers: ready() then queues at the
-// global queue's head (see global_put).
-extern thread_local bool readies_go_first;
+// For the calling thread (the monitor, while it fires overdue timers): whether ready()
+// from it queues at the global queue's head (see global_put).
+void set_readies_go_first(bool first) noexcept;
 // Gives away the processor of a machine entering goro::blocking: to a new machine if it has
 // work, else to the idle list.
 void hand_off(processor* p);
