@@ -166,7 +166,7 @@ void fiber_start(fiber* f) {
     runq_put(m->p, f, false, /*fresh=*/true);
     wakep();
   } else {
-    global_put(f);
+    global_put(f, gq_at::fresh);  // a plain thread's spawn: behind readied fibers
   }
 }
 

@@ -91,7 +91,7 @@ void ready(fiber* f) {
     // A plain thread, or a machine inside goro::blocking; the monitor's overdue timers go
     // first (their fibers are late already: behind a backlog of spawns they would wait
     // for all of it).
-    global_put(f, readies_go_first);
+    global_put(f, readies_go_first ? gq_at::head : gq_at::tail);
   }
 }
 

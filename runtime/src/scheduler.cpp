@@ -591,8 +591,8 @@ void switch_out(machine* m, fiber* f, switch_record& rec, bool dying) {
 // then queue f here. Go moves f too, to the global queue's tail, and the half with it,
 // which keeps FIFO order but sends fibers just readied (by a timer, a socket) behind the
 // whole global backlog: behind a million spawns queued there, they were a second late.
-// Here only the fresh fibers (never ran) go to the tail; those that ran before go to the
-// head, in order (most of them came from that head in the first place).
+// Here the fibers that ran before go to the global queue's ring for them, which takers
+// serve before the fresh ones (global_queue.hpp), and the fresh ones to the fresh ring.
 // Kept out of line: the fast path stays small.
 [[gnu::noinline]] void runq_put_slow(processor* p, fiber* f, bool fresh) {
   constexpr std::uint32_t half = run_queue::capacity / 2;
@@ -608,8 +608,8 @@ void switch_out(machine* m, fiber* f, switch_record& rec, bool dying) {
   for (std::uint32_t i = 0; i < n; ++i) (is_fresh[i] ? batch[nf++] : ran[nr++]) = batch[i];
   auto& s = sched();
   std::lock_guard g(s.lock);
-  s.gq.push_front(ran, nr);
-  s.gq.push_batch(batch, nf);
+  s.gq.push_batch(ran, nr);
+  s.gq.push_fresh(batch, nf);
 }
 
 void runq_put(processor* p, fiber* f, bool next, bool fresh) {
@@ -623,14 +623,14 @@ void runq_put(processor* p, fiber* f, bool next, bool fresh) {
     runq_put_slow(p, f, fresh);
 }
 
-void global_put(fiber* f, bool first) {
+void global_put(fiber* f, gq_at where) {
   auto& s = sched();
   {
     std::lock_guard g(s.lock);
-    if (first) {
-      s.gq.push_front(&f, 1);
-    } else {
-      s.gq.push(f);
+    switch (where) {
+      case gq_at::tail: s.gq.push(f); break;
+      case gq_at::head: s.gq.push_front(&f, 1); break;
+      case gq_at::fresh: s.gq.push_fresh(&f, 1); break;
     }
   }
   wakep();

@@ -84,7 +84,10 @@ void after_switch(machine* m, switch_record* r);
 // queue when full. Owner of p only.
 void runq_put(processor* p, fiber* f, bool next, bool fresh = false);
 // Puts a runnable fiber on the global run queue and wakes a machine if one is needed.
-void global_put(fiber* f, bool first = false);  // first: at the global queue's head
+// Where global_put queues (global_queue.hpp): at the tail of the fibers that ran before,
+// at their head, or with the fresh ones (a spawn from a plain thread).
+enum class gq_at { tail, head, fresh };
+void global_put(fiber* f, gq_at where = gq_at::tail);
 // For the calling thread (the monitor, while it fires overdue timers): whether ready()
 // from it queues at the global queue's head (see global_put).
 void set_readies_go_first(bool first) noexcept;

@@ -1,5 +1,6 @@
 // The processor run queue on its own (runtime/src/run_queue.hpp), with fake fiber pointers.
 #include "run_queue.hpp"
+#include "global_queue.hpp"
 
 #include <atomic>
 #include <set>
@@ -159,6 +160,30 @@ TEST(RunQueueTest, ATakeFromTheBackNeverRacesAThiefOnAStaleWord) {
   t2.join();
   while (fiber* f = q->pop()) seen[index_of(f)].fetch_add(1, std::memory_order_relaxed);
   for (std::uintptr_t i = 0; i < total; ++i) ASSERT_EQ(seen[i].load(), 1) << "element " << i;
+}
+
+// The global queue serves the fibers that ran before ahead of the fresh ones, FIFO within
+// each, and the fresh ones first on every eighth take, so neither ring can starve.
+TEST(GlobalQueueTest, RanBeforeFreshFifoEachFreshEveryEighthTake) {
+  goro::detail::global_queue q;
+  std::vector<fiber*> fresh, ran;
+  for (std::uintptr_t i = 0; i < 20; ++i) fresh.push_back(fake(i));
+  for (std::uintptr_t i = 100; i < 110; ++i) ran.push_back(fake(i));
+  q.push_fresh(fresh.data(), fresh.size());
+  q.push_batch(ran.data(), 5);
+  q.push(ran[5]);
+  q.push_front(&ran[6], 1);  // ahead of every fiber that ran before
+  EXPECT_EQ(q.size(), 27);
+  std::vector<fiber*> got;
+  for (int take = 1; take <= 8; ++take) got.push_back(q.pop());
+  // takes 1-7 from the ran ring (ran[6] first, then ran[0..5]), take 8 from the fresh one
+  std::vector<fiber*> want{ran[6], ran[0], ran[1], ran[2], ran[3], ran[4], ran[5], fresh[0]};
+  EXPECT_EQ(got, want);
+  fiber* out[32];
+  EXPECT_EQ(q.pop_batch(out, 32), 19u);  // the ran ring is empty: the rest, in order
+  for (int i = 0; i < 19; ++i) EXPECT_EQ(out[i], fresh[i + 1]);
+  EXPECT_EQ(q.size(), 0);
+  EXPECT_EQ(q.pop(), nullptr);
 }
 
 }  // namespace
