@@ -3,6 +3,7 @@
 #include "global_queue.hpp"
 
 #include <atomic>
+#include <functional>
 #include <set>
 #include <thread>
 #include <vector>
@@ -102,6 +103,30 @@ TEST(RunQueueTest, AloneKeepsTheOrder) {
   EXPECT_EQ(q->pop(), nullptr);
 }
 
+// Counts how often each fake fiber was taken: every one must be, exactly once.
+struct tally {
+  explicit tally(std::uintptr_t n) : seen(n) {}
+  void took(fiber* f) { seen[index_of(f)].fetch_add(1, std::memory_order_relaxed); }
+  void check() const {
+    for (std::uintptr_t i = 0; i < seen.size(); ++i)
+      ASSERT_EQ(seen[i].load(), 1) << "element " << i;
+  }
+  std::vector<std::atomic<int>> seen;
+};
+
+// A thief: steals from q into a queue of its own until `done` (and, if `drain`, q is
+// empty), counting what it took. Without `drain` it never yields: the tightest race.
+void steal_until(run_queue& q, tally& t, const std::atomic<bool>& done, bool drain) {
+  auto mine = std::make_unique<run_queue>();
+  while (!done.load(std::memory_order_acquire) || (drain && !q.empty())) {
+    if (q.steal_into(*mine) == 0) {
+      if (drain) std::this_thread::yield();
+      continue;
+    }
+    while (fiber* f = mine->pop()) t.took(f);
+  }
+}
+
 // Owner pushes and pops while two thieves steal: every element is taken exactly once.
 // Hunts: a thief's CAS succeeding on slots the owner already reused (Q1-Q3), or on a
 // word the owner's pops from the back changed and restored (every other fiber is fresh, so
@@ -109,28 +134,22 @@ TEST(RunQueueTest, AloneKeepsTheOrder) {
 TEST(RunQueueTest, OwnerAndThievesNeverDuplicateOrLose) {
   const std::uintptr_t total = static_cast<std::uintptr_t>(goro_test::scaled(1'000'000));
   auto q = std::make_unique<run_queue>();
-  std::vector<std::atomic<int>> seen(total);
+  tally t(total);
   std::atomic<bool> done{false};
-  auto thief = [&] {
-    auto mine = std::make_unique<run_queue>();
-    while (!done.load(std::memory_order_acquire) || !q->empty()) {
-      if (q->steal_into(*mine) == 0) std::this_thread::yield();
-      while (fiber* f = mine->pop()) seen[index_of(f)].fetch_add(1, std::memory_order_relaxed);
-    }
-  };
-  std::thread t1(thief), t2(thief);
+  std::thread t1(steal_until, std::ref(*q), std::ref(t), std::cref(done), true);
+  std::thread t2(steal_until, std::ref(*q), std::ref(t), std::cref(done), true);
   for (std::uintptr_t i = 0; i < total; ++i) {
     while (!q->push(fake(i), /*fresh=*/i % 2 == 1)) {
-      if (fiber* f = q->pop()) seen[index_of(f)].fetch_add(1, std::memory_order_relaxed);
+      if (fiber* f = q->pop()) t.took(f);
     }
     if (i % 3 == 0)
-      if (fiber* f = q->pop()) seen[index_of(f)].fetch_add(1, std::memory_order_relaxed);
+      if (fiber* f = q->pop()) t.took(f);
   }
   done.store(true, std::memory_order_release);
-  while (fiber* f = q->pop()) seen[index_of(f)].fetch_add(1, std::memory_order_relaxed);
+  while (fiber* f = q->pop()) t.took(f);
   t1.join();
   t2.join();
-  for (std::uintptr_t i = 0; i < total; ++i) ASSERT_EQ(seen[i].load(), 1) << "element " << i;
+  t.check();
 }
 
 // The owner keeps one fresh fiber in the queue, pushing and taking it back from the back,
@@ -141,25 +160,19 @@ TEST(RunQueueTest, OwnerAndThievesNeverDuplicateOrLose) {
 TEST(RunQueueTest, ATakeFromTheBackNeverRacesAThiefOnAStaleWord) {
   const std::uintptr_t total = static_cast<std::uintptr_t>(goro_test::scaled(2'000'000));
   auto q = std::make_unique<run_queue>();
-  std::vector<std::atomic<int>> seen(total);
+  tally t(total);
   std::atomic<bool> done{false};
-  auto thief = [&] {
-    auto mine = std::make_unique<run_queue>();
-    while (!done.load(std::memory_order_acquire)) {
-      if (q->steal_into(*mine))
-        while (fiber* f = mine->pop()) seen[index_of(f)].fetch_add(1, std::memory_order_relaxed);
-    }
-  };
-  std::thread t1(thief), t2(thief);
+  std::thread t1(steal_until, std::ref(*q), std::ref(t), std::cref(done), false);
+  std::thread t2(steal_until, std::ref(*q), std::ref(t), std::cref(done), false);
   for (std::uintptr_t i = 0; i < total; ++i) {
     ASSERT_TRUE(q->push(fake(i), /*fresh=*/true));
-    if (fiber* f = q->pop()) seen[index_of(f)].fetch_add(1, std::memory_order_relaxed);
+    if (fiber* f = q->pop()) t.took(f);
   }
   done.store(true, std::memory_order_release);
   t1.join();
   t2.join();
-  while (fiber* f = q->pop()) seen[index_of(f)].fetch_add(1, std::memory_order_relaxed);
-  for (std::uintptr_t i = 0; i < total; ++i) ASSERT_EQ(seen[i].load(), 1) << "element " << i;
+  while (fiber* f = q->pop()) t.took(f);
+  t.check();
 }
 
 // The global queue serves the fibers that ran before ahead of the fresh ones, FIFO within
