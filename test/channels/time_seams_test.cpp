@@ -200,4 +200,36 @@ TEST_P(TimerAfterShutdownTest, ResetAfterShutdownArmsItOnTheNextRun) {
 
 GORO_INSTANTIATE(TimerAfterShutdownTest, 1, 2, 4);
 
+// --- ticker::reset (Go's Ticker.Reset) ---
+
+// On the virtual clock: ticks come every period from the start, then every new period
+// from the reset; a tick waiting at the reset is dropped; a stopped ticker starts again.
+TEST(TickerResetTest, ResetRestartsWithTheNewPeriodFromNow) {
+  using namespace std::chrono_literals;
+  goro::testing::run({.seed = 1}, [] {
+    goro::ticker t(10ms);
+    const auto t0 = goro::now();
+    ASSERT_TRUE(t.c().recv());
+    EXPECT_EQ(goro::now() - t0, 10ms);
+    goro::this_fiber::sleep_for(15ms);  // the tick of t0 + 20 ms waits in the channel
+    const auto r = goro::now();
+    t.reset(100ms);
+    EXPECT_FALSE(t.c().try_recv()) << "a tick from before the reset";
+    ASSERT_TRUE(t.c().recv());
+    EXPECT_EQ(goro::now() - r, 100ms);
+    ASSERT_TRUE(t.c().recv());
+    EXPECT_EQ(goro::now() - r, 200ms);
+    t.stop();
+    const auto r2 = goro::now();
+    t.reset(7ms);
+    ASSERT_TRUE(t.c().recv());
+    EXPECT_EQ(goro::now() - r2, 7ms);
+    EXPECT_THROW(t.reset(0ms), goro::option_error);
+    ASSERT_TRUE(t.c().recv());  // still ticking with its period
+    EXPECT_EQ(goro::now() - r2, 14ms);
+    t.stop();
+    EXPECT_EQ(pending_timers(), 0u);
+  });
+}
+
 }  // namespace

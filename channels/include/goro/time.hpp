@@ -69,7 +69,11 @@ recv_chan<time_point> tick(std::chrono::duration<Rep, Period> d) {
 }
 
 // A stoppable tick. After stop() returns, no tick is received any more (one already in
-// the channel is dropped too).
+// the channel is dropped too). reset(d) starts it again with a new period (Go's
+// Ticker.Reset), stopped or not.
+//
+//   goro::ticker t(1s);
+//   t.reset(100ms);   // from now on, every 100 ms
 class ticker {
  public:
   template <class Rep, class Period>
@@ -85,6 +89,16 @@ class ticker {
   recv_chan<time_point> c() const noexcept { return ch_; }
   void stop() noexcept {
     if (s_) detail::tick_stop(std::exchange(s_, nullptr));
+  }
+  // Stops the ticker (a tick waiting in c() is dropped) and starts it again: the next tick
+  // comes `d` from now, then every `d`. A period <= 0 throws goro::option_error, as the
+  // constructor does, and leaves the ticker as it was.
+  template <class Rep, class Period>
+  void reset(std::chrono::duration<Rep, Period> d) {
+    const auto period =
+        detail::checked_period(std::chrono::nanoseconds(detail::saturated_ns(d)));
+    stop();
+    s_ = detail::tick_start(period, ch_, true);
   }
 
  private:
