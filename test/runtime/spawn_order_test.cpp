@@ -22,13 +22,18 @@ using SpawnOrderTest = goro_test::RuntimeTest;
 
 struct census {
   std::atomic<std::int64_t> live{0}, peak{0};
+  goro::wait_group ended;  // every fiber born has ended (the tree's sum can come first)
   void born() {
+    ended.add(1);
     const auto now = live.fetch_add(1, std::memory_order_relaxed) + 1;
     auto seen = peak.load(std::memory_order_relaxed);
     while (now > seen && !peak.compare_exchange_weak(seen, now, std::memory_order_relaxed)) {
     }
   }
-  void gone() { live.fetch_sub(1, std::memory_order_relaxed); }
+  void gone() {
+    live.fetch_sub(1, std::memory_order_relaxed);
+    ended.done();
+  }
 };
 
 // Skynet's shape: each node of a 10-ary tree spawns its 10 children, then receives their
@@ -62,6 +67,7 @@ TEST_P(SpawnOrderTest, AForkJoinTreeRunsDepthFirst) {
   census c;
   std::int64_t total = -1;
   goro::spawn([&] { total = node(c, 0, 10'000, nullptr); }).join();
+  c.ended.wait();  // a child's gone() runs after its parent received its sum
   EXPECT_EQ(total, std::int64_t{10'000} * 9'999 / 2);
   EXPECT_EQ(c.live.load(), 0);
   EXPECT_LE(c.peak.load(), 250) << "fibers alive at once in a tree of 11,111";
