@@ -23,6 +23,21 @@ void spin_pause(unsigned spins) noexcept {
   }
 }
 
+void spinlock::lock_contended() noexcept {
+  // S3: 8, 16, ... 128 pauses between looks (measured on the buffered workload at P=2:
+  // 4:4 62 -> 21 ns per item, 1:1 45 -> 17 ns). The acquire pairs with unlock()'s release.
+  constexpr unsigned max_backoff = 128;
+  unsigned backoff = 8;
+  for (unsigned spins = 0;; ++spins) {
+    for (unsigned i = 0; i < backoff; ++i) __builtin_ia32_pause();
+    if (backoff < max_backoff) backoff *= 2;
+    if (!locked_.load(std::memory_order_relaxed) &&
+        !locked_.exchange(true, std::memory_order_acquire))
+      return;
+    if (spins >= 64) ::sched_yield();  // the holder's thread may have been preempted
+  }
+}
+
 const char* to_string(wait_reason r) noexcept {
   switch (r) {
     case wait_reason::none: return "running";

@@ -3,7 +3,7 @@
 //     on the other side of the switch, possibly on another thread (DESIGN invariant 3), so
 //     it must be an atomic, never a pthread mutex.
 // S2: critical sections are a few instructions (link/unlink a waiter); after a few hundred
-//     spins a contender yields its thread.
+//     spins a contender yields its thread (S3: how it spins).
 #pragma once
 
 #include <atomic>
@@ -18,11 +18,8 @@ class spinlock {
  public:
   void lock() noexcept {
     // Pairs with the release store in unlock(): the previous holder's writes are visible.
-    while (locked_.exchange(true, std::memory_order_acquire)) {
-      // Read-only wait: no cache-line ping-pong while the lock is held.
-      for (unsigned spins = 0; locked_.load(std::memory_order_relaxed); ++spins)
-        spin_pause(spins);
-    }
+    if (!locked_.exchange(true, std::memory_order_acquire)) return;
+    lock_contended();
   }
   bool try_lock() noexcept {
     return !locked_.load(std::memory_order_relaxed) &&
@@ -31,6 +28,13 @@ class spinlock {
   void unlock() noexcept { locked_.store(false, std::memory_order_release); }  // pairs with lock()
 
  private:
+  // S3: a contender backs off exponentially (pauses without touching the lock's line)
+  // before it looks again. Looking at once, as a plain test-and-test-and-set does, pulls
+  // the line to the waiter's core at every release, so the holder's next lock must pull it
+  // back: two cores passing one channel's items then pay two line moves per item. Backed
+  // off, the holder usually takes the lock again while the line is still in its cache.
+  void lock_contended() noexcept;
+
   std::atomic<bool> locked_{false};
 };
 
