@@ -734,14 +734,14 @@ void timer_added(std::int64_t when) {
   if (when >= s.timed_deadline.load(std::memory_order_seq_cst) ||
       s.nmidle.load(std::memory_order_seq_cst) == 0)
     return;
-  machine* m = nullptr;
-  {
-    std::lock_guard g(s.lock);
-    m = s.timed_waiter ? s.timed_waiter : s.midle;
-    if (m && m == s.timed_waiter && when >= s.timed_deadline.load(std::memory_order_relaxed))
-      m = nullptr;
-    if (m) note_wake(m);  // the machine re-computes its deadline (it has no next_p)
-  }
+  std::lock_guard g(s.lock);
+  // No timed waiter: the caller's stop_machine takes the role under this lock, its deadline
+  // computed over the idle processors, this one among them; or another machine that idles
+  // first does, over the same list. (Waking an idle machine here cost a wake-up for nothing
+  // each time a runtime went idle with a timer pending.)
+  machine* m = s.timed_waiter;
+  if (m && when < s.timed_deadline.load(std::memory_order_relaxed))
+    note_wake(m);  // it re-computes its deadline (it has no next_p)
 }
 
 timer_heap* timer_start(timer* t) {

@@ -5,6 +5,7 @@
 // under test, not a synchronisation: any length gives the same verdict. (The idle figures
 // per second, for the whole process, are the perf suite's idle workload.)
 #include <chrono>
+#include <cstdint>
 #include <map>
 #include <thread>
 
@@ -54,6 +55,52 @@ TEST_P(IdleTest, ParkedFibersCostNoWakeups) {
     EXPECT_EQ(goro_test::thread_switches(tid), n) << "machine thread " << tid << " woke";
   gate.done();
   goro_test::bounded("every fiber passed the gate", [&] { finished.wait(); });
+}
+
+TEST_P(IdleTest, AFiberThatSleepsAloneWakesNoOtherMachineToWatchItsTimer) {
+  // R3: when the only busy processor goes idle holding a sleeper's timer, the machine that
+  // gives it back takes the timed wait itself. It used to wake an idle machine first, which
+  // found the role free and went back to sleep: a wake-up for nothing each time a runtime
+  // went idle with a timer pending (4 wake-ups a round at P >= 2 instead of 3).
+  // A round, from an idle runtime: a plain thread opens the fiber's gate (one wake-up), the
+  // machine that takes the fiber wakes a spinner beside it (Go's wakep: one more, if a
+  // processor is idle), the fiber waits until that spinner is asleep again, then sleeps
+  // 1 ms alone; the timed waiter takes a processor back at the deadline and wakes a spinner
+  // again (one more). Counts, not times: a busy machine makes a spinner find work sooner
+  // or a sleeper wake later, it adds no wake-up.
+  const int rounds = 10;
+  const std::uint64_t per_round = GetParam() == 1 ? 1 : 3;
+  auto settled = [&] {
+    auto st = goro::stats();
+    if (st.idle_processors != GetParam() || st.spinning_machines != 0 ||
+        st.idle_machines != static_cast<int>(st.machines))
+      return false;
+    for (auto& m : st.machine_list)
+      if (!goro_test::thread_asleep(m.tid)()) return false;
+    return true;
+  };
+  auto others_asleep = [] {  // every machine but the caller's
+    auto st = goro::stats();
+    return st.spinning_machines == 0 && st.idle_machines + 1 == static_cast<int>(st.machines);
+  };
+  for (int r = 0; r < rounds; ++r) {
+    goro::wait_group gate, done;
+    gate.add(1);
+    done.add(1);
+    goro::go([&] {
+      gate.wait();
+      while (!others_asleep()) {
+      }
+      goro::this_fiber::sleep_for(std::chrono::milliseconds(1));
+      done.done();
+    });
+    goro_test::wait_until("the fiber waits at its gate, every machine asleep", settled);
+    const std::uint64_t before = goro::stats().machine_wakeups;
+    gate.done();
+    goro_test::bounded("the fiber slept", [&] { done.wait(); });
+    goro_test::wait_until("every machine asleep again", settled);
+    EXPECT_LE(goro::stats().machine_wakeups - before, per_round) << "round " << r;
+  }
 }
 
 GORO_INSTANTIATE(IdleTest, 1, 2, 4);
