@@ -7,10 +7,9 @@
 #include <cstdlib>
 #include <new>
 
+#include <goro/detail/futex.hpp>
+#include <goro/detail/timer_api.hpp>
 #include <goro/error.hpp>
-
-#include "futex.hpp"
-#include "scheduler.hpp"
 
 namespace goro::detail {
 
@@ -242,12 +241,7 @@ struct select_park {
 
 void release_select(void* arg) {
   auto* sp = static_cast<select_park*>(arg);
-  if (sp->t) {
-    sp->heap = &current_m()->p->timers;  // this machine's processor, where the switch ran
-    sp->heap->lock().lock();
-    sp->heap->push(sp->t);
-    sp->heap->lock().unlock();
-  }
+  if (sp->t) sp->heap = timer_start(sp->t);  // this machine's processor, where the switch ran
   sp->locks.unlock();
 }
 
@@ -367,7 +361,7 @@ int select_impl(select_case* cases, chan_waiter* waiters, int n, bool has_defaul
         futex_wait(waiters[0].own_word, 0);
     }
   }
-  if (sp.heap) sp.heap->remove(&t);  // gone from the heap, or its fire() is done (T3)
+  if (sp.heap) timer_remove(sp.heap, &t);  // gone from the heap, or its fire() is done (T3)
 
   // Unlink the waiters nobody took (H2), under the locks again.
   locks.lock();

@@ -12,9 +12,8 @@
 #include <goro/error.hpp>
 #include <goro/spawn.hpp>
 
-#include "futex.hpp"
-#include "scheduler.hpp"
-#include "testing/mode.hpp"
+#include <goro/detail/fiber_api.hpp>
+#include <goro/detail/timer_api.hpp>
 
 namespace goro::detail {
 
@@ -48,7 +47,7 @@ void fire_after(timer* t) {
   auto* a = static_cast<after_timer*>(t);
   a->lock.lock();
   if (a->core) {
-    time_point now = from_ns(timer_now_ns());
+    time_point now = from_ns(timer_clock_ns());
     chan_send(a->core, &now, false);  // capacity 1 and the only send: never blocks
   }
   a->fired = true;
@@ -65,7 +64,7 @@ void abandon_after(void* arg) {
   a->abandoned = true;
   // A1: fired, or cancelled (off its heap for good: queued, or detached by a shutdown,
   // T5): ours to free. Neither: popped for firing; fire_after() frees it.
-  const bool ours = a->fired || a->heap->cancel(a);
+  const bool ours = a->fired || timer_cancel(a->heap, a);
   a->lock.unlock();
   if (!ours) return;
   a->wait_fired();  // a firing may still touch the timer until its done() (T3)
@@ -103,7 +102,7 @@ void fire_tick(timer* t) {
     unref(s);  // S2: the timer's reference
     return;
   }
-  const std::int64_t now = timer_now_ns();
+  const std::int64_t now = timer_clock_ns();
   s->ch.try_send(from_ns(now));  // dropped when the last tick is still unread
   // The next tick: the first multiple of the period after now (missed ones are skipped),
   // saturated (T4). A virtual clock at the end of time (`never`) ticks no more.
@@ -127,7 +126,7 @@ recv_chan<time_point> after_ns(std::int64_t ns) {
   chan<time_point> c(1);
   auto* a = new after_timer;
   a->core = c.core();  // A1: no handle
-  a->when = deadline_after(timer_now_ns(), ns);  // saturated (T4)
+  a->when = deadline_after(timer_clock_ns(), ns);  // saturated (T4)
   a->fire = fire_after;
   c.core()->on_last_release = abandon_after;  // the channel is not shared yet
   c.core()->on_last_release_arg = a;
@@ -150,7 +149,7 @@ tick_state* tick_start(std::int64_t period_ns, chan<time_point> c, bool owned) {
   s->period = period_ns;
   s->owned = owned;
   s->refs.store(owned ? 2 : 1, std::memory_order_relaxed);
-  s->when = deadline_after(timer_now_ns(), period_ns);  // saturated (T4)
+  s->when = deadline_after(timer_clock_ns(), period_ns);  // saturated (T4)
   s->fire = fire_tick;
   s->lock.lock();  // S1: heap is set before the timer's first fire reads it
   s->heap = timer_start(s);
@@ -161,7 +160,7 @@ tick_state* tick_start(std::int64_t period_ns, chan<time_point> c, bool owned) {
 void tick_stop(tick_state* s) noexcept {
   s->lock.lock();
   s->stopped = true;
-  const bool cancelled = s->heap && s->heap->cancel(s);  // else fire_tick() ends it
+  const bool cancelled = s->heap && timer_cancel(s->heap, s);  // else fire_tick() ends it
   if (cancelled) s->heap = nullptr;
   (void)s->ch.try_recv();  // no stale tick after stop()
   s->lock.unlock();
@@ -197,7 +196,7 @@ void fire_timer(timer* t) {
   const bool act = s->armed;
   s->armed = false;
   s->heap = nullptr;
-  if (act && !s->fn) s->ch.try_send(from_ns(timer_now_ns()));  // capacity 1: room left
+  if (act && !s->fn) s->ch.try_send(from_ns(timer_clock_ns()));  // capacity 1: room left
   std::function<void()> fn = act ? s->fn : nullptr;
   s->lock.unlock();
   t->done();  // T3: stop/reset may return (and the timer be freed) from here on
@@ -217,7 +216,7 @@ bool disarm(timer_state* s) noexcept {
   // U1: outside the lock. A fire in progress (popped, not yet done()) may still touch the
   // timer: wait for its done() (T3) whether it is past our lock (heap already cleared) or
   // not.
-  if (h) h->remove(s);
+  if (h) timer_remove(h, s);
   s->wait_fired();
   return was;
 }
@@ -237,7 +236,7 @@ bool timer_arm(timer_state* s, std::int64_t ns) {
   ensure_started();  // a reset after shutdown arms it on the next run
   const bool was = disarm(s);  // U2: no stale time after a reset
   s->lock.lock();
-  s->when = deadline_after(timer_now_ns(), ns);  // saturated (T4)
+  s->when = deadline_after(timer_clock_ns(), ns);  // saturated (T4)
   s->armed = true;
   s->heap = timer_start(s);
   s->lock.unlock();

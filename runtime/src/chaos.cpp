@@ -14,7 +14,7 @@
 #include <fmt/format.h>
 
 #include "fatal.hpp"
-#include "futex.hpp"
+#include <goro/detail/futex.hpp>
 
 namespace goro::detail::chaos {
 

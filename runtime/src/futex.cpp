@@ -1,4 +1,4 @@
-#include "futex.hpp"
+#include <goro/detail/futex.hpp>
 
 #include <climits>
 #include <ctime>

@@ -6,7 +6,7 @@
 #include <vector>
 
 #include "debug/watchdog.hpp"
-#include "futex.hpp"
+#include <goro/detail/futex.hpp>
 #include "netpoll.hpp"
 #include "scheduler.hpp"
 #include "stack_pool.hpp"

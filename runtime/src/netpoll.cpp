@@ -15,7 +15,7 @@
 
 #include "chaos.hpp"
 #include "fatal.hpp"
-#include "futex.hpp"
+#include <goro/detail/futex.hpp>
 #include "scheduler.hpp"
 #include "trace/record.hpp"
 

@@ -20,7 +20,7 @@
 
 #include "debug/signals.hpp"
 #include "debug/watchdog.hpp"
-#include "futex.hpp"
+#include <goro/detail/futex.hpp>
 #include "monitor.hpp"
 #include "netpoll.hpp"
 #include "scheduler.hpp"

@@ -13,7 +13,7 @@
 #include "deadlock.hpp"
 #include "debug_hooks.hpp"
 #include "fatal.hpp"
-#include "futex.hpp"
+#include <goro/detail/futex.hpp>
 #include "monitor.hpp"
 #include "netpoll.hpp"
 #include "testing/mode.hpp"

@@ -69,8 +69,6 @@ struct scheduler {
 };
 
 scheduler& sched();
-// Starts the runtime with default options if it is not running.
-void ensure_started();
 
 // Switches the running fiber f out (rec says why): directly to the next fiber of m's
 // processor when there is one, else to m's scheduler. Returns when f runs again.
@@ -111,10 +109,6 @@ bool cover_idle_duties();
 std::size_t live_machines_locked(const scheduler& s);
 // MO1: wakes the monitor if it sleeps. Lock held.
 void monitor_wake_locked(scheduler& s);
-// Queues a timer whose fire() runs on whichever machine finds it due: on the caller's
-// processor (a fiber), else on an idle processor (a plain thread, or a machine inside
-// goro::blocking), waking or starting a machine to wait for it (R3). Returns its heap.
-timer_heap* timer_start(timer* t);
 // A never-zero generator state for stream `stream` of `seed` (splitmix64).
 std::uint64_t seed_for(std::uint64_t seed, std::uint64_t stream);
 // Next fiber id, from the caller's processor's batch (or the global counter).

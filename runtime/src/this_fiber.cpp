@@ -5,7 +5,7 @@
 #include <thread>
 
 #include "fatal.hpp"
-#include "futex.hpp"
+#include <goro/detail/futex.hpp>
 #include "scheduler.hpp"
 #include "testing/mode.hpp"
 

@@ -101,6 +101,9 @@ bool timer_heap::cancel(timer* t) {
   return out;
 }
 
+bool timer_remove(timer_heap* h, timer* t) { return h->remove(t); }
+bool timer_cancel(timer_heap* h, timer* t) { return h->cancel(t); }
+
 int timer_heap::run_expired(std::int64_t now, bool try_only) {
   if (next() > now) return 0;
   if (try_only) {

@@ -25,35 +25,9 @@
 #include <vector>
 
 #include <goro/detail/spinlock.hpp>
+#include <goro/detail/timer_api.hpp>
 
 namespace goro::detail {
-
-inline constexpr std::int64_t no_deadline = std::numeric_limits<std::int64_t>::max();
-inline constexpr std::int64_t never = no_deadline - 1;  // T4
-
-// `ns` after `now`, saturated at `never` (T4); now for ns <= 0.
-inline std::int64_t deadline_after(std::int64_t now, std::int64_t ns) noexcept {
-  if (ns <= 0) return now;
-  return ns >= never - now ? never : now + ns;
-}
-
-struct timer {
-  enum : std::uint8_t { idle, queued, firing, detached };  // detached: T5
-  std::int64_t when = 0;              // CLOCK_MONOTONIC ns
-  void (*fire)(timer*) = nullptr;     // called on the machine that runs the heap, lock_ free;
-                                      // ends the timer's use with done() (T3)
-  std::size_t index = 0;              // position in the heap while queued (lock_)
-  std::atomic<std::uint8_t> state{idle};
-
-  // For fire(): the timer is no longer used (T3). Pairs with the acquire in wait_fired().
-  void done() { state.store(idle, std::memory_order_release); }
-  // For the owner: returns once no fire() of this timer is in progress (T3); after it, the
-  // timer may be freed unless it is queued again.
-  void wait_fired() const {
-    for (unsigned spins = 0; state.load(std::memory_order_acquire) == firing; ++spins)
-      spin_pause(spins);
-  }
-};
 
 class timer_heap {
  public:

@@ -12,7 +12,7 @@
 #include <goro/this_fiber.hpp>
 #include <goro/time.hpp>
 
-#include "futex.hpp"
+#include <goro/detail/futex.hpp>
 #include "goro_test.hpp"
 #include "timers_peek.hpp"
 

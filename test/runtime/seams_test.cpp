@@ -21,7 +21,7 @@
 #include <gmock/gmock.h>
 
 #include "goro_test.hpp"
-#include "futex.hpp"
+#include <goro/detail/futex.hpp>
 #include "monitor.hpp"
 #include "scheduler.hpp"
 

@@ -10,7 +10,7 @@
 
 #include <goro/testing.hpp>
 
-#include "futex.hpp"
+#include <goro/detail/futex.hpp>
 #include "goro_test.hpp"
 #include "testing/mode.hpp"
 #include "scheduler.hpp"

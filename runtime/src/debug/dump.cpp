@@ -17,7 +17,7 @@
 
 #include "debug/unwind.hpp"
 #include "fiber.hpp"
-#include "futex.hpp"
+#include <goro/detail/futex.hpp>
 #include "scheduler.hpp"
 #include "trace/record.hpp"
 

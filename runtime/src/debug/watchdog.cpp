@@ -21,7 +21,7 @@
 
 #include "debug/unwind.hpp"
 #include "fatal.hpp"
-#include "futex.hpp"
+#include <goro/detail/futex.hpp>
 #include "scheduler.hpp"
 
 namespace goro::detail {

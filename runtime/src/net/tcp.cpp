@@ -15,7 +15,7 @@
 
 #include <goro/this_fiber.hpp>
 
-#include "futex.hpp"
+#include <goro/detail/futex.hpp>
 #include "net/net_fd.hpp"
 #include "net/sys.hpp"
 

@@ -11,6 +11,8 @@
 
 namespace goro::detail {
 
+std::int64_t timer_clock_ns() noexcept { return timer_now_ns(); }
+
 int active_threads_now() noexcept;  // deadlock.cpp
 
 fiber* pick_runnable(processor* p) {

@@ -11,7 +11,7 @@
 #include <atomic>
 #include <cstdint>
 
-#include "futex.hpp"
+#include <goro/detail/futex.hpp>
 
 namespace goro::detail {
 

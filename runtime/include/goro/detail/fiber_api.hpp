@@ -35,6 +35,9 @@ enum class wait_reason : std::uint8_t {
 };
 const char* to_string(wait_reason r) noexcept;
 
+// Starts the runtime with default options if it is not running.
+void ensure_started();
+
 // The running fiber, or nullptr on a thread that is not running a fiber. Never inlined:
 // the answer changes at scheduling points (DESIGN invariant 3).
 fiber* current_fiber() noexcept;

@@ -7,7 +7,7 @@
 #include <boost/beast/http/status.hpp>
 #include <fmt/format.h>
 
-#include "futex.hpp"
+#include <goro/detail/futex.hpp>
 
 namespace goro::http::detail {
 
