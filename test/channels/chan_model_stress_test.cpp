@@ -112,9 +112,9 @@ void receiver(world& w, int id) {
         take(c, w.cs[c].recv());
         break;
       case 1: {
-        auto v = w.cs[c].try_recv();
-        if (v) take(c, v);
-        else goro::this_fiber::yield();
+        auto r = w.cs[c].try_recv();  // a value, or closed and drained: as recv() says it
+        if (r.not_ready()) goro::this_fiber::yield();
+        else take(c, std::move(r).take());
         break;
       }
       default: {

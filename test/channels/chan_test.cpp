@@ -83,6 +83,35 @@ TEST_P(ChanTest, TryOperationsNeverBlock) {
   EXPECT_EQ(nil.try_recv(), std::nullopt);
 }
 
+// try_recv says which of Go's three outcomes it met: `v, ok := <-c` with ok (a value), with
+// !ok (closed and drained), or the select's default (nothing ready yet).
+TEST_P(ChanTest, TryRecvTellsNotReadyFromClosed) {
+  goro::chan<int> c(2);
+  auto none = c.try_recv();
+  EXPECT_TRUE(none.not_ready());
+  EXPECT_FALSE(none.closed());
+  EXPECT_FALSE(none);
+  int v = 7;
+  ASSERT_TRUE(c.try_send(v));
+  c.close();
+  auto got = c.try_recv();  // closed, not drained: the value first
+  EXPECT_EQ(got.state(), goro::recv_state::received);
+  ASSERT_TRUE(got);
+  EXPECT_EQ(*got, 7);
+  auto end = c.try_recv();
+  EXPECT_EQ(end.state(), goro::recv_state::closed);
+  EXPECT_TRUE(end.closed());
+  EXPECT_FALSE(end.has_value());
+  EXPECT_EQ(std::move(end).value_or(-1), -1);
+  goro::chan<int> nil;  // never ready, never closed
+  EXPECT_TRUE(nil.try_recv().not_ready());
+  goro::chan<std::unique_ptr<int>> owned(1);  // a move-only value comes out whole
+  ASSERT_TRUE(owned.try_send(std::make_unique<int>(3)));
+  auto p = owned.try_recv();
+  ASSERT_TRUE(p);
+  EXPECT_EQ(**std::move(p).take(), 3);
+}
+
 // Every blocked receiver gets empty, every blocked sender gets closed_channel_error.
 TEST_P(ChanTest, CloseWakesEveryBlockedSenderAndReceiver) {
   goro::chan<int> full(0), empty(0);

@@ -1,4 +1,5 @@
 #include <goro/select.hpp>
+#include <goro/time.hpp>
 
 #include <atomic>
 #include <chrono>
@@ -93,6 +94,51 @@ TEST_P(SelectTest, ClosedChannelIsReadyWithEmpty) {
   goro::select(goro::recv(c, [&](auto v) { closed = !v; }), goro::timeout(1h));
   EXPECT_TRUE(closed);
   EXPECT_THROW(goro::select(goro::send(c, 1)), goro::closed_channel_error);
+}
+
+// A case made from a temporary channel owns it: the case may be kept and selected later
+// (it used to hold a raw pointer to a channel freed at the end of its full expression:
+// ASan reported the select's lock of it as a heap use after free).
+TEST_P(SelectTest, ACaseOwnsATemporaryChannel) {
+  auto filled = [](int v) {
+    goro::chan<int> c(1);
+    c.send(v);
+    return c;
+  };
+  int got = 0;
+  auto r = goro::recv(filled(41), [&](std::optional<int> v) { got = v.value_or(-1); });
+  auto s = goro::send(goro::chan<int>(1), 5);  // room for it: ready at once
+  EXPECT_EQ(goro::select(r), 0);
+  EXPECT_EQ(got, 41);
+  EXPECT_EQ(goro::select(s), 0);
+  auto t = goro::recv(goro::after(1ms));  // Go's case <-time.After(d), kept in a variable
+  EXPECT_EQ(goro::select(t), 0);
+}
+
+// The result says which channel case ran among the channel cases alone, or that the
+// timeout or the default did: per-channel arrays need no mapping from positions.
+TEST_P(SelectTest, TheResultIndexesTheChannelCases) {
+  goro::chan<int> cs[3] = {goro::chan<int>(1), goro::chan<int>(1), goro::chan<int>(1)};
+  cs[2].send(9);
+  auto r = goro::select(goro::timeout(1h), goro::recv(cs[0]), goro::recv(cs[1]),
+                        goro::recv(cs[2]));
+  EXPECT_EQ(r.position, 3);
+  EXPECT_EQ(r, 3);  // as the int it converts to
+  EXPECT_EQ(r.channel, 2);
+  EXPECT_FALSE(r.timed_out());
+  EXPECT_FALSE(r.defaulted());
+  auto d = goro::select(goro::recv(cs[0]), goro::otherwise(), goro::send(cs[1], 4));
+  EXPECT_EQ(d.channel, 1) << "the send case, second among the channel cases";
+  EXPECT_EQ(d.position, 2);
+  auto e = goro::select(goro::recv(cs[0]), goro::otherwise());
+  EXPECT_TRUE(e.defaulted());
+  EXPECT_EQ(e.channel, -1);
+  EXPECT_EQ(e.position, 1);
+  goro::chan<int> nil;
+  auto t = goro::select(goro::recv(nil), goro::timeout(1ms));
+  EXPECT_TRUE(t.timed_out());
+  EXPECT_EQ(t.channel, -1);
+  EXPECT_EQ(t.position, 1);
 }
 
 TEST_P(SelectTest, NilChannelCaseIsNeverReady) {

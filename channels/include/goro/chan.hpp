@@ -16,12 +16,54 @@
 #include <cstddef>
 #include <iterator>
 #include <optional>
+#include <type_traits>
 #include <utility>
 
 #include <goro/detail/chan_core.hpp>
 #include <goro/error.hpp>
 
 namespace goro {
+
+// What try_recv() found (Go's `select { case v, ok := <-c: ... default: ... }`): a value, no
+// value ready yet (the default case), or the channel closed and drained (ok == false).
+enum class recv_state { received, not_ready, closed };
+
+// try_recv()'s result: a value and how the receive went. Reads like the std::optional<T>
+// it replaces (if (r) use(*r);), and tells the two ways of having no value apart:
+//   auto r = c.try_recv();
+//   if (r) use(*r); else if (r.closed()) done(); else later();
+template <class T>
+class recv_result {
+ public:
+  recv_result(recv_state s, std::optional<T> v) : state_(s), v_(std::move(v)) {}
+  recv_state state() const noexcept { return state_; }
+  bool closed() const noexcept { return state_ == recv_state::closed; }
+  bool not_ready() const noexcept { return state_ == recv_state::not_ready; }
+  bool has_value() const noexcept { return v_.has_value(); }
+  explicit operator bool() const noexcept { return v_.has_value(); }
+  T& operator*() & { return *v_; }
+  T&& operator*() && { return *std::move(v_); }
+  const T& operator*() const& { return *v_; }
+  T* operator->() { return &*v_; }
+  const T* operator->() const { return &*v_; }
+  T& value() & { return v_.value(); }  // std::bad_optional_access without a value
+  T&& value() && { return std::move(v_).value(); }
+  template <class U>
+  T value_or(U&& u) && { return std::move(v_).value_or(std::forward<U>(u)); }
+  // The value alone (empty unless received), as the std::optional<T> of recv().
+  std::optional<T> take() && { return std::move(v_); }
+  // Compares as that optional: == std::nullopt when there is no value, == v when it is v.
+  friend bool operator==(const recv_result& r, std::nullopt_t) noexcept { return !r.v_; }
+  template <class U>
+    requires(!std::is_same_v<std::remove_cvref_t<U>, std::nullopt_t>)
+  friend bool operator==(const recv_result& r, const U& v) {
+    return r.v_ && *r.v_ == v;
+  }
+
+ private:
+  recv_state state_;
+  std::optional<T> v_;
+};
 
 template <class T>
 class chan {
@@ -50,11 +92,15 @@ class chan {
   // Sends only if that needs no waiting; on false, v is left untouched.
   bool try_send(T& v) const { return detail::chan_send(c_, &v, false); }
   bool try_send(T&& v) const { return detail::chan_send(c_, &v, false); }
-  // A value if one is ready now; empty if none is (or the channel is closed and drained).
-  std::optional<T> try_recv() const {
+  // A value if one is ready now, without waiting; else whether none is ready yet or the
+  // channel is closed and drained (recv_result::closed()).
+  recv_result<T> try_recv() const {
     std::optional<T> out;
-    detail::chan_recv(c_, &out, false);
-    return out;
+    const detail::recv_status st = detail::chan_recv(c_, &out, false);
+    return {st == detail::recv_status::received ? recv_state::received
+            : st == detail::recv_status::closed ? recv_state::closed
+                                                : recv_state::not_ready,
+            std::move(out)};
   }
   // Closes the channel: receivers drain the buffer, then get empty; blocked and later
   // senders throw goro::closed_channel_error.
@@ -114,7 +160,7 @@ class recv_chan {
  public:
   recv_chan(chan<T> c) noexcept : c_(std::move(c)) {}  // implicit, as in Go
   std::optional<T> recv() const { return c_.recv(); }
-  std::optional<T> try_recv() const { return c_.try_recv(); }
+  recv_result<T> try_recv() const { return c_.try_recv(); }
   auto begin() const { return c_.begin(); }
   auto end() const { return c_.end(); }
   std::size_t size() const noexcept { return c_.size(); }
