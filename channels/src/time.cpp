@@ -180,11 +180,16 @@ void tick_stop(tick_state* s) noexcept {
 //     `if (!t.reset(d)) t.c().recv();` never waits, and no stale time is received after
 //     stop() or reset() returns.
 
+// U3: a detached timer (timer::detach) has no handle: the side that ends it frees it. Under
+//     the lock, detach() finds it armed and sets `detached`, and the fire that disarms it
+//     frees it after its done(); or finds it disarmed (fired or stopped) and frees it once
+//     no fire of it is in progress. Neither side touches it after the other may free it.
 struct timer_state : timer {
   chan<time_point> ch;
   std::function<void()> fn;
   spinlock lock;               // U1
   bool armed = false;          // U1
+  bool detached = false;       // U3, under lock
   timer_heap* heap = nullptr;  // U1: where it is queued while armed
 };
 
@@ -198,8 +203,10 @@ void fire_timer(timer* t) {
   s->heap = nullptr;
   if (act && !s->fn) s->ch.try_send(from_ns(timer_clock_ns()));  // capacity 1: room left
   std::function<void()> fn = act ? s->fn : nullptr;
+  const bool free_it = act && s->detached;  // U3: nobody else will
   s->lock.unlock();
   t->done();  // T3: stop/reset may return (and the timer be freed) from here on
+  if (free_it) delete s;
   if (fn) goro::go(std::move(fn));
 }
 
@@ -247,6 +254,18 @@ bool timer_stop(timer_state* s) noexcept { return disarm(s); }
 
 void timer_free(timer_state* s) noexcept {
   disarm(s);
+  delete s;
+}
+
+void timer_detach(timer_state* s) noexcept {
+  s->lock.lock();
+  if (s->armed) {  // U3: its fire frees it
+    s->detached = true;
+    s->lock.unlock();
+    return;
+  }
+  s->lock.unlock();
+  s->wait_fired();  // fired or stopped: once no fire of it is in progress, it is ours (T3)
   delete s;
 }
 

@@ -1,5 +1,6 @@
 // after(), tick() and ticker: time as channels, from fibers and plain threads.
 #include <thread>
+#include <vector>
 
 #include <gmock/gmock.h>
 
@@ -190,6 +191,76 @@ TEST_P(TimeTest, LostAfterChannelsLeaveNoTimerBehind) {
   EXPECT_EQ(pending_timers(), 0u);
   auto kept = goro::after(std::chrono::hours(1));  // a kept one stays pending
   EXPECT_EQ(pending_timers(), 1u);
+}
+
+TEST_P(TimeTest, ATimerMovesWithItsFiring) {
+  goro::timer a(1ms);
+  goro::timer b(std::move(a));
+  EXPECT_TRUE(b.c().recv());  // the firing went with the move
+  EXPECT_FALSE(a.stop()) << "a moved-from timer holds none";
+  EXPECT_FALSE(a.c().underlying()) << "its channel is nil";
+  EXPECT_THROW(a.reset(1ms), goro::timer_error);
+  goro::timer c(std::chrono::hours(1));
+  EXPECT_EQ(pending_timers(), 1u);
+  c = goro::timer(std::chrono::hours(2));  // the hour-long one is stopped, not leaked
+  EXPECT_EQ(pending_timers(), 1u);
+  std::vector<goro::timer> kept;  // movable: they fit in a container
+  for (int i = 0; i < 3; ++i) kept.emplace_back(std::chrono::hours(1));
+  EXPECT_EQ(pending_timers(), 4u);
+  kept.clear();
+  EXPECT_EQ(pending_timers(), 1u);
+}
+
+TEST_P(TimeTest, ATickerMovesWithItsTicks) {
+  goro::ticker t(1ms);
+  goro::ticker u(std::move(t));
+  EXPECT_TRUE(u.c().recv());
+  EXPECT_THROW(t.reset(1ms), goro::timer_error);
+  EXPECT_FALSE(t.c().underlying());
+  u.reset(2ms);
+  EXPECT_TRUE(u.c().recv());
+  goro::ticker w(std::chrono::hours(1));
+  w = std::move(u);  // w's hour-long ticker is stopped; u's ticking is w's now
+  EXPECT_TRUE(w.c().recv());
+}
+
+// Go's time.AfterFunc with the *Timer ignored: the detached timer fires, then frees itself
+// (under ASan, a leak or a use after free of its state fails the run).
+TEST_P(TimeTest, ADetachedAfterFuncFiresAndFreesItself) {
+  goro::wait_group wg;
+  wg.add(1);
+  goro::after_func(1ms, [&] { wg.done(); });
+  goro_test::bounded("the detached function ran", [&] { wg.wait(); });
+  goro::timer ch_timer(1ms);  // a channel timer detached: fires into its channel
+  auto c = ch_timer.c();
+  ch_timer.detach();
+  EXPECT_THROW(ch_timer.reset(1ms), goro::timer_error);
+  EXPECT_TRUE(c.recv());
+  goro::timer stopped(std::chrono::hours(1), [] {});
+  EXPECT_TRUE(stopped.stop());
+  stopped.detach();  // neither armed nor firing: freed at once
+  auto kept = goro::after_func(std::chrono::hours(1), [] {}, goro::keep);
+  EXPECT_TRUE(kept.stop());
+  goro_test::wait_until("no timer left", [] { return pending_timers() == 0; });
+}
+
+// Detach racing the firing: whichever side ends the timer frees it, exactly once (U3).
+TEST_P(TimeTest, DetachRacesTheFiring) {
+  const int n = static_cast<int>(goro_test::scaled(2'000));
+  std::atomic<int> ran{0};
+  goro::wait_group wg;
+  for (int i = 0; i < n; ++i) {
+    wg.add(1);
+    goro::go([&, i] {
+      goro::timer t(std::chrono::microseconds(i % 3), [&] { ran.fetch_add(1); });
+      if (i % 2) goro::this_fiber::yield();
+      t.detach();
+      wg.done();
+    });
+  }
+  wg.wait();
+  goro_test::wait_until("every detached timer ran", [&] { return ran.load() == n; });
+  EXPECT_EQ(ran.load(), n);
 }
 
 TEST_P(TimeTest, NonPositiveTickPeriodIsRejected) {

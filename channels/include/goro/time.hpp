@@ -5,6 +5,7 @@
 //   goro::ticker t(d) the same with stop() (and a stop when t is destroyed)
 //   goro::timer t(d)  a channel that receives the time once, with stop() and reset(d)
 //   goro::timer t(d, fn)  runs fn on a fiber of its own after d (Go's AfterFunc)
+//   goro::after_func(d, fn)  the same, detached: nothing to keep (timer::detach)
 // A tick is dropped when the previous one has not been received yet (the channel holds
 // one), as in Go: a slow reader sees fewer ticks, never a backlog. The timers run on the
 // runtime's per-processor timer heaps; while one is pending, the deadlock report stays
@@ -50,6 +51,7 @@ timer_state* timer_make(chan<time_point> c, std::function<void()> fn);
 bool timer_arm(timer_state* s, std::int64_t ns);  // (re)arms; true if it was pending
 bool timer_stop(timer_state* s) noexcept;          // true if it was pending
 void timer_free(timer_state* s) noexcept;          // stops, then frees
+void timer_detach(timer_state* s) noexcept;        // frees after it fires (now if not armed)
 }  // namespace detail
 
 // A channel that receives the time once, `d` from now (at once if d <= 0).
@@ -84,6 +86,17 @@ class ticker {
             true)) {}
   ticker(const ticker&) = delete;
   ticker& operator=(const ticker&) = delete;
+  // Movable: the ticking goes with it; the moved-from ticker is stopped, its c() nil and
+  // its reset() throws goro::timer_error.
+  ticker(ticker&& o) noexcept : ch_(std::move(o.ch_)), s_(std::exchange(o.s_, nullptr)) {}
+  ticker& operator=(ticker&& o) noexcept {
+    if (this != &o) {
+      stop();
+      ch_ = std::move(o.ch_);
+      s_ = std::exchange(o.s_, nullptr);
+    }
+    return *this;
+  }
   ~ticker() { stop(); }
 
   recv_chan<time_point> c() const noexcept { return ch_; }
@@ -97,6 +110,7 @@ class ticker {
   void reset(std::chrono::duration<Rep, Period> d) {
     const auto period =
         detail::checked_period(std::chrono::nanoseconds(detail::saturated_ns(d)));
+    if (!ch_) throw timer_error("goro: reset of a moved-from ticker");
     stop();
     s_ = detail::tick_start(period, ch_, true);
   }
@@ -115,6 +129,8 @@ class ticker {
 //   goro::timer t(100ms);
 //   goro::select(goro::recv(in, handle), goro::recv(t.c(), [](auto) { slow(); }));
 //   t.reset(100ms);   // re-arm for the next round
+//   goro::after_func(1s, [] { flush(); });            // fire and forget (detached)
+//   auto keep = goro::after_func(1s, flush, goro::keep);  // a timer to stop or reset
 class timer {
  public:
   template <class Rep, class Period>
@@ -129,24 +145,63 @@ class timer {
   }
   timer(const timer&) = delete;
   timer& operator=(const timer&) = delete;
-  ~timer() { detail::timer_free(s_); }
+  // Movable: the timer goes with it; the moved-from one holds none (stop() is false,
+  // reset() throws goro::timer_error, c() is nil).
+  timer(timer&& o) noexcept : ch_(std::move(o.ch_)), s_(std::exchange(o.s_, nullptr)) {}
+  timer& operator=(timer&& o) noexcept {
+    if (this != &o) {
+      if (s_) detail::timer_free(s_);
+      ch_ = std::move(o.ch_);
+      s_ = std::exchange(o.s_, nullptr);
+    }
+    return *this;
+  }
+  ~timer() {
+    if (s_) detail::timer_free(s_);
+  }
 
   // The channel that receives the time (nil for a function timer).
   recv_chan<time_point> c() const noexcept { return ch_; }
   // Stops it; true if it was pending: armed, or fired with its time still unreceived (that
   // time is discarded: Go 1.23's rule). False if its time was received (or fn started),
   // or it was stopped already.
-  bool stop() noexcept { return detail::timer_stop(s_); }
+  bool stop() noexcept { return s_ && detail::timer_stop(s_); }
   // Re-arms it `d` from now; true if it was pending, as for stop() (a time from an earlier
   // firing still in the channel is discarded: no stale time after a reset).
   template <class Rep, class Period>
   bool reset(std::chrono::duration<Rep, Period> d) {
+    if (!s_) throw timer_error("goro: reset of a moved-from or detached timer");
     return detail::timer_arm(s_, detail::saturated_ns(d));
+  }
+  // Lets the timer go on without this handle (Go's AfterFunc with its *Timer ignored): it
+  // still fires (its function runs, or its time goes to a channel nobody may receive from)
+  // and frees itself after; a stopped or fired one is freed now. Afterwards this handle
+  // holds none, as a moved-from one. A timer still pending when the runtime shuts down
+  // never fires, and its memory is not returned.
+  void detach() noexcept {
+    if (s_) detail::timer_detach(std::exchange(s_, nullptr));
   }
 
  private:
   chan<time_point> ch_;
   detail::timer_state* s_;
 };
+
+// Go's time.AfterFunc: fn runs on a fiber of its own `d` from now. Without goro::keep the
+// timer is detached (Go's usual `time.AfterFunc(d, f)` with its *Timer ignored); with it, a
+// goro::timer is returned, to stop or reset (destroying that one stops it).
+struct keep_t {
+  explicit keep_t() = default;
+};
+inline constexpr keep_t keep{};
+
+template <class Rep, class Period, class Fn>
+void after_func(std::chrono::duration<Rep, Period> d, Fn fn) {
+  timer(d, std::move(fn)).detach();
+}
+template <class Rep, class Period, class Fn>
+[[nodiscard]] timer after_func(std::chrono::duration<Rep, Period> d, Fn fn, keep_t) {
+  return timer(d, std::move(fn));
+}
 
 }  // namespace goro

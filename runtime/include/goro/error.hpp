@@ -37,6 +37,12 @@ struct runtime_error : error {
   using error::error;
 };
 
+// reset() of a goro::timer or goro::ticker that no longer holds its timer: moved from, or
+// (a timer) detached.
+struct timer_error : error {
+  using error::error;
+};
+
 // An invalid option (procs out of range, a stack size that is too small...).
 struct option_error : error {
   using error::error;
