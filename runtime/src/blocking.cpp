@@ -37,7 +37,7 @@ void exit_blocking() {
   trace_put_any(nullptr, trace_kind::blocking_exit, f->id);
   // Every processor is busy: queue this fiber globally; this machine goes idle.
   switch_record rec;
-  rec.action = switch_action::block;
+  rec.action = switch_action::requeue;
   switch_out(m, f, rec);  // m has no processor: to the scheduler
 }
 

@@ -21,7 +21,7 @@ namespace goro::detail::chaos {
 namespace {
 
 constexpr const char* names[] = {"netpoll_unblock", "ready_thread", "hand_off", "start_machine",
-                                 "stop_machine",    "timer_fire",   "chan_close",
+                                 "sleep_machine",   "timer_fire",   "chan_close",
                                  "wait_group_zero", "select_win"};
 static_assert(sizeof names / sizeof names[0] == static_cast<std::size_t>(site::count));
 

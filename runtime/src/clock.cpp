@@ -1,6 +1,6 @@
 #include <goro/clock.hpp>
 
-#include "testing/mode.hpp"
+#include "deterministic/mode.hpp"
 
 namespace goro {
 

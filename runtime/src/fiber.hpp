@@ -20,7 +20,7 @@
 
 #include <goro/detail/fiber_api.hpp>
 
-#include "context.hpp"
+#include "switch.hpp"
 #include "stack_pool.hpp"
 
 namespace goro {
@@ -63,7 +63,7 @@ struct fiber {
   switch_record exit_record;      // the final switch's record (see fiber_main)
   char name[32] = {};
   std::uintptr_t spawn_pc = 0;    // a code address in the spawning function (dumps)
-  machine* last_m = nullptr;      // migrate mode: where it ran last (testing/mode.hpp)
+  machine* last_m = nullptr;      // migrate mode: where it ran last (deterministic/)
   std::int64_t parked_since = 0;  // coarse ns, about the last park (processor::pass_clock)
   std::uint64_t magic;             // F4: no initializer, atomic accesses only (magic_word)
 

@@ -14,7 +14,7 @@
 #include <cstdint>
 #include <thread>
 
-#include "context.hpp"
+#include "switch.hpp"
 
 namespace goro::detail {
 

@@ -10,7 +10,7 @@
 #include "netpoll.hpp"
 #include "scheduler.hpp"
 #include "stack_pool.hpp"
-#include "testing/mode.hpp"
+#include "deterministic/mode.hpp"
 
 namespace goro::detail {
 
@@ -98,11 +98,11 @@ std::int64_t retire_machines(std::int64_t now) {
       if (!role) next = std::min(next, m->idle_since + s.machine_idle_timeout);
       pm = &m->idle_link;
     }
-    for (machine* m : gone) m->note.store(1, std::memory_order_release);  // pairs: stop_machine
+    for (machine* m : gone) m->note.store(1, std::memory_order_release);  // pairs: sleep_machine
   }
   for (machine* m : gone) {
     futex_wake(m->note);
-    m->thread.join();  // it ends at once: stop_machine sees `retire`
+    m->thread.join();  // it ends at once: sleep_machine sees `retire`
   }
   if (!gone.empty()) {
     std::lock_guard g(s.lock);
@@ -116,7 +116,7 @@ std::int64_t retire_machines(std::int64_t now) {
 // the grace), machine retirement or stack scavenge (`scavenge_due`: no_deadline if none),
 // or until the scheduler wakes us. Both deadlines are
 // computed under the lock that sets monitor_asleep, so a machine that goes idle after it
-// is seen asleep and wakes it (stop_machine); one that went idle before is counted here.
+// is seen asleep and wakes it (sleep_machine); one that went idle before is counted here.
 // Returns false when the runtime is not idle (no sleep then).
 bool sleep_if_idle(std::int64_t scavenge_due) {
   auto& s = sched();

@@ -44,9 +44,9 @@ struct processor {
   // instead of one per park. Early by at most the time since that pass, which comes at
   // least every 61 switches (direct_budget) and whenever the queue runs dry.
   std::int64_t pass_clock = 0;
-  // owner: the deterministic mode (testing/mode.hpp): the next fiber is chosen at random
-  // from the queue (no runnext), with this generator, seeded from options.seed.
-  bool pick_random = false;
+  // owner: the deterministic mode (deterministic/mode.hpp): the next fiber is chosen
+  // at random from the queue (no runnext), with this generator, seeded from options.seed.
+  bool deterministic = false;
   std::uint64_t pick_rng = 0;
 
   counter spawns, runs, parks, steals, stolen, timers_fired, exits;

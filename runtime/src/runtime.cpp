@@ -24,7 +24,7 @@
 #include "monitor.hpp"
 #include "netpoll.hpp"
 #include "scheduler.hpp"
-#include "testing/mode.hpp"
+#include "deterministic/mode.hpp"
 #include "trace/record.hpp"
 
 namespace goro {
@@ -136,7 +136,7 @@ void start_locked(const options& opts, test_mode mode = {}) {
   install_overflow_handler();
   trace_start_from_options(trace_path_from_env(opts.trace_path));  // option_error if unwritable
 
-  // V1 (testing/mode.hpp): before any machine of this runtime exists.
+  // V1 (deterministic/mode.hpp): before any machine of this runtime exists.
   deterministic_mode.store(mode.deterministic, std::memory_order_relaxed);
   migrate_mode.store(mode.migrate, std::memory_order_relaxed);
   virtual_now.store(monotonic_ns(), std::memory_order_relaxed);  // the virtual clock starts now
@@ -152,7 +152,7 @@ void start_locked(const options& opts, test_mode mode = {}) {
     auto* p = new processor;
     p->id = i;
     p->rng = seed_for(s.seed, static_cast<std::uint64_t>(i));
-    p->pick_random = mode.deterministic;
+    p->deterministic = mode.deterministic;
     p->runq.set_alone(n == 1);  // Q5 in run_queue.hpp: one processor, no thief
     p->pick_rng = seed_for(s.seed, 0x200 + static_cast<std::uint64_t>(i));
     trace_attach(p);

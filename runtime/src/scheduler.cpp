@@ -16,7 +16,7 @@
 #include <goro/detail/futex.hpp>
 #include "monitor.hpp"
 #include "netpoll.hpp"
-#include "testing/mode.hpp"
+#include "deterministic/mode.hpp"
 #include "trace/record.hpp"
 
 namespace goro::detail {
@@ -82,7 +82,7 @@ void machine_main(machine* m);
 
 void note_wake(machine* m) {
   sched().machine_wakeups.fetch_add(1, std::memory_order_relaxed);
-  // Pairs with the acquire load in stop_machine(): next_p (written under the lock before
+  // Pairs with the acquire load in sleep_machine(): next_p (written under the lock before
   // this) is visible to the woken machine.
   // M4: read before the store: once note is 1, m may run, end and (at shutdown) be freed.
   // polling is stable while m sleeps on the idle list, where the waker found it.
@@ -176,7 +176,7 @@ void start_machine(processor* p, bool spinning, fiber* first = nullptr) {
 
 // The machine has no processor: it sleeps until handed one (M2). Returns false when the
 // runtime is stopping.
-bool stop_machine(machine* m) {
+bool sleep_machine(machine* m) {
   auto& s = sched();
   for (;;) {
     std::int64_t deadline = -1;
@@ -212,7 +212,7 @@ bool stop_machine(machine* m) {
       }
     }
     s.machine_sleeps.fetch_add(1, std::memory_order_relaxed);
-    GORO_CHAOS_POINT(stop_machine);
+    GORO_CHAOS_POINT(sleep_machine);
     // Pairs with the release store in note_wake().
     while (m->note.load(std::memory_order_acquire) == 0) {
       if (m->polling.load(std::memory_order_relaxed)) {
@@ -282,7 +282,7 @@ bool run_timers(processor* p, processor* me, bool try_only) {
 // that two fibers readying each other cannot starve the queue), else the queue's next
 // (its newest fresh fiber, else its oldest: run_queue.hpp), or its oldest if `oldest`.
 fiber* runq_get(processor* p, bool oldest = false) {
-  if (p->pick_random) [[unlikely]]
+  if (p->deterministic) [[unlikely]]
     return pick_runnable(p);  // the deterministic mode: no runnext
   // Acquire pairs with the release exchange in runq_put(): the fiber's state is visible.
   // Loaded first: the exchange (a locked instruction) only when there is something to take.
@@ -382,7 +382,7 @@ void stop_spinning(machine* m) {
 fiber* find_runnable(machine* m) {
   auto& s = sched();
   for (;;) {
-    if (!m->p && !stop_machine(m)) return nullptr;
+    if (!m->p && !sleep_machine(m)) return nullptr;
     if (m->next_f) return std::exchange(m->next_f, nullptr);  // handed with the processor
     processor* p = m->p;
     if (s.stopping.load(std::memory_order_acquire)) return nullptr;
@@ -414,11 +414,11 @@ fiber* find_runnable(machine* m) {
     if (netpoll_waiters() > 0 && !s.poller.load(std::memory_order_acquire) && netpoll(0) > 0)
       if (fiber* f = runq_get(p)) return f;
     // The deterministic mode: every fiber parked; time jumps to the next timer if nothing
-    // else can wake one (testing/mode.hpp).
-    if (p->pick_random && advance_clock(p)) continue;
+    // else can wake one (deterministic/mode.hpp).
+    if (p->deterministic && advance_clock(p)) continue;
     // Steal, if not too many machines are at it already: spinners ≤ half the busy Ps (not
     // in the deterministic mode: its one processor would only wait for plain threads).
-    if (!p->pick_random &&
+    if (!p->deterministic &&
         (m->spinning || 2 * s.nmspinning.load(std::memory_order_seq_cst) <
                             s.nprocs - s.npidle.load(std::memory_order_seq_cst))) {
       if (!m->spinning) {
@@ -453,7 +453,7 @@ fiber* find_runnable(machine* m) {
     }
     // Timers on the processor just released are covered by the timed waiter (R3). In the
     // deterministic mode, by whatever wakes the machine next (advance_clock).
-    if (p->timers.next() != no_deadline && !p->pick_random) timer_added(p->timers.next());
+    if (p->timers.next() != no_deadline && !p->deterministic) timer_added(p->timers.next());
   }
 }
 
@@ -551,7 +551,7 @@ void after_switch(machine* m, switch_record* r) {
       tsan_destroy_fiber(f->ctx.tsan_fiber);
       fiber_unref(f);  // F2: the fiber's own reference; may return the stack to m->p
       break;
-    case switch_action::block:
+    case switch_action::requeue:
       f->state.store(fiber_state::runnable, std::memory_order_relaxed);
       global_put(f);
       break;
@@ -613,7 +613,7 @@ void switch_out(machine* m, fiber* f, switch_record& rec, bool dying) {
 }
 
 void runq_put(processor* p, fiber* f, bool next, bool fresh) {
-  if (next && !p->pick_random) {
+  if (next && !p->deterministic) {
     // Release: pairs with the acquire exchange in runq_get() / thieves' CAS.
     f = p->runnext.exchange(f, std::memory_order_acq_rel);
     if (!f) return;  // the old runnext (if any) goes to the tail
@@ -682,7 +682,7 @@ bool cover_idle_duties() {
     std::lock_guard g(s.lock);
     if (s.stopping.load(std::memory_order_acquire) || idle_duties_covered_locked(s)) return false;
     // An idle machine woken without a processor re-elects the roles as it goes back to
-    // sleep (stop_machine).
+    // sleep (sleep_machine).
     if (machine* m = s.midle) {
       note_wake(m);
       return true;
@@ -735,7 +735,7 @@ void timer_added(std::int64_t when) {
       s.nmidle.load(std::memory_order_seq_cst) == 0)
     return;
   std::lock_guard g(s.lock);
-  // No timed waiter: the caller's stop_machine takes the role under this lock, its deadline
+  // No timed waiter: the caller's sleep_machine takes the role under this lock, its deadline
   // computed over the idle processors, this one among them; or another machine that idles
   // first does, over the same list. (Waking an idle machine here cost a wake-up for nothing
   // each time a runtime went idle with a timer pending.)
@@ -758,7 +758,7 @@ timer_heap* timer_start(timer* t) {
   {
     std::lock_guard g(s.lock);
     // Under the scheduler lock, so that an idle processor's timers and the timed wait
-    // (computed under this lock in stop_machine) agree (R3).
+    // (computed under this lock in sleep_machine) agree (R3).
     processor* p = s.pidle ? s.pidle : s.ps[0];
     h = &p->timers;
     h->lock().lock();

@@ -12,7 +12,7 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
-#include "context.hpp"
+#include "switch.hpp"
 #include "debug_hooks.hpp"
 #include "fatal.hpp"
 

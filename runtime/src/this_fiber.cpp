@@ -7,7 +7,7 @@
 #include "fatal.hpp"
 #include <goro/detail/futex.hpp>
 #include "scheduler.hpp"
-#include "testing/mode.hpp"
+#include "deterministic/mode.hpp"
 
 namespace goro::this_fiber {
 

@@ -1,4 +1,4 @@
-// C++ exception state travels with the fiber (context.hpp C2): a fiber parks inside a
+// C++ exception state travels with the fiber (switch.hpp C2): a fiber parks inside a
 // catch block, resumes (maybe on another thread, while other fibers caught their own
 // exceptions on that thread), and `throw;` rethrows its own exception.
 #include <atomic>

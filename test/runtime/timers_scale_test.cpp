@@ -12,7 +12,7 @@
 
 #include <goro/detail/futex.hpp>
 #include "goro_test.hpp"
-#include "testing/mode.hpp"
+#include "deterministic/mode.hpp"
 #include "scheduler.hpp"
 
 namespace {

@@ -11,7 +11,7 @@
 #include <goro/detail/fiber_api.hpp>
 #include <goro/trace.hpp>
 
-#include "context.hpp"
+#include "switch.hpp"
 #include "trace/clock.hpp"
 
 namespace goro::detail {
@@ -23,7 +23,7 @@ const char* end_name(std::uint64_t action) {
     case switch_action::yield: return "yield";
     case switch_action::park: return "park";
     case switch_action::exit: return "exit";
-    case switch_action::block: return "block";
+    case switch_action::requeue: return "block";
     case switch_action::run: break;
   }
   return "switch";

@@ -1,4 +1,6 @@
-// goro: Go's concurrency for C++20. The umbrella header.
+// goro: Go's concurrency for C++20. The umbrella header: every public header of the three
+// modules (runtime, channels, patterns); it lives in the top one, patterns, which sits on the
+// other two.
 #pragma once
 
 #include <goro/barrier.hpp>

@@ -1,4 +1,4 @@
-// Internal. context and switch_to: the one context switch of the runtime (DESIGN
+// Internal. switch: `context` and `switch_to`, the one context switch of the runtime (DESIGN
 // invariant 5), on raw Boost.Context fcontext, carrying everything that must travel with
 // an execution context:
 // C1: the saved registers (fctx), written by the side that is switched *to*, from the
@@ -42,7 +42,8 @@ struct context {
 
 // What a switch asks of the side it switches to. Lives on the switching side's stack,
 // which stays intact until the receiver is done with it.
-enum class switch_action : std::uint8_t { run, yield, park, exit, block };
+// requeue: back to the global queue, after goro::blocking gave the processor away.
+enum class switch_action : std::uint8_t { run, yield, park, exit, requeue };
 struct switch_record {
   context* from = nullptr;  // filled by switch_to
   struct fiber* prev = nullptr;  // the fiber that switched out (nullptr: a scheduler)

@@ -1,4 +1,4 @@
-#include "context.hpp"
+#include "switch.hpp"
 
 #if defined(__has_feature)
 #if __has_feature(address_sanitizer)

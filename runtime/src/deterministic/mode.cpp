@@ -1,5 +1,5 @@
-// The deterministic mode's scheduling choice and virtual clock (testing/mode.hpp).
-#include "testing/mode.hpp"
+// The deterministic mode's scheduling choice and virtual clock (deterministic/mode.hpp).
+#include "deterministic/mode.hpp"
 
 #include <goro/error.hpp>
 #include <goro/testing.hpp>
