@@ -24,8 +24,9 @@ void spin_pause(unsigned spins) noexcept {
 }
 
 void spinlock::lock_contended() noexcept {
-  // S3: 8, 16, ... 128 pauses between looks (measured on the buffered workload at P=2:
-  // 4:4 62 -> 21 ns per item, 1:1 45 -> 17 ns). The acquire pairs with unlock()'s release.
+  // S3: 8, 16, ... 128 pauses between looks (the buffered workload at P=2: 1:1 43 -> 19 ns
+  // per item; 4:4 depends on code layout, perf/README.md). The acquire pairs with unlock()'s
+  // release.
   constexpr unsigned max_backoff = 128;
   unsigned backoff = 8;
   for (unsigned spins = 0;; ++spins) {
@@ -34,7 +35,10 @@ void spinlock::lock_contended() noexcept {
     if (!locked_.load(std::memory_order_relaxed) &&
         !locked_.exchange(true, std::memory_order_acquire))
       return;
-    if (spins >= 64) ::sched_yield();  // the holder's thread may have been preempted
+    // After 8 + 16 + ... + 128 = 248 pauses (about 12 us here; a pause takes ~50 ns on
+    // this VM), every look that fails yields the thread: the holder's thread may have been
+    // preempted, and on a machine with more threads than cores spinning on would keep it off.
+    if (spins >= 4) ::sched_yield();
   }
 }
 
