@@ -453,7 +453,7 @@ fiber* find_runnable(machine* m) {
     }
     // Timers on the processor just released are covered by the timed waiter (R3). In the
     // deterministic mode, by whatever wakes the machine next (advance_clock).
-    if (p->timers.next() != no_deadline && !p->deterministic) timer_added(p->timers.next());
+    if (p->timers.next() != no_deadline && !p->deterministic) processor_given_back(p->timers.next());
   }
 }
 
@@ -728,7 +728,7 @@ void wakep() {
   start_machine(p, true);
 }
 
-void timer_added(std::int64_t when) {
+void processor_given_back(std::int64_t when) {
   auto& s = sched();
   // R3: only idle machines need telling; a machine about to idle computes its own wait.
   if (when >= s.timed_deadline.load(std::memory_order_seq_cst) ||

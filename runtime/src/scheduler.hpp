@@ -101,7 +101,7 @@ void wakep();
 // A processor holding a timer due at `when` was just given back by a machine that goes to
 // sleep next: a timed waiter due later is woken to re-compute its wait (R3). With no timed
 // waiter, nobody is woken: the caller takes the role in sleep_machine.
-void timer_added(std::int64_t when);
+void processor_given_back(std::int64_t when);
 // R4: wakes an idle machine (or starts one) if idle processors' timers or fibers waiting on
 // sockets have nobody watching them; true if it did.
 bool cover_idle_duties();
