@@ -138,7 +138,8 @@ recv_chan<time_point> after_ns(std::int64_t ns) {
 
 std::int64_t checked_period(std::chrono::nanoseconds d) {
   if (d.count() <= 0)
-    throw option_error(fmt::format("goro: tick: period {} ns: want a positive duration", d.count()));
+    throw option_error(
+        fmt::format("goro: tick: period {} ns: want a positive duration", d.count()));
   return d.count();
 }
 

@@ -453,7 +453,8 @@ fiber* find_runnable(machine* m) {
     }
     // Timers on the processor just released are covered by the timed waiter (R3). In the
     // deterministic mode, by whatever wakes the machine next (advance_clock).
-    if (p->timers.next() != no_deadline && !p->deterministic) processor_given_back(p->timers.next());
+    if (p->timers.next() != no_deadline && !p->deterministic)
+      processor_given_back(p->timers.next());
   }
 }
 

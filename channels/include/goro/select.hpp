@@ -9,8 +9,9 @@
 // channel cases alone.
 // A case made from a temporary channel (goro::recv(goro::after(1s))) owns it and may be
 // kept for a later select; one made from a named channel refers to it (no reference count
-// touched), so the channel must outlive the case. A nil channel's case is never ready. Channel locks are taken in address order; a blocked
-// select allocates nothing for up to 16 cases. Safe from any fiber or thread.
+// touched), so the channel must outlive the case. A nil channel's case is never ready.
+// Channel locks are taken in address order; a blocked select allocates nothing for up to
+// 16 cases. Safe from any fiber or thread.
 // Misuse: a send case on a closed channel throws goro::closed_channel_error, as in Go.
 //
 //   Go:                                  goro:
@@ -45,10 +46,7 @@ struct no_handler {
 // What a case keeps of its channel: a case made from a temporary handle (recv(after(1s)))
 // owns it, so that the case may outlive the full expression (auto r = recv(after(1s));
 // select(r);); one made from a named handle refers to it, which costs no reference count.
-struct no_hold {
-  template <class T>
-  explicit no_hold(const chan<T>&) noexcept {}
-};
+struct no_hold {};
 template <class T, class Fn, class Hold = no_hold>
 struct recv_case {
   chan_core* c;
@@ -99,7 +97,7 @@ using kind_of = case_kind<std::remove_cvref_t<C>>;
 
 template <class T, class Fn = detail::no_handler>
 auto recv(const chan<T>& ch, Fn fn = {}) {
-  return detail::recv_case<T, Fn>{ch.core(), std::move(fn), std::nullopt, detail::no_hold(ch)};
+  return detail::recv_case<T, Fn>{ch.core(), std::move(fn), std::nullopt, {}};
 }
 template <class T, class Fn = detail::no_handler>
 auto recv(chan<T>&& ch, Fn fn = {}) {  // a temporary: the case owns it
@@ -116,8 +114,7 @@ auto recv(recv_chan<T>&& ch, Fn fn = {}) {  // a temporary view: the case owns a
 }
 template <class T, class V, class Fn = detail::no_handler>
 auto send(const chan<T>& ch, V&& v, Fn fn = {}) {
-  return detail::send_case<T, Fn>{ch.core(), T(std::forward<V>(v)), std::move(fn),
-                                  detail::no_hold(ch)};
+  return detail::send_case<T, Fn>{ch.core(), T(std::forward<V>(v)), std::move(fn), {}};
 }
 template <class T, class V, class Fn = detail::no_handler>
 auto send(chan<T>&& ch, V&& v, Fn fn = {}) {  // a temporary: the case owns it
