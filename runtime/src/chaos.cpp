@@ -13,7 +13,7 @@
 
 #include <fmt/format.h>
 
-#include "fatal.hpp"
+#include "debug/fatal.hpp"
 #include <goro/detail/futex.hpp>
 
 namespace goro::detail::chaos {

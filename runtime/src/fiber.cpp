@@ -16,7 +16,7 @@
 #include <goro/wait_group.hpp>
 #include <goro/spawn.hpp>
 
-#include "fatal.hpp"
+#include "debug/fatal.hpp"
 #include "scheduler.hpp"
 #include "trace/record.hpp"
 

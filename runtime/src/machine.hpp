@@ -69,6 +69,16 @@ struct machine {
 // M3: the machine running the calling thread, or nullptr on a plain thread.
 machine* current_m() noexcept;
 
+// Gives processor p to an idle machine (or a new one), spinning or not; with `first`, the
+// fiber it runs first (migrate mode).
+void start_machine(processor* p, bool spinning, fiber* first = nullptr);
+// The machine has no processor: it sleeps on the idle list until handed one (M2), taking the
+// idle roles that nobody holds (R3, N3). Returns false when the runtime is stopping.
+bool sleep_machine(machine* m);
+// Wakes an idle machine: with next_p set (under the scheduler lock) to run, else to look
+// at its roles again (M2, M4).
+void note_wake(machine* m);
+
 // True while the watchdog runs: only then do switches keep `watch` and `switches` up to
 // date (relaxed: the watchdog ignores what it saw before its first full tick).
 inline std::atomic<bool> watchdog_on{false};

@@ -7,7 +7,7 @@
 
 #include "debug/watchdog.hpp"
 #include <goro/detail/futex.hpp>
-#include "netpoll.hpp"
+#include "net/netpoll.hpp"
 #include "scheduler.hpp"
 #include "stack_pool.hpp"
 #include "deterministic/mode.hpp"

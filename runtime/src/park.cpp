@@ -6,7 +6,7 @@
 #include <goro/run.hpp>
 
 #include "chaos.hpp"
-#include "fatal.hpp"
+#include "debug/fatal.hpp"
 #include <goro/detail/futex.hpp>
 #include "scheduler.hpp"
 #include "trace/record.hpp"

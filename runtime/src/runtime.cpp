@@ -22,7 +22,7 @@
 #include "debug/watchdog.hpp"
 #include <goro/detail/futex.hpp>
 #include "monitor.hpp"
-#include "netpoll.hpp"
+#include "net/netpoll.hpp"
 #include "scheduler.hpp"
 #include "deterministic/mode.hpp"
 #include "trace/record.hpp"

@@ -105,6 +105,17 @@ void processor_given_back(std::int64_t when);
 // R4: wakes an idle machine (or starts one) if idle processors' timers or fibers waiting on
 // sockets have nobody watching them; true if it did.
 bool cover_idle_duties();
+// The scheduler loop's half that machine.cpp runs: blocks until there is a fiber to run on m
+// (which then holds a processor), or returns nullptr when the runtime stops.
+fiber* find_runnable(machine* m);
+// Stops m spinning; the last spinner to find work wakes another (Go's resetspinning).
+void stop_spinning(machine* m);
+// The idle processors' list (R1, R2; MO1 wakes the monitor). Lock held.
+void pidle_put_locked(scheduler& s, processor* p);
+processor* pidle_get_locked(scheduler& s);
+// Runs the due timers of p (the caller's own, or a victim's), readying their fibers onto
+// `me`; with `try_only`, not if p's heap is busy. True if any fired (timers.cpp).
+bool run_timers(processor* p, processor* me, bool try_only);
 // Live machines (not retired). Lock held.
 std::size_t live_machines_locked(const scheduler& s);
 // MO1: wakes the monitor if it sleeps. Lock held.
@@ -116,7 +127,7 @@ std::uint64_t next_fiber_id(processor* p);
 // Fibers spawned minus fibers ended outside any processor (fiber.cpp).
 std::int64_t thread_fiber_balance() noexcept;
 
-// The SIGSEGV handler and per-thread alternate stacks (overflow.cpp).
+// The SIGSEGV handler and per-thread alternate stacks (debug/overflow.cpp).
 void install_overflow_handler();
 void* make_altstack();
 void free_altstack(void* s);

@@ -13,8 +13,8 @@
 #include <unistd.h>
 
 #include "switch.hpp"
-#include "debug_hooks.hpp"
-#include "fatal.hpp"
+#include "debug/hooks.hpp"
+#include "debug/fatal.hpp"
 
 #if __has_include(<valgrind/valgrind.h>)
 #include <valgrind/valgrind.h>

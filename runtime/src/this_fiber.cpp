@@ -4,7 +4,7 @@
 
 #include <thread>
 
-#include "fatal.hpp"
+#include "debug/fatal.hpp"
 #include <goro/detail/futex.hpp>
 #include "scheduler.hpp"
 #include "deterministic/mode.hpp"

@@ -11,7 +11,7 @@
 
 #include <goro/debug.hpp>
 
-#include "fatal.hpp"
+#include "debug/fatal.hpp"
 #include "trace/record.hpp"
 
 namespace goro::detail {

@@ -20,7 +20,7 @@
 #include <fmt/format.h>
 
 #include "debug/unwind.hpp"
-#include "fatal.hpp"
+#include "debug/fatal.hpp"
 #include <goro/detail/futex.hpp>
 #include "scheduler.hpp"
 

@@ -5,7 +5,7 @@
 #include <goro/testing.hpp>
 #include <goro/this_fiber.hpp>
 
-#include "netpoll.hpp"
+#include "net/netpoll.hpp"
 #include "scheduler.hpp"
 #include "trace/record.hpp"
 
@@ -13,7 +13,7 @@ namespace goro::detail {
 
 std::int64_t timer_clock_ns() noexcept { return timer_now_ns(); }
 
-int active_threads_now() noexcept;  // deadlock.cpp
+int active_threads_now() noexcept;  // debug/deadlock.cpp
 
 fiber* pick_runnable(processor* p) {
   const auto n = p->runq.size();

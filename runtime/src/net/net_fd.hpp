@@ -24,7 +24,7 @@
 
 #include <goro/net/address.hpp>
 
-#include "netpoll.hpp"
+#include "net/netpoll.hpp"
 
 namespace goro::detail {
 

@@ -47,22 +47,41 @@ struct chan_waiter : waiter {
   bool queued = false;           // H2
   select_state* sel = nullptr;   // H3
   int index = 0;                 // this waiter's case in its select
-  chan_waiter* qnext = nullptr;  // queue links, guarded by the channel's lock
-  chan_waiter* qprev = nullptr;
 };
 
-// A FIFO of waiters, doubly linked through the waiters themselves (no allocation).
+// A channel's queue of senders or receivers: a waiter_fifo (the links are the waiters' own
+// next/prev, W1) that keeps each waiter's `queued` flag (H2) and skips the waiters of a
+// select that another case has won (H3). The channel's lock held.
 class wait_queue {
  public:
-  void push(chan_waiter* w);
-  void unlink(chan_waiter* w);
+  void push(chan_waiter* w) noexcept {
+    fifo_.push_back(w);
+    w->queued = true;  // H2
+  }
+  void unlink(chan_waiter* w) noexcept {
+    if (!w->queued) return;
+    fifo_.remove(w);
+    w->queued = false;  // H2
+  }
   // The first waiter that may be woken (H3), unlinked; nullptr if none.
-  chan_waiter* take();
-  bool empty() const { return head_ == nullptr; }
+  chan_waiter* take() noexcept {
+    while (!fifo_.empty()) {
+      auto* w = static_cast<chan_waiter*>(fifo_.front());
+      unlink(w);
+      // H3: a select's waiter is ours only if we are the first to claim its select. The
+      // acq_rel pairs with the other claimants (other channels' wakers, the select's timer).
+      int none = -1;
+      if (w->sel && !w->sel->winner.compare_exchange_strong(none, w->index,
+                                                            std::memory_order_acq_rel))
+        continue;  // its select already finished: skip it (its owner unlinks the rest)
+      return w;
+    }
+    return nullptr;
+  }
+  bool empty() const noexcept { return fifo_.empty(); }
 
  private:
-  chan_waiter* head_ = nullptr;
-  chan_waiter* tail_ = nullptr;
+  waiter_fifo fifo_;
 };
 
 struct chan_core {

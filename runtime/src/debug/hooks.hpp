@@ -1,7 +1,7 @@
 // Internal. The runtime's state as a debugger finds it: tools/gdb/goro_gdb.py reads these
 // symbols (and, through them, the stack pool, fibers and machines) in a live process or a
 // core file, without calling into the program. The names are extern "C" so that they are
-// found without demangling; debug_hooks.cpp is compiled with -g in every build type, so
+// found without demangling; debug/hooks.cpp is compiled with -g in every build type, so
 // that the types behind them are described even in a release build.
 // D1: each pointer is set once, when its object is created, and never cleared (the
 //     objects are never destroyed).

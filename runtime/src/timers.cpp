@@ -1,8 +1,17 @@
+// Timers: each processor's heap (T1-T5 in timer_heap.hpp), where a new timer is queued
+// (timer_start: on the caller's processor, else on an idle one, with its watcher told: R3),
+// and how due timers run (run_timers: at each scheduling pass of a processor's owner, by
+// thieves, and by the monitor for an idle runtime: monitor.cpp). The clock is the
+// deterministic mode's (deterministic/mode.hpp): CLOCK_MONOTONIC, or virtual time.
 #include "timer_heap.hpp"
 
 #include <utility>
 
 #include "chaos.hpp"
+#include "deterministic/mode.hpp"
+#include "machine.hpp"
+#include "scheduler.hpp"
+#include "trace/record.hpp"
 
 namespace goro::detail {
 
@@ -154,6 +163,53 @@ void timer_heap::sift_down(std::size_t i) {
     i = best;
   }
   place(i, t);
+}
+
+bool run_timers(processor* p, processor* me, bool try_only) {
+  if (p->timers.next() == no_deadline) return false;
+  const int n = p->timers.run_expired(timer_now_ns(), try_only);
+  if (n) {
+    me->timers_fired.inc(static_cast<std::uint64_t>(n));
+    trace_put(me, trace_kind::timers, 0, static_cast<std::uint64_t>(n));
+  }
+  return n > 0;
+}
+
+// timer_api.hpp: a busy processor runs its own timers at each scheduling decision; an idle
+// one's are watched by the timed waiter (R3).
+timer_heap* timer_start(timer* t) {
+  machine* m = current_m();
+  if (m && m->p) {  // a busy processor runs its own timers at each scheduling decision
+    timer_heap& h = m->p->timers;
+    h.lock().lock();
+    h.push(t);
+    h.lock().unlock();
+    return &h;
+  }
+  auto& s = sched();
+  timer_heap* h;
+  {
+    std::lock_guard g(s.lock);
+    // Under the scheduler lock, so that an idle processor's timers and the timed wait
+    // (computed under this lock in sleep_machine) agree (R3).
+    processor* p = s.pidle ? s.pidle : s.ps[0];
+    h = &p->timers;
+    h->lock().lock();
+    h->push(t);
+    h->lock().unlock();
+    if (!s.pidle) return h;  // p is busy: its owner runs it, or hands it to R3 on idling
+    if (s.monitor_asleep && t->when < s.monitor_deadline) monitor_wake_locked(s);  // MO1
+    machine* w = s.timed_waiter ? s.timed_waiter : s.midle;
+    if (w) {
+      if (w != s.timed_waiter || t->when < s.timed_deadline.load(std::memory_order_relaxed))
+        note_wake(w);  // it re-computes its wait (it has no next_p)
+      return h;
+    }
+  }
+  // An idle processor and no idle machine (none started yet, or all inside blocking):
+  // start one; it runs the due timers, then waits for the rest (R3).
+  if (processor* p = take_idle_processor()) start_machine(p, false);
+  return h;
 }
 
 }  // namespace goro::detail

@@ -1,5 +1,5 @@
 // The network poller (see netpoll.hpp for N1-N3).
-#include "netpoll.hpp"
+#include "net/netpoll.hpp"
 
 #include <cerrno>
 #include <ctime>
@@ -14,7 +14,7 @@
 #include <unistd.h>
 
 #include "chaos.hpp"
-#include "fatal.hpp"
+#include "debug/fatal.hpp"
 #include <goro/detail/futex.hpp>
 #include "scheduler.hpp"
 #include "trace/record.hpp"

@@ -1,8 +1,8 @@
-// The symbols a debugger starts from (see debug_hooks.hpp). Compiled with -g whatever the
+// The symbols a debugger starts from (see hooks.hpp). Compiled with -g whatever the
 // build type (runtime/CMakeLists.txt): the types used here, and the types of their fields
 // (stack_pool, scheduler, machine, fiber, wait_reason, fiber_state), are then described in
 // any program linked with the runtime.
-#include "debug_hooks.hpp"
+#include "debug/hooks.hpp"
 
 #include "fiber.hpp"
 #include "scheduler.hpp"

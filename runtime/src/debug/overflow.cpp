@@ -5,7 +5,7 @@
 
 #include <sys/mman.h>
 
-#include "fatal.hpp"
+#include "debug/fatal.hpp"
 #include "scheduler.hpp"
 
 namespace goro::detail {

@@ -1,5 +1,5 @@
 // The deadlock report (see deadlock.hpp and goro/run.hpp for when it fires).
-#include "deadlock.hpp"
+#include "debug/deadlock.hpp"
 
 #include <algorithm>
 #include <atomic>
@@ -13,10 +13,10 @@
 #include <goro/debug.hpp>
 #include <goro/run.hpp>
 
-#include "fatal.hpp"
+#include "debug/fatal.hpp"
 #include "fiber.hpp"
 #include "trace/record.hpp"
-#include "netpoll.hpp"
+#include "net/netpoll.hpp"
 #include "scheduler.hpp"
 
 namespace goro::detail {

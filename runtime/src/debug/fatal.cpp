@@ -1,4 +1,4 @@
-#include "fatal.hpp"
+#include "debug/fatal.hpp"
 
 #include <cstdlib>
 
