@@ -17,6 +17,8 @@ Standard library only, plus matplotlib (Debian's python3-matplotlib) for the cha
 
 import argparse
 import csv
+import json
+import operator
 import os
 import platform
 import resource
@@ -28,6 +30,7 @@ import statistics
 import subprocess
 import sys
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 DEBIAN_PYTHON = "/usr/bin/python3"
@@ -60,71 +63,10 @@ def system_env(system):
     """Extra environment of a system's programs."""
     return {"GORO_TRACE": "/dev/null"} if system == "goro_trace" else {}
 
-# Each workload: sizes N (full run, --quick, extra with --big); per system, the largest N it
-# runs at (a larger one needs more memory or threads than the machine has: shown as "—");
-# the systems it does not apply to, and why (no program, shown as "—", never as missing);
-# metrics in the order printed, with units (as the programs print them). Optional: `higher`,
-# the metrics where higher is better (rates; marked ↑); `procs`, the only P it runs at;
-# `duration_ms` (full run, --quick), passed as --duration-ms (idle) or to the load client;
-# `client`, the load client of a server workload (echo, http): the program is a server,
-# pinned to core 0 with P = 1, and the client (core 1) measures (see run_served);
-# `requests` (full run, --quick), the requests of each redis-benchmark test.
-WORKLOADS = {
-    "skynet": dict(sizes=[10_000, 100_000, 1_000_000], quick=[10_000], big=[10_000_000],
-                   max_n={"threads": 10_000, "boost_fiber": 1_000_000},
-                   metrics={"total": "ms", "rss_peak": "B/task"}),
-    "spawn_park": dict(sizes=[10_000, 100_000, 1_000_000], quick=[10_000], big=[],
-                       max_n={"threads": 10_000},
-                       metrics={"spawn": "ns/task", "release_join": "ns/task",
-                                "rss": "B/task"}),
-    "yield": dict(sizes=[1_000_000], quick=[100_000], big=[], max_n={},
-                  metrics={"yield": "ns/yield"}),
-    "ping_pong": dict(sizes=[200_000], quick=[20_000], big=[], max_n={},
-                      metrics={"round_trip": "ns/round_trip"}),
-    "buffered": dict(sizes=[2_000_000], quick=[200_000], big=[10_000_000], max_n={},
-                     metrics={"one_to_one": "ns/item", "four_to_four": "ns/item"}),
-    "select": dict(sizes=[1_000_000], quick=[100_000], big=[], max_n={},
-                   not_applicable={"boost_fiber": "Boost.Fiber has no select",
-                                   "threads": "no select over condition variables"},
-                   metrics={"select": "ns/op"}),
-    # mutex: 1M is PERF.md's 1000 tasks × 1000 locks (a 5 ms run); 10M (× 10,000) keeps the
-    # lock contended long enough for its slow paths (hand-off mode) to show.
-    "mutex": dict(sizes=[1_000_000, 10_000_000], quick=[100_000], big=[], max_n={},
-                  metrics={"lock": "ns/lock"}),
-    # timers: N tasks each sleep a pseudo-random 0-100 ms; lateness percentiles and the
-    # process's CPU time. goro and Go only, as in PERF.md.
-    "timers": dict(sizes=[1_000_000], quick=[100_000], big=[], max_n={},
-                   not_applicable={"boost_fiber": "PERF.md compares goro's timers with Go's",
-                                   "threads": "a million sleeping threads do not fit"},
-                   metrics={"lateness_p50": "ms", "lateness_p99": "ms", "cpu": "CPU-s"}),
-    # echo and http: N is the client's connections; the server has one core (P=1 only).
-    "echo": dict(sizes=[64], quick=[64], big=[], max_n={}, procs=[1],
-                 duration_ms=(5_000, 1_000), client="echo_client",
-                 not_applicable={"boost_fiber": "Boost.Fiber has no network I/O"},
-                 metrics={"round_trips": "round_trips/s", "server_cpu": "%",
-                          "client_cpu": "%"}, higher={"round_trips"}),
-    "http": dict(sizes=[64], quick=[64], big=[], max_n={}, procs=[1],
-                 duration_ms=(10_000, 2_000), client="wrk",
-                 not_applicable={"boost_fiber": "Boost.Fiber has no network I/O"},
-                 metrics={"requests": "req/s", "latency_p50": "ms", "latency_p99": "ms",
-                          "server_cpu": "%", "client_cpu": "%"}, higher={"requests"}),
-    # redis: N is redis-benchmark's connections; its tests SET, GET and INCR, each without
-    # pipelining and with -P 16 (the metrics ending in _pipe16).
-    "redis": dict(sizes=[50], quick=[50], big=[], max_n={}, procs=[1],
-                  requests=(200_000, 20_000), client="redis-benchmark",
-                  not_applicable={"boost_fiber": "Boost.Fiber has no network I/O",
-                                  "threads": "the peers are Redis itself and Go"},
-                  metrics={**{f"{op}_{m}{pipe}": unit for pipe in ("", "_pipe16")
-                              for m, unit in (("rps", "req/s"), ("p99", "ms"))
-                              for op in ("set", "get", "incr")},
-                           "server_cpu": "%", "client_cpu": "%"},
-                  higher={f"{op}_rps{pipe}" for op in ("set", "get", "incr")
-                          for pipe in ("", "_pipe16")}),
-    "idle": dict(sizes=[100_000], quick=[100_000], big=[], max_n={}, duration_ms=(5_000, 1_000),
-                 not_applicable={"boost_fiber": "PERF.md compares goro's idling with Go's",
-                                 "threads": "PERF.md compares goro's idling with Go's"},
-                 metrics={"cpu": "%", "wakeups": "wakeups/s"}),
-}
+
+# The workloads, in the order run and printed: perf/workloads.json (its "about" says what each
+# field means), the one list of them; perf/CMakeLists.txt reads it too, to build their programs.
+WORKLOADS = json.loads((PERF / "workloads.json").read_text(encoding="utf-8"))["workloads"]
 CLIENT_MISSING = {}  # {workload: why its load client is missing} (its cells: missing)
 # Load clients from Debian, found on PATH: {client: its package}.
 DEBIAN_CLIENTS = {"wrk": "wrk", "redis-benchmark": "redis-tools"}
@@ -581,123 +523,168 @@ def table(args, summary, failures, binaries):
                      [line(r) for r in rows])
 
 
+# A target's figure: goro's median ÷ one peer's (RATIO), ÷ the smallest of several peers'
+# (BEST), or goro's median itself (ABSOLUTE), compared with the target's limit.
+RATIO, BEST, ABSOLUTE = "ratio to a peer", "ratio to the best peer", "absolute"
+# The Ns of a workload a target is checked at: every N of the run; the largest of its sizes
+# (full run or --quick: --big's extra sizes are beyond PERF.md's claims); or the largest N the
+# threads peer runs at (its max_n), the only N where goro and threads meet.
+EVERY, LARGEST, THREADS_MAX = "every N", "largest N", "threads' largest N"
+# The Ps a target is checked at.
+ANY_P, P_1, P_2UP = "any P", "P = 1", "P > 1"
+# How a figure meets its limit: ≤ (time, memory, CPU), ≥ (rates), < (a limit just above 0.0).
+MEETS = {"≤": operator.le, "≥": operator.ge, "<": operator.lt}
+
+
+@dataclass(frozen=True)
+class Target:
+    """One PERF.md target: `what`, its wording in the report; checked at the Ns `n` and Ps `p`
+    of its workload; the figure of `metric` formed as `kind` says, against the systems `vs`
+    (one for RATIO, the candidates for BEST, none for ABSOLUTE); met when `figure op limit`;
+    `unit`, the unit printed after an ABSOLUTE figure."""
+    workload: str
+    what: str
+    n: str
+    p: str
+    metric: str
+    kind: str
+    vs: tuple
+    op: str
+    limit: float
+    unit: str = ""
+
+    def __post_init__(self):
+        # A misspelt workload, metric or system would otherwise check nothing, silently.
+        metrics = WORKLOADS.get(self.workload, {}).get("metrics", {})
+        vs_ok = {RATIO: len(self.vs) == 1, BEST: len(self.vs) > 1, ABSOLUTE: not self.vs}
+        if self.metric not in metrics or not set(self.vs) <= set(PEERS + ["redis"]) or \
+                not vs_ok.get(self.kind) or self.op not in MEETS or \
+                self.n not in (EVERY, LARGEST, THREADS_MAX) or self.p not in (ANY_P, P_1, P_2UP):
+            raise ValueError(f"perf/run.py: a target that checks nothing: {self}")
+
+
+GO, REDIS = ("go",), ("redis",)
+# In the order reported, within a cell (workload, N, P).
+TARGETS = [
+    Target("yield", "yield ≤ 0.4 × Go", LARGEST, ANY_P, "yield", RATIO, GO, "≤", 0.4),
+    Target("skynet", "total ≤ 0.5 × best peer", LARGEST, ANY_P, "total", BEST,
+           ("go", "boost_fiber"), "≤", 0.5),
+    # ≥ 50× faster than threads, at the N threads can run: goro/threads ≤ 1/50.
+    Target("skynet", "≥ 50 × faster than threads (goro/threads ≤ 0.02)", THREADS_MAX, ANY_P,
+           "total", RATIO, ("threads",), "≤", 0.02),
+    Target("spawn_park", "spawn ≤ 0.5 × Go", EVERY, ANY_P, "spawn", RATIO, GO, "≤", 0.5),
+    Target("spawn_park", "release_join ≤ 0.5 × Go", EVERY, ANY_P, "release_join", RATIO, GO,
+           "≤", 0.5),
+    # RSS per parked fiber ≤ 4.5 KB: one page of stack plus the control block.
+    Target("spawn_park", "rss ≤ 4.5 KB per parked fiber", EVERY, ANY_P, "rss", ABSOLUTE, (),
+           "≤", 4500, "B/task"),
+    # Best of every peer: cross-thread wake-ups (P=2) must not collapse.
+    Target("ping_pong", "round_trip ≤ 0.5 × best peer", LARGEST, ANY_P, "round_trip", BEST,
+           tuple(PEERS), "≤", 0.5),
+    Target("buffered", "one_to_one ≤ 1.0 × best peer", LARGEST, P_1, "one_to_one", BEST,
+           tuple(PEERS), "≤", 1.0),
+    Target("buffered", "one_to_one ≤ 0.7 × Go", LARGEST, P_2UP, "one_to_one", RATIO, GO, "≤",
+           0.7),
+    Target("buffered", "four_to_four ≤ 1.0 × best peer", LARGEST, P_1, "four_to_four", BEST,
+           tuple(PEERS), "≤", 1.0),
+    Target("buffered", "four_to_four ≤ 0.7 × Go", LARGEST, P_2UP, "four_to_four", RATIO, GO,
+           "≤", 0.7),
+    Target("select", "select ≤ 0.5 × Go", LARGEST, ANY_P, "select", RATIO, GO, "≤", 0.5),
+    Target("mutex", "lock ≤ 1.0 × Go", EVERY, ANY_P, "lock", RATIO, GO, "≤", 1.0),
+    Target("timers", "lateness_p99 ≤ Go's", LARGEST, ANY_P, "lateness_p99", RATIO, GO, "≤",
+           1.0),
+    # "1M sleepers use ≤ 1 CPU-second beyond the sleeps": sleeping costs no CPU, so the whole
+    # process (spawns, timers, wake-ups) within 1 CPU-second.
+    Target("timers", "cpu ≤ 1 CPU-second", LARGEST, ANY_P, "cpu", ABSOLUTE, (), "≤", 1.0,
+           "CPU-s"),
+    Target("echo", "round_trips ≥ 1.2 × Go", EVERY, ANY_P, "round_trips", RATIO, GO, "≥", 1.2),
+    Target("http", "requests ≥ 1.2 × Go", EVERY, ANY_P, "requests", RATIO, GO, "≥", 1.2),
+    Target("http", "latency_p99 ≤ Go's", EVERY, ANY_P, "latency_p99", RATIO, GO, "≤", 1.0),
+    # Without pipelining and with -P 16: GET and SET against Redis itself (≥ 1.0 × and ≥ 0.8 ×
+    # its requests/s) and against the Go peer (≥ 1.3 ×); p99 no worse than Redis'. INCR is
+    # measured, not targeted.
+    Target("redis", "GET req/s ≥ 1.0 × Redis", EVERY, ANY_P, "get_rps", RATIO, REDIS, "≥", 1.0),
+    Target("redis", "GET req/s ≥ 1.3 × Go", EVERY, ANY_P, "get_rps", RATIO, GO, "≥", 1.3),
+    Target("redis", "GET p99 ≤ Redis'", EVERY, ANY_P, "get_p99", RATIO, REDIS, "≤", 1.0),
+    Target("redis", "SET req/s ≥ 1.0 × Redis", EVERY, ANY_P, "set_rps", RATIO, REDIS, "≥", 1.0),
+    Target("redis", "SET req/s ≥ 1.3 × Go", EVERY, ANY_P, "set_rps", RATIO, GO, "≥", 1.3),
+    Target("redis", "SET p99 ≤ Redis'", EVERY, ANY_P, "set_p99", RATIO, REDIS, "≤", 1.0),
+    Target("redis", "GET req/s with -P 16 ≥ 0.8 × Redis", EVERY, ANY_P, "get_rps_pipe16",
+           RATIO, REDIS, "≥", 0.8),
+    Target("redis", "GET req/s with -P 16 ≥ 1.3 × Go", EVERY, ANY_P, "get_rps_pipe16", RATIO,
+           GO, "≥", 1.3),
+    Target("redis", "GET p99 with -P 16 ≤ Redis'", EVERY, ANY_P, "get_p99_pipe16", RATIO,
+           REDIS, "≤", 1.0),
+    Target("redis", "SET req/s with -P 16 ≥ 0.8 × Redis", EVERY, ANY_P, "set_rps_pipe16",
+           RATIO, REDIS, "≥", 0.8),
+    Target("redis", "SET req/s with -P 16 ≥ 1.3 × Go", EVERY, ANY_P, "set_rps_pipe16", RATIO,
+           GO, "≥", 1.3),
+    Target("redis", "SET p99 with -P 16 ≤ Redis'", EVERY, ANY_P, "set_p99_pipe16", RATIO,
+           REDIS, "≤", 1.0),
+    # 0.0 % CPU: below 0.05 % (it prints as 0.0 with one decimal).
+    Target("idle", "cpu 0.0 % (< 0.05 %)", EVERY, ANY_P, "cpu", ABSOLUTE, (), "<", 0.05, "%"),
+    Target("idle", "wakeups ≤ 1 per second", EVERY, ANY_P, "wakeups", ABSOLUTE, (), "≤", 1.0,
+           "wakeups/s"),
+]
+
+
 def targets(args, summary, failures, binaries):
-    """The PERF.md targets of the workloads run: [(workload, target, N, P, figure, verdict)]."""
-    out = []
-    med = lambda w, n, p, m, s: (summary.get((w, n, p, m, s)) or {}).get("median")
+    """The PERF.md targets of the cells run, cell by cell and within a cell in TARGETS' order:
+    [(workload, target, N, P, figure, verdict)]."""
+    return [(w, t.what, n, p, *judge(t, summary, failures, binaries, n, p))
+            for w, n, p, _ in cells(args) for t in TARGETS
+            if t.workload == w and checked_at(t, args, n, p)]
 
-    def why(w, n, p, s):
-        return "missing" if (s, w) not in binaries or w in CLIENT_MISSING else "failed" if (w, n, p, s) in failures \
-            else "no data"
 
-    def check(w, what, n, p, goro, peer_name, peer, limit, le=True):
-        if goro is None or peer is None:
-            s = "goro" if goro is None else next(
-                (k for k, v in LABEL.items() if v == peer_name), peer_name)
-            out.append((w, what, n, p, f"{peer_name if goro is not None else 'goro'} "
-                        f"{why(w, n, p, s)}", "UNMEASURED"))
-            return
-        r = goro / peer
-        ok = r <= limit if le else r >= limit
-        figure = f"goro {fmt(goro)} vs {peer_name} {fmt(peer)}: {r:.3g}×"
-        out.append((w, what, n, p, figure, "met" if ok else "MISSED"))
+def checked_at(t, args, n, p):
+    """Whether target t is checked at its workload's cell (N = n, P = p) of this run."""
+    spec = WORKLOADS[t.workload]
+    if t.p == P_1 and p != 1 or t.p == P_2UP and p == 1:
+        return False
+    if t.n == LARGEST:
+        return n == max(spec["quick" if args.quick else "sizes"])
+    if t.n == THREADS_MAX:
+        return n == spec["max_n"]["threads"]
+    return True
 
-    def absolute(w, what, n, p, m, limit, unit, strict=False):
-        """goro's median of metric m against a fixed limit (≤, or < if strict)."""
-        g = med(w, n, p, m, "goro")
-        if g is None:
-            out.append((w, what, n, p, f"goro {why(w, n, p, 'goro')}", "UNMEASURED"))
-        else:
-            ok = g < limit if strict else g <= limit
-            out.append((w, what, n, p, f"goro {fmt(g)} {unit}", "met" if ok else "MISSED"))
 
-    def best(w, n, p, m, peers):
-        """The best (smallest) median among `peers` at this cell: (value, label)."""
-        return min(((v, LABEL[s]) for s in peers if (v := med(w, n, p, m, s)) is not None),
-                   default=(None, "best peer"))
+def judge(t, summary, failures, binaries, n, p):
+    """Target t at its workload's cell (N = n, P = p): (figure, verdict), the verdict met,
+    MISSED, or UNMEASURED when goro or the peer compared has no median there (the figure then
+    says why)."""
+    w = t.workload
+    median = lambda s: (summary.get((w, n, p, t.metric, s)) or {}).get("median")
+    why = lambda s: unmeasured(binaries, failures, w, n, p, s)
+    goro = median("goro")
+    if goro is None:
+        return f"goro {why('goro')}", "UNMEASURED"
+    if t.kind == ABSOLUTE:
+        return f"goro {fmt(goro)} {t.unit}", verdict(t, goro)
+    if t.kind == BEST:
+        # Equal medians: the label first in sort order. No peer measured: "missing" whatever
+        # the reason (each peer's cell in the table says it).
+        peer, label = min(((v, LABEL[s]) for s in t.vs if (v := median(s)) is not None),
+                          default=(None, None))
+        if peer is None:
+            return "best peer missing", "UNMEASURED"
+    else:
+        (s,) = t.vs
+        peer, label = median(s), LABEL[s]
+        if peer is None:
+            return f"{label} {why(s)}", "UNMEASURED"
+    r = goro / peer
+    return f"goro {fmt(goro)} vs {label} {fmt(peer)}: {r:.3g}×", verdict(t, r)
 
-    for w, n, p, _ in cells(args):
-        largest = n == max(WORKLOADS[w]["quick" if args.quick else "sizes"])
-        if w == "yield" and largest:
-            check(w, "yield ≤ 0.4 × Go", n, p, med(w, n, p, "yield", "goro"), "Go",
-                  med(w, n, p, "yield", "go"), 0.4)
-        if w == "skynet":
-            if largest:
-                v, who = best(w, n, p, "total", ("go", "boost_fiber"))
-                check(w, "total ≤ 0.5 × best peer", n, p, med(w, n, p, "total", "goro"),
-                      who, v, 0.5)
-            if n == WORKLOADS[w]["max_n"]["threads"]:
-                t, g = med(w, n, p, "total", "threads"), med(w, n, p, "total", "goro")
-                # ≥ 50× faster than threads, at the N threads can run: goro/threads ≤ 1/50.
-                check(w, "≥ 50 × faster than threads (goro/threads ≤ 0.02)", n, p, g, "threads",
-                      t, 0.02)
-        if w == "spawn_park":
-            for m in ("spawn", "release_join"):
-                check(w, f"{m} ≤ 0.5 × Go", n, p, med(w, n, p, m, "goro"), "Go",
-                      med(w, n, p, m, "go"), 0.5)
-            g = med(w, n, p, "rss", "goro")
-            # RSS per parked fiber ≤ 4.5 KB: one page of stack plus the control block.
-            what = "rss ≤ 4.5 KB per parked fiber"
-            if g is None:
-                out.append((w, what, n, p, f"goro {why(w, n, p, 'goro')}", "UNMEASURED"))
-            else:
-                out.append((w, what, n, p, f"goro {fmt(g)} B/task",
-                            "met" if g <= 4500 else "MISSED"))
-        if w == "ping_pong" and largest:
-            # Best of every peer: cross-thread wake-ups (P=2) must not collapse.
-            v, who = best(w, n, p, "round_trip", PEERS)
-            check(w, "round_trip ≤ 0.5 × best peer", n, p, med(w, n, p, "round_trip", "goro"),
-                  who, v, 0.5)
-        if w == "buffered" and largest:
-            for m in ("one_to_one", "four_to_four"):
-                if p == 1:
-                    v, who = best(w, n, p, m, PEERS)
-                    check(w, f"{m} ≤ 1.0 × best peer", n, p, med(w, n, p, m, "goro"), who, v,
-                          1.0)
-                else:
-                    check(w, f"{m} ≤ 0.7 × Go", n, p, med(w, n, p, m, "goro"), "Go",
-                          med(w, n, p, m, "go"), 0.7)
-        if w == "select" and largest:
-            check(w, "select ≤ 0.5 × Go", n, p, med(w, n, p, "select", "goro"), "Go",
-                  med(w, n, p, "select", "go"), 0.5)
-        if w == "mutex":  # at every N
-            check(w, "lock ≤ 1.0 × Go", n, p, med(w, n, p, "lock", "goro"), "Go",
-                  med(w, n, p, "lock", "go"), 1.0)
-        if w == "timers" and largest:
-            check(w, "lateness_p99 ≤ Go's", n, p, med(w, n, p, "lateness_p99", "goro"), "Go",
-                  med(w, n, p, "lateness_p99", "go"), 1.0)
-            # "1M sleepers use ≤ 1 CPU-second beyond the sleeps": sleeping costs no CPU, so
-            # the whole process (spawns, timers, wake-ups) within 1 CPU-second.
-            absolute(w, "cpu ≤ 1 CPU-second", n, p, "cpu", 1.0, "CPU-s")
-        if w == "echo":
-            check(w, "round_trips ≥ 1.2 × Go", n, p, med(w, n, p, "round_trips", "goro"), "Go",
-                  med(w, n, p, "round_trips", "go"), 1.2, le=False)
-        if w == "http":
-            check(w, "requests ≥ 1.2 × Go", n, p, med(w, n, p, "requests", "goro"), "Go",
-                  med(w, n, p, "requests", "go"), 1.2, le=False)
-            check(w, "latency_p99 ≤ Go's", n, p, med(w, n, p, "latency_p99", "goro"), "Go",
-                  med(w, n, p, "latency_p99", "go"), 1.0)
-        if w == "redis":
-            # Without pipelining and with -P 16: GET and SET against Redis itself (≥ 1.0 × and
-            # ≥ 0.8 × its requests/s) and against the Go peer (≥ 1.3 ×); p99 no worse than
-            # Redis'. INCR is measured, not targeted.
-            for pipe, vs_redis in (("", 1.0), ("_pipe16", 0.8)):
-                how = " with -P 16" if pipe else ""
-                for op in ("get", "set"):
-                    m = f"{op}_rps{pipe}"
-                    check(w, f"{op.upper()} req/s{how} ≥ {vs_redis} × Redis", n, p,
-                          med(w, n, p, m, "goro"), LABEL["redis"], med(w, n, p, m, "redis"),
-                          vs_redis, le=False)
-                    check(w, f"{op.upper()} req/s{how} ≥ 1.3 × Go", n, p, med(w, n, p, m, "goro"),
-                          "Go", med(w, n, p, m, "go"), 1.3, le=False)
-                    m = f"{op}_p99{pipe}"
-                    check(w, f"{op.upper()} p99{how} ≤ Redis'", n, p, med(w, n, p, m, "goro"),
-                          LABEL["redis"], med(w, n, p, m, "redis"), 1.0)
-        if w == "idle":
-            # 0.0 % CPU: below 0.05 % (it prints as 0.0 with one decimal).
-            absolute(w, "cpu 0.0 % (< 0.05 %)", n, p, "cpu", 0.05, "%", strict=True)
-            absolute(w, "wakeups ≤ 1 per second", n, p, "wakeups", 1.0, "wakeups/s")
-    return out
+
+def verdict(t, figure):
+    return "met" if MEETS[t.op](figure, t.limit) else "MISSED"
+
+
+def unmeasured(binaries, failures, w, n, p, s):
+    """Why system s has no median at the cell (w, n, p)."""
+    if (s, w) not in binaries or w in CLIENT_MISSING:
+        return "missing"
+    return "failed" if (w, n, p, s) in failures else "no data"
 
 
 def against_base(args, summary):
