@@ -40,8 +40,10 @@ endif()
 # warnings, must not fail on them. test/package/check_package.cmake checks both cases.
 option(GORO_WERROR "Treat warnings in goro's own targets as errors" ${PROJECT_IS_TOP_LEVEL})
 function(goro_warnings target)
+  # -Wthread-safety: clang checks the lock annotations (goro/detail/thread_safety.hpp).
   target_compile_options(${target} PRIVATE -Wall -Wextra -Wpedantic
-                         $<$<BOOL:${GORO_WERROR}>:-Werror> -Wno-missing-field-initializers)
+                         $<$<BOOL:${GORO_WERROR}>:-Werror> -Wno-missing-field-initializers
+                         $<$<CXX_COMPILER_ID:Clang>:-Wthread-safety>)
 endfunction()
 
 # GORO_CHAOS=ON: seeded random delays and yields at the runtime's seams (runtime/src/chaos.hpp),

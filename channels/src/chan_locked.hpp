@@ -9,8 +9,8 @@ namespace goro::detail {
 
 // Parks forever: an operation on a nil channel. Only a deadlock report can end it.
 [[noreturn]] inline void block_forever(wait_reason reason) {
-  spinlock never;
   for (;;) {
+    spinlock never;
     waiter w;
     never.lock();
     w.wait(never, reason);

@@ -1,9 +1,9 @@
 // after(), tick() and ticker: channels fed by the runtime's timers (see goro/time.hpp).
 // A tick_state is shared by its timer and, for a ticker, its handle:
-// S1: `lock` guards stopped and heap; fire_tick() sends and re-queues under it, and
-//     tick_stop() cancels under it, so that no tick is sent after stop() returns.
-// S2: refs counts the timer (while queued or firing) and the ticker handle; the last one
-//     deletes the state.
+// TK1: `lock` guards stopped and heap; fire_tick() sends and re-queues under it, and
+//      tick_stop() cancels under it, so that no tick is sent after stop() returns.
+// TK2: refs counts the timer (while queued or firing) and the ticker handle; the last one
+//      deletes the state.
 // Lock order: a tick_state's lock, then a timer heap's lock or a channel's lock.
 #include <goro/time.hpp>
 
@@ -77,10 +77,10 @@ struct tick_state : timer {
   chan<time_point> ch;
   std::int64_t period = 0;
   bool owned = false;               // a ticker handle holds a reference
-  spinlock lock;                    // S1
-  bool stopped = false;             // S1
-  timer_heap* heap = nullptr;       // S1: where the timer is queued
-  std::atomic<int> refs{1};         // S2
+  spinlock lock;                    // TK1
+  bool stopped = false;             // TK1
+  timer_heap* heap = nullptr;       // TK1: where the timer is queued
+  std::atomic<int> refs{1};         // TK2
 };
 
 namespace {
@@ -99,7 +99,7 @@ void fire_tick(timer* t) {
     s->heap = nullptr;
     s->lock.unlock();
     t->done();
-    unref(s);  // S2: the timer's reference
+    unref(s);  // TK2: the timer's reference
     return;
   }
   const std::int64_t now = timer_clock_ns();
@@ -112,7 +112,7 @@ void fire_tick(timer* t) {
     s->stopped = true;
     s->heap = nullptr;
     s->lock.unlock();
-    unref(s);  // S2: the timer's reference
+    unref(s);  // TK2: the timer's reference
     return;
   }
   s->heap = timer_start(t);  // on this machine's processor
@@ -152,7 +152,7 @@ tick_state* tick_start(std::int64_t period_ns, chan<time_point> c, bool owned) {
   s->refs.store(owned ? 2 : 1, std::memory_order_relaxed);
   s->when = deadline_after(timer_clock_ns(), period_ns);  // saturated (T4)
   s->fire = fire_tick;
-  s->lock.lock();  // S1: heap is set before the timer's first fire reads it
+  s->lock.lock();  // TK1: heap is set before the timer's first fire reads it
   s->heap = timer_start(s);
   s->lock.unlock();
   return owned ? s : nullptr;
@@ -165,7 +165,7 @@ void tick_stop(tick_state* s) noexcept {
   if (cancelled) s->heap = nullptr;
   (void)s->ch.try_recv();  // no stale tick after stop()
   s->lock.unlock();
-  if (cancelled) unref(s);  // S2: the timer's reference
+  if (cancelled) unref(s);  // TK2: the timer's reference
   unref(s);                 // the handle's
 }
 
@@ -180,7 +180,6 @@ void tick_stop(tick_state* s) noexcept {
 //     they stopped the timer before it fired (true), as for a timer still armed. So
 //     `if (!t.reset(d)) t.c().recv();` never waits, and no stale time is received after
 //     stop() or reset() returns.
-
 // U3: a detached timer (timer::detach) has no handle: the side that ends it frees it. Under
 //     the lock, detach() finds it armed and sets `detached`, and the fire that disarms it
 //     frees it after its done(); or finds it disarmed (fired or stopped) and frees it once

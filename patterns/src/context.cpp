@@ -1,11 +1,11 @@
 // goro::context (see goro/context.hpp).
-// C1: a cancelable node's err, cause and children are guarded by its lock; `done` is closed
-//     exactly once, by the cancel that sets err.
-// C2: children are weak: a child that is dropped without being cancelled costs its parent
-//     an expired entry, pruned at the next registration. Cancellation walks the tree with a
-//     work list, not recursion: a chain of thousands of contexts fits any fiber's stack.
-// C3: every node keeps its parent alive (shared_ptr), so `canceler` (the nearest cancelable
-//     node at or above it) outlives it.
+// CX1: a cancelable node's err, cause and children are guarded by its lock; `done` is closed
+//      exactly once, by the cancel that sets err.
+// CX2: children are weak: a child that is dropped without being cancelled costs its parent
+//      an expired entry, pruned at the next registration. Cancellation walks the tree with a
+//      work list, not recursion: a chain of thousands of contexts fits any fiber's stack.
+// CX3: every node keeps its parent alive (shared_ptr), so `canceler` (the nearest cancelable
+//      node at or above it) outlives it.
 #include <goro/context.hpp>
 
 #include <algorithm>
@@ -20,22 +20,22 @@ namespace goro {
 namespace detail {
 
 struct ctx_node {
-  std::shared_ptr<ctx_node> parent;  // C3
+  std::shared_ptr<ctx_node> parent;  // CX3
   ctx_node* canceler = nullptr;      // nearest cancelable node at or above; null: background
   // A value node:
   const void* key = nullptr;
   std::shared_ptr<const void> value;
   // A cancelable node:
-  std::mutex lock;                                    // C1
-  chan<std::monostate> done;                          // C1
-  std::error_code err;                                // C1
-  std::string cause;                                  // C1
-  std::vector<std::weak_ptr<ctx_node>> children;      // C1, C2
+  std::mutex lock;                                    // CX1
+  chan<std::monostate> done;                          // CX1
+  std::error_code err;                                // CX1
+  std::string cause;                                  // CX1
+  std::vector<std::weak_ptr<ctx_node>> children;      // CX1, CX2
   std::optional<std::chrono::steady_clock::time_point> deadline;  // fixed at creation
   std::unique_ptr<goro::timer> timer;                 // the deadline's; stopped by ~ctx_node
-  std::optional<std::stop_source> stop;               // C1; made by the first stop_token()
+  std::optional<std::stop_source> stop;               // CX1; made by the first stop_token()
 
-  // Ends this node and every descendant (C2: iteratively).
+  // Ends this node and every descendant (CX2: iteratively).
   static void cancel(const std::shared_ptr<ctx_node>& root, std::error_code e,
                      const std::string& why) {
     std::vector<std::shared_ptr<ctx_node>> work{root};
@@ -52,7 +52,7 @@ struct ctx_node {
         kids.swap(n->children);
         stop = n->stop;
       }
-      n->done.close();  // C1: once, after err is visible to err()'s readers
+      n->done.close();  // CX1: once, after err is visible to err()'s readers
       // Outside the lock: the stop callbacks (waits being interrupted) run right here.
       if (stop) stop->request_stop();
       for (auto& w : kids)
@@ -104,7 +104,7 @@ std::shared_ptr<detail::ctx_node> new_cancelable(const std::shared_ptr<detail::c
       detail::ctx_node::cancel(n, e, why);
     } else {
       std::erase_if(anc->children, [](const std::weak_ptr<detail::ctx_node>& w) {
-        return w.expired();  // C2
+        return w.expired();  // CX2
       });
       anc->children.push_back(n);
     }

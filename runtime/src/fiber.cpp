@@ -81,7 +81,7 @@ void finish(fiber* f, std::exception_ptr e) {
   f->join_lock.unlock();
   if (j) j->wake();  // W2: after the unlock
   // Last: the exit is counted and the callable destroyed; the group's waiter may free the
-  // wait_group as soon as this returns (its done() touches nothing after, G1).
+  // wait_group as soon as this returns (its done() touches nothing after, WG1).
   if (group) group->done();
 }
 

@@ -32,7 +32,7 @@ namespace goro::detail {
 struct machine;
 
 // inspected: parked, and held so by a dump reading its stack; ready() waits for it to be
-// parked again (D1 in debug/dump.cpp).
+// parked again (DU1 in debug/dump.cpp).
 enum class fiber_state : std::uint32_t { created, runnable, running, parked, dead, inspected };
 const char* to_string(fiber_state s) noexcept;
 

@@ -23,12 +23,12 @@ namespace goro::detail {
 
 namespace {
 
-// M3: initial-exec so that the SIGSEGV handler may read it (async-signal-safe).
+// Initial-exec (M3), so that the SIGSEGV handler may read it (async-signal-safe).
 thread_local machine* tls_m __attribute__((tls_model("initial-exec"))) = nullptr;
 
 // Takes an idle machine off the idle list for work: one without a role (timed waiter,
 // poller) if there is one (R4). Lock held.
-machine* midle_take_locked(scheduler& s) {
+machine* midle_take_locked(scheduler& s) GORO_REQUIRES(s.lock) {
   machine** pick = nullptr;
   for (machine** pm = &s.midle; *pm; pm = &(*pm)->idle_link) {
     if (!pick) pick = pm;
@@ -46,7 +46,7 @@ machine* midle_take_locked(scheduler& s) {
 
 // A machine object for a new thread: a retired one (R5) or a new one; nullptr when the live
 // machines are at options.max_threads. Lock held.
-machine* machine_new_locked(scheduler& s) {
+machine* machine_new_locked(scheduler& s) GORO_REQUIRES(s.lock) {
   if (live_machines_locked(s) >= static_cast<std::size_t>(s.max_threads)) return nullptr;
   if (!s.mdead.empty()) {
     machine* m = s.mdead.back();
@@ -109,7 +109,7 @@ void machine_main(machine* m) {
     sched().nmspinning.fetch_sub(1, std::memory_order_seq_cst);
   }
   if (processor* p = std::exchange(m->p, nullptr)) {
-    std::lock_guard g(sched().lock);
+    guard g(sched().lock);
     pidle_put_locked(sched(), p);
   }
   free_altstack(std::exchange(m->altstack, nullptr));
@@ -151,7 +151,7 @@ void start_machine(processor* p, bool spinning, fiber* first) {
   auto& s = sched();
   machine* m;
   {
-    std::lock_guard g(s.lock);
+    guard g(s.lock);
     if (s.stopping.load(std::memory_order_acquire)) {  // no new machines while stopping
       pidle_put_locked(s, p);
       if (spinning) s.nmspinning.fetch_sub(1, std::memory_order_seq_cst);
@@ -192,7 +192,7 @@ bool sleep_machine(machine* m) {
   for (;;) {
     std::int64_t deadline = -1;
     {
-      std::lock_guard g(s.lock);
+      guard g(s.lock);
       if (s.stopping.load(std::memory_order_acquire)) return false;
       m->note.store(0, std::memory_order_relaxed);
       m->idle_link = s.midle;
@@ -237,7 +237,7 @@ bool sleep_machine(machine* m) {
     bool timed_out = false;
     bool had_role = false;
     {
-      std::lock_guard g(s.lock);
+      guard g(s.lock);
       if (s.timed_waiter == m) {
         s.timed_waiter = nullptr;
         s.timed_deadline.store(no_deadline, std::memory_order_seq_cst);
@@ -280,7 +280,7 @@ bool sleep_machine(machine* m) {
 
 void wake_all_idle_machines() {
   auto& s = sched();
-  std::lock_guard g(s.lock);
+  guard g(s.lock);
   for (machine* m = s.midle; m; m = m->idle_link) note_wake(m);
 }
 

@@ -83,7 +83,7 @@ std::int64_t retire_machines(std::int64_t now) {
   std::vector<machine*> gone;
   std::int64_t next = no_deadline;
   {
-    std::lock_guard g(s.lock);
+    guard g(s.lock);
     const int keep = s.nprocs;
     for (machine** pm = &s.midle; *pm && s.nmidle.load(std::memory_order_relaxed) > keep;) {
       machine* m = *pm;
@@ -105,7 +105,7 @@ std::int64_t retire_machines(std::int64_t now) {
     m->thread.join();  // it ends at once: sleep_machine sees `retire`
   }
   if (!gone.empty()) {
-    std::lock_guard g(s.lock);
+    guard g(s.lock);
     for (machine* m : gone) s.mdead.push_back(m);  // R5: counted as gone only now
     bump(g_counts.retired, gone.size());
   }
@@ -122,7 +122,7 @@ bool sleep_if_idle(std::int64_t scavenge_due) {
   auto& s = sched();
   std::int64_t deadline = scavenge_due;
   {
-    std::lock_guard g(s.lock);
+    guard g(s.lock);
     if (s.npidle.load(std::memory_order_relaxed) != s.nprocs) return false;
     if (netpoll_waiters() > 0 && !s.poller.load(std::memory_order_relaxed)) return false;
     if (s.nmidle.load(std::memory_order_relaxed) > s.nprocs)  // R5: a retirement to come
@@ -144,7 +144,7 @@ bool sleep_if_idle(std::int64_t scavenge_due) {
     futex_wait(s.monitor_note, 0, deadline == no_deadline ? -1 : deadline);
     if (deadline != no_deadline && monotonic_ns() >= deadline) break;
   }
-  std::lock_guard g(s.lock);
+  guard g(s.lock);
   s.monitor_asleep = false;
   s.monitor_deadline = no_deadline;
   return true;
@@ -223,7 +223,7 @@ void monitor_stop() {
   stop_requested.store(true, std::memory_order_seq_cst);
   {
     auto& s = sched();
-    std::lock_guard g(s.lock);
+    guard g(s.lock);
     s.monitor_note.store(1, std::memory_order_release);
     futex_wake(s.monitor_note);
   }

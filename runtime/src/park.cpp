@@ -85,7 +85,7 @@ void set_readies_go_first(bool first) noexcept { readies_go_first = first; }
 
 void ready(fiber* f) {
   // F1: only a parked fiber can be readied, exactly once. Acquire pairs with the release
-  // store of `parked` by the scheduler that switched it out (or by a dump, D1).
+  // store of `parked` by the scheduler that switched it out (or by a dump, DU1).
   auto expected = fiber_state::parked;
   for (unsigned spins = 0; !f->state.compare_exchange_weak(expected, fiber_state::runnable,
                                                            std::memory_order_acq_rel);
@@ -115,11 +115,18 @@ void ready(fiber* f) {
 }
 
 namespace {
-void unlock_spinlock(void* l) { static_cast<spinlock*>(l)->unlock(); }
+// Released on the other side of a switch: the analysis cannot follow (thread_safety.hpp).
+void unlock_spinlock(void* l) GORO_NO_THREAD_SAFETY_ANALYSIS {
+  static_cast<spinlock*>(l)->unlock();
+}
 }  // namespace
 
-void waiter::wait(spinlock& lock, wait_reason reason) {
-  wait_with(unlock_spinlock, &lock, reason);
+void waiter::wait(spinlock& lock, wait_reason reason) GORO_NO_THREAD_SAFETY_ANALYSIS {
+  wait_with(unlock_spinlock, &lock, reason);  // releases `lock` after the switch-out
+}
+
+void park_unlocking(spinlock& lock, wait_reason reason) GORO_NO_THREAD_SAFETY_ANALYSIS {
+  park(reason, unlock_spinlock, &lock);  // releases `lock` after the switch-out
 }
 
 bool waiter::wait_with(void (*unlock)(void*), void* arg, wait_reason reason,

@@ -51,7 +51,7 @@ struct processor {
 
   counter spawns, runs, parks, steals, stolen, timers_fired, exits;
   // The flight recorder's ring while recording, else nullptr (trace/record.hpp). Written
-  // by trace start/stop; the owner records into it (T1, T2 in trace/ring.hpp).
+  // by trace start/stop; the owner records into it (TR1, TR2 in trace/ring.hpp).
   std::atomic<trace_ring*> trace{nullptr};
 
   // Deleted at shutdown, every machine joined: its timers never fire; handles to them may

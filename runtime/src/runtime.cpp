@@ -33,10 +33,11 @@ using namespace goro::detail;
 
 namespace {
 
-std::mutex lifecycle;                 // serializes start and shutdown
+checked_mutex lifecycle;              // serializes start and shutdown
 std::atomic<bool> is_running{false};  // release in start, acquire in ensure_started
-// Counters of processors from earlier runs (folded in at shutdown), guarded by lifecycle.
-std::int64_t retired_spawns = 0, retired_exits = 0;
+// Counters of processors from earlier runs (folded in at shutdown).
+std::int64_t retired_spawns GORO_GUARDED_BY(lifecycle) = 0;
+std::int64_t retired_exits GORO_GUARDED_BY(lifecycle) = 0;
 
 // An environment override: the variable's value, or nullptr when it is unset or empty.
 const char* env(const char* name) {
@@ -95,7 +96,7 @@ std::chrono::milliseconds watchdog_from_env(std::chrono::milliseconds dflt) {
                                               "milliseconds, 0..3600000"));
 }
 
-bool report_leaks = false;  // guarded by lifecycle
+bool report_leaks GORO_GUARDED_BY(lifecycle) = false;
 
 // GORO_TRACE=<file> overrides options::trace_path; empty: the option.
 const char* trace_path_from_env(const char* dflt) {
@@ -111,7 +112,7 @@ struct test_mode {
   bool migrate = false;
 };
 
-void start_locked(const options& opts, test_mode mode = {}) {
+void start_locked(const options& opts, test_mode mode = {}) GORO_REQUIRES(lifecycle) {
   if (opts.procs < 0 || opts.procs > 1024)
     throw option_error(fmt::format("goro: options.procs={}: want 0 (default) or 1..1024", opts.procs));
   if (opts.stack_size > (std::size_t{1} << 30))
@@ -141,7 +142,7 @@ void start_locked(const options& opts, test_mode mode = {}) {
   migrate_mode.store(mode.migrate, std::memory_order_relaxed);
   virtual_now.store(monotonic_ns(), std::memory_order_relaxed);  // the virtual clock starts now
   auto& s = sched();
-  std::lock_guard g(s.lock);
+  guard g(s.lock);
   s.stopping.store(false, std::memory_order_relaxed);
   s.nprocs = n;
   s.max_threads = opts.max_threads;
@@ -176,13 +177,13 @@ void start_locked(const options& opts, test_mode mode = {}) {
 namespace detail {
 void ensure_started() {
   if (is_running.load(std::memory_order_acquire)) return;
-  std::lock_guard g(lifecycle);
+  guard g(lifecycle);
   if (!is_running.load(std::memory_order_relaxed)) start_locked({});
 }
 }  // namespace detail
 
 void start(const options& opts) {
-  std::lock_guard g(lifecycle);
+  guard g(lifecycle);
   if (is_running.load(std::memory_order_relaxed))
     throw runtime_error("goro: start: the runtime is already running");
   start_locked(opts);
@@ -192,7 +193,7 @@ namespace detail {
 void start_deterministic(const testing::options& t) {
   if (t.seed == 0)
     throw option_error("goro::testing: options.seed=0: want a nonzero seed (one seed, one run)");
-  std::lock_guard g(lifecycle);
+  guard g(lifecycle);
   if (is_running.load(std::memory_order_relaxed))
     throw runtime_error("goro::testing: the runtime is already running (shut it down first)");
   options opts;
@@ -206,7 +207,7 @@ void start_deterministic(const testing::options& t) {
 void shutdown() {
   if (current_fiber() || (current_m() && current_m()->blocked))
     throw runtime_error("goro: shutdown called from a fiber");
-  std::lock_guard g(lifecycle);
+  guard g(lifecycle);
   if (!is_running.load(std::memory_order_relaxed)) return;
   if (report_leaks) {
     // Before the machines stop: the fibers still alive will be abandoned.
@@ -231,7 +232,7 @@ void shutdown() {
     wake_all_idle_machines();
     machine* m = nullptr;
     {
-      std::lock_guard l(s.lock);
+      guard l(s.lock);
       if (joined < s.all_ms.size()) m = s.all_ms[joined];
     }
     if (!m) break;
@@ -240,7 +241,7 @@ void shutdown() {
   }
   trace_at_shutdown();  // GORO_TRACE: the machines are stopped, the rings complete
   netpoll_abandon_waiters();  // N7 (netpoll.hpp): no machine runs; the parked fibers are leaked
-  std::lock_guard l(s.lock);
+  guard l(s.lock);
   for (auto* p : s.ps) {
     retired_spawns += static_cast<std::int64_t>(p->spawns.get());
     retired_exits += static_cast<std::int64_t>(p->exits.get());
@@ -278,14 +279,14 @@ bool running() noexcept { return is_running.load(std::memory_order_acquire); }
 
 int procs() {
   ensure_started();
-  std::lock_guard l(sched().lock);
+  guard l(sched().lock);
   return sched().nprocs;
 }
 
 std::int64_t live_fibers() noexcept {
-  std::lock_guard g(lifecycle);
+  guard g(lifecycle);
   std::int64_t n = retired_spawns - retired_exits + thread_fiber_balance();
-  std::lock_guard l(sched().lock);
+  guard l(sched().lock);
   for (auto* p : sched().ps)
     n += static_cast<std::int64_t>(p->spawns.get()) - static_cast<std::int64_t>(p->exits.get());
   return n;
@@ -306,7 +307,7 @@ runtime_stats stats() {
   runtime_stats r;
   auto& s = sched();
   {
-    std::lock_guard l(s.lock);
+    guard l(s.lock);
     for (auto* p : s.ps) {
       processor_stats ps;
       ps.id = p->id;

@@ -1,6 +1,42 @@
-// The scheduler loop of every machine: find a runnable fiber, switch to it, act on what it
-// asked for when it switches back (yield, park, exit, block). See scheduler.hpp for the
-// invariants R1-R3 and DESIGN.md for the model (Go's G/M/P).
+// The scheduler: where a runnable fiber waits, and how a machine finds the next one.
+//
+// goro runs fibers (G, fiber.hpp) on OS threads (M, machine.hpp) that each hold one of a
+// fixed number of processors (P, processor.hpp) while they run fibers; a thread without a
+// processor sleeps. Everything in this file is a decision made by a machine that holds a
+// processor, about that processor's work; machine.cpp is the machine's side (its loop, its
+// sleep on the idle list, its wake-up), and the monitor (monitor.cpp) is the backstop that
+// takes over what a busy or sleeping machine cannot do.
+//
+// Where a runnable fiber waits. A fiber readied by a fiber goes to its processor's runnext
+// slot (it runs next, as the partner of a ping-pong should), pushing the previous one to
+// the back of the local run queue; a spawn goes to the back of the local queue marked
+// fresh, a yield to the back unmarked (run_queue.hpp: fresh fibers run newest first, the
+// others oldest first, so fork-join trees run depth first and readied fibers in order). A
+// full local queue spills its older half to the global queue (global_queue.hpp), which
+// also takes what plain threads ready or spawn.
+//
+// How a machine finds work (find_runnable): its own timers first, then, every 61st pass,
+// the global queue and the poller (fairness: a busy processor would otherwise never look),
+// then runnext and the local queue, the global queue, the poller without blocking, and
+// finally other processors: their due timers and half of their queues (steal_work). A
+// switch between two fibers of one processor goes directly from one to the other
+// (switch_out), through this loop only every 61st time or when the queue is empty.
+//
+// Spinning and waking (R2). A machine that finds nothing spins a while looking for work
+// before it gives its processor back, but at most half the busy processors' machines spin
+// at once. Whoever makes work runnable calls wakep(), which starts a spinning machine only
+// if there is an idle processor and no spinner already; the last spinner to find work
+// wakes the next one. The two sides order their writes and reads so that work is never
+// left queued with a processor idle and nobody spinning (the Dekker pair in R2).
+//
+// Hand-off. A fiber that enters goro::blocking keeps its thread, so its processor is handed
+// to another machine (hand_off); a processor that goes idle while its machine does not
+// has its duties (timers, the poller: R3, R4) handed to an idle machine
+// (cover_idle_duties). Idle processors' timers are watched by one idle machine sleeping
+// with a timeout (the timed waiter, R3) and the sockets by one blocked in epoll (N3).
+//
+// The rules are R1-R5 in scheduler.hpp, M1-M4 in machine.hpp; the model, the seams, the
+// lock order and what was measured and dropped are in docs/design.md.
 #include "scheduler.hpp"
 
 #include <algorithm>
@@ -18,7 +54,7 @@ namespace goro::detail {
 
 namespace {
 
-// Never destroyed: machines may outlive statics. Published for debuggers (D1).
+// Never destroyed: machines may outlive statics. Published for debuggers (DH1).
 scheduler* g_sched = goro_debug_scheduler = new scheduler;
 
 constexpr std::uint32_t global_queue_interval = 61;  // as Go: a prime, to avoid patterns
@@ -37,7 +73,7 @@ std::uint64_t next_random(machine* m) { return xorshift(m->rng); }  // steal ord
 
 // Takes one fiber to run from the global queue and, if `batch`, moves a fair share more
 // onto p's (empty) local queue. Lock held.
-fiber* gq_get_locked(scheduler& s, processor* p, bool batch) {
+fiber* gq_get_locked(scheduler& s, processor* p, bool batch) GORO_REQUIRES(s.lock) {
   fiber* f = s.gq.pop();
   if (!f || !batch) return f;
   std::size_t n = static_cast<std::size_t>(s.gq.size()) / s.nprocs + 1;
@@ -120,7 +156,7 @@ fiber* steal_work(machine* m) {
 // R2: the re-check of a machine that stopped spinning: any processor's queue, or the
 // global queue (pushed by a plain thread whose wakep() saw this machine still spinning).
 bool any_work(scheduler& s) {
-  if (s.gq.size() > 0) return true;
+  if (s.gq_size() > 0) return true;
   for (auto* p : s.ps)
     if (!p->runq.empty() || p->runnext.load(std::memory_order_seq_cst)) return true;
   return false;
@@ -137,7 +173,7 @@ bool spin_for_work(scheduler& s) {
   const std::int64_t start = monotonic_ns();
   do {
     for (int i = 0; i < 32; ++i) __builtin_ia32_pause();
-    if (s.gq.size() > 0 || s.stopping.load(std::memory_order_relaxed)) return true;
+    if (s.gq_size() > 0 || s.stopping.load(std::memory_order_relaxed)) return true;
     for (auto* p : s.ps)
       if (!p->runq.empty()) return true;
   } while (monotonic_ns() - start < spin_ns);
@@ -191,14 +227,14 @@ fiber* find_runnable(machine* m) {
     const bool fairness_pass = ++p->schedtick % global_queue_interval == 0;
     if (fairness_pass) {
       if (netpoll_waiters() > 0 && !s.poller.load(std::memory_order_acquire)) netpoll(0);
-      if (s.gq.size() > 0) {
-        std::lock_guard g(s.lock);
+      if (s.gq_size() > 0) {
+        guard g(s.lock);
         if (fiber* f = gq_get_locked(s, p, false)) return f;
       }
     }
     if (fiber* f = runq_get(p, fairness_pass)) return f;
-    if (s.gq.size() > 0) {
-      std::lock_guard g(s.lock);
+    if (s.gq_size() > 0) {
+      guard g(s.lock);
       if (fiber* f = gq_get_locked(s, p, true)) return f;
     }
     // Fibers waiting for I/O and no machine blocked in the poller: poll without blocking
@@ -223,7 +259,7 @@ fiber* find_runnable(machine* m) {
 
     // Nothing to do: give the processor back.
     {
-      std::lock_guard g(s.lock);
+      guard g(s.lock);
       if (s.stopping.load(std::memory_order_acquire)) return nullptr;
       if (fiber* f = gq_get_locked(s, p, true)) return f;
       pidle_put_locked(s, p);
@@ -233,7 +269,7 @@ fiber* find_runnable(machine* m) {
       m->spinning = false;
       s.nmspinning.fetch_sub(1, std::memory_order_seq_cst);  // R2: then re-check
       if (any_work(s)) {
-        std::lock_guard g(s.lock);
+        guard g(s.lock);
         if (processor* p2 = pidle_get_locked(s)) {
           m->p = p2;
           p2->m = m;
@@ -334,7 +370,7 @@ void switch_out(machine* m, fiber* f, switch_record& rec, bool dying) {
   std::uint32_t nr = 0, nf = 0;
   for (std::uint32_t i = 0; i < n; ++i) (is_fresh[i] ? batch[nf++] : ran[nr++]) = batch[i];
   auto& s = sched();
-  std::lock_guard g(s.lock);
+  guard g(s.lock);
   s.gq.push_batch(ran, nr);
   s.gq.push_fresh(batch, nf);
 }
@@ -353,7 +389,7 @@ void runq_put(processor* p, fiber* f, bool next, bool fresh) {
 void global_put(fiber* f, gq_at where) {
   auto& s = sched();
   {
-    std::lock_guard g(s.lock);
+    guard g(s.lock);
     switch (where) {
       case gq_at::tail: s.gq.push(f); break;
       case gq_at::head: s.gq.push_front(&f, 1); break;
@@ -377,7 +413,7 @@ void hand_off(processor* p) {
     // the wakep() of one pushed after sees p idle. (Checked before taking the lock, a
     // push in between found no idle processor, and then p went idle: the fiber stayed
     // queued with nobody to run it.)
-    std::lock_guard g(s.lock);
+    guard g(s.lock);
     idle = s.gq.size() == 0;
     if (idle) pidle_put_locked(s, p);
   }
@@ -393,7 +429,7 @@ void hand_off(processor* p) {
 namespace {
 // R4: nobody needs waking: no idle processor, or its timers have a timed waiter at least as
 // early and the sockets have a poller. Lock held.
-bool idle_duties_covered_locked(scheduler& s) {
+bool idle_duties_covered_locked(scheduler& s) GORO_REQUIRES(s.lock) {
   if (!s.pidle || deterministic_mode.load(std::memory_order_relaxed)) return true;
   if (netpoll_waiters() > 0 && !s.poller.load(std::memory_order_relaxed)) return false;
   std::int64_t next = no_deadline;
@@ -406,7 +442,7 @@ bool idle_duties_covered_locked(scheduler& s) {
 bool cover_idle_duties() {
   auto& s = sched();
   {
-    std::lock_guard g(s.lock);
+    guard g(s.lock);
     if (s.stopping.load(std::memory_order_acquire) || idle_duties_covered_locked(s)) return false;
     // An idle machine woken without a processor re-elects the roles as it goes back to
     // sleep (sleep_machine).
@@ -425,7 +461,7 @@ std::size_t live_machines_locked(const scheduler& s) { return s.all_ms.size() - 
 processor* take_idle_processor() {
   auto& s = sched();
   if (s.npidle.load(std::memory_order_seq_cst) == 0) return nullptr;
-  std::lock_guard g(s.lock);
+  guard g(s.lock);
   return pidle_get_locked(s);
 }
 
@@ -439,7 +475,7 @@ void wakep() {
     return;
   processor* p;
   {
-    std::lock_guard g(s.lock);
+    guard g(s.lock);
     p = pidle_get_locked(s);
   }
   if (!p) {
@@ -455,7 +491,7 @@ void processor_given_back(std::int64_t when) {
   if (when >= s.timed_deadline.load(std::memory_order_seq_cst) ||
       s.nmidle.load(std::memory_order_seq_cst) == 0)
     return;
-  std::lock_guard g(s.lock);
+  guard g(s.lock);
   // No timed waiter: the caller's sleep_machine takes the role under this lock, its deadline
   // computed over the idle processors, this one among them; or another machine that idles
   // first does, over the same list. (Waking an idle machine here cost a wake-up for nothing

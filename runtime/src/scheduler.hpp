@@ -28,6 +28,7 @@
 #include <mutex>
 #include <vector>
 
+#include <goro/detail/thread_safety.hpp>
 #include <goro/runtime.hpp>
 
 #include "fiber.hpp"
@@ -38,29 +39,31 @@
 namespace goro::detail {
 
 struct scheduler {
-  std::mutex lock;                         // R1
+  checked_mutex lock;                      // R1
   std::vector<processor*> ps;              // fixed while running
   int nprocs = 0;
-  processor* pidle = nullptr;              // guarded by lock
+  processor* pidle GORO_GUARDED_BY(lock) = nullptr;
   std::atomic<int> npidle{0};              // written under lock, read anywhere (R2)
-  machine* midle = nullptr;                // guarded by lock
+  machine* midle GORO_GUARDED_BY(lock) = nullptr;
   std::atomic<int> nmidle{0};              // written under lock
-  std::vector<machine*> all_ms;            // guarded by lock; ids are indexes
-  std::vector<machine*> mdead;             // R5: retired, thread joined; guarded by lock
+  std::vector<machine*> all_ms GORO_GUARDED_BY(lock);  // ids are indexes
+  std::vector<machine*> mdead GORO_GUARDED_BY(lock);   // R5: retired, thread joined
   int max_threads = 10'000;                // R5: fixed while running
   std::int64_t machine_idle_timeout = 0;   // R5: ns; fixed while running
-  global_queue gq;                         // guarded by lock (G1, G2)
+  global_queue gq GORO_GUARDED_BY(lock);   // G1, G2
+  // G2: the global queue's length, read without the lock (a hint: re-checked under it).
+  std::int64_t gq_size() const GORO_NO_THREAD_SAFETY_ANALYSIS { return gq.size(); }
   std::atomic<int> nmspinning{0};          // R2
   std::atomic<bool> stopping{false};
   std::uint64_t seed = 0;                  // options.seed, or a fresh one; fixed while running
-  machine* timed_waiter = nullptr;         // R3, guarded by lock
+  machine* timed_waiter GORO_GUARDED_BY(lock) = nullptr;  // R3
   std::atomic<machine*> poller{nullptr};   // N3: the idle machine blocked in the network
                                            // poller; written under lock, read as a hint
   std::atomic<std::int64_t> timed_deadline{no_deadline};
   // The monitor (monitor.hpp): asleep without a period while the runtime is idle; whoever
-  // takes an idle processor wakes it (MO1).
-  bool monitor_asleep = false;                 // guarded by lock
-  std::int64_t monitor_deadline = no_deadline; // guarded by lock: when it wakes by itself
+  // takes an idle processor wakes it (MO1). monitor_deadline: when it wakes by itself.
+  bool monitor_asleep GORO_GUARDED_BY(lock) = false;
+  std::int64_t monitor_deadline GORO_GUARDED_BY(lock) = no_deadline;
   std::atomic<std::uint32_t> monitor_note{0};  // futex word, written under lock
 
   // Counters (relaxed: statistics only).
@@ -111,15 +114,15 @@ fiber* find_runnable(machine* m);
 // Stops m spinning; the last spinner to find work wakes another (Go's resetspinning).
 void stop_spinning(machine* m);
 // The idle processors' list (R1, R2; MO1 wakes the monitor). Lock held.
-void pidle_put_locked(scheduler& s, processor* p);
-processor* pidle_get_locked(scheduler& s);
+void pidle_put_locked(scheduler& s, processor* p) GORO_REQUIRES(s.lock);
+processor* pidle_get_locked(scheduler& s) GORO_REQUIRES(s.lock);
 // Runs the due timers of p (the caller's own, or a victim's), readying their fibers onto
 // `me`; with `try_only`, not if p's heap is busy. True if any fired (timers.cpp).
 bool run_timers(processor* p, processor* me, bool try_only);
 // Live machines (not retired). Lock held.
-std::size_t live_machines_locked(const scheduler& s);
+std::size_t live_machines_locked(const scheduler& s) GORO_REQUIRES(s.lock);
 // MO1: wakes the monitor if it sleeps. Lock held.
-void monitor_wake_locked(scheduler& s);
+void monitor_wake_locked(scheduler& s) GORO_REQUIRES(s.lock);
 // A never-zero generator state for stream `stream` of `seed` (splitmix64).
 std::uint64_t seed_for(std::uint64_t seed, std::uint64_t stream);
 // Next fiber id, from the caller's processor's batch (or the global counter).

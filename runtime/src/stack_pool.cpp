@@ -44,7 +44,7 @@ namespace {
 
 constexpr std::size_t slab_target_bytes = 64u << 20;  // address space per slab
 constexpr std::size_t min_stack = 16 * 1024;
-// K1: guards installed per process_madvise call.
+// Guards installed per process_madvise call (K1).
 constexpr std::size_t guard_batch = 64;
 // process_madvise's "this process" without a pidfd (PIDFD_SELF_THREAD_GROUP, Linux 6.14),
 // which also stays right in a forked child.
@@ -65,14 +65,14 @@ std::size_t derive_mprotect_budget() {
 }  // namespace
 
 stack_pool& stack_pool::instance() {
-  // Never destroyed: fibers may outlive statics. Published for debuggers (D1).
+  // Never destroyed: fibers may outlive statics. Published for debuggers (DH1).
   static stack_pool* pool = goro_debug_stack_pool = new stack_pool;
   return *pool;
 }
 
 void stack_pool::configure(std::size_t default_size, stack_guard mode,
                            std::size_t mprotect_budget) {
-  std::lock_guard g(lock_);
+  guard g(lock_);
   default_size_ = std::max(round_to_pages(default_size ? default_size : 64 * 1024), min_stack);
   force_mprotect_ = mode == stack_guard::mprotect;
   mprotect_budget_ = mprotect_budget ? mprotect_budget : derive_mprotect_budget();
@@ -149,7 +149,7 @@ stack stack_pool::acquire(std::size_t size, stack_cache* cache) {
   if (cached && cache->n > 0) {
     s = cache->slots[--cache->n];
   } else {
-    std::lock_guard g(lock_);
+    guard g(lock_);
     auto& c = class_for(size);
     // Warm stacks first, then cold ones (K4), then a new one.
     auto& from = !c.free.empty() ? c.free : c.cold;
@@ -198,7 +198,7 @@ void stack_pool::release(const stack& s, stack_cache* cache) noexcept {
   if (cache && s.size == default_size_) {
     if (cache->n == stack_cache::capacity) {
       // Keep the newest half (their pages are warm), return the older half.
-      std::lock_guard g(lock_);
+      guard g(lock_);
       auto& c = class_for(s.size);
       int half = stack_cache::capacity / 2;
       c.free.insert(c.free.end(), cache->slots, cache->slots + half);
@@ -208,13 +208,13 @@ void stack_pool::release(const stack& s, stack_cache* cache) noexcept {
     cache->slots[cache->n++] = s;
     return;
   }
-  std::lock_guard g(lock_);
+  guard g(lock_);
   class_for(s.size).free.push_back(s);
 }
 
 void stack_pool::drain(stack_cache& cache) noexcept {
   if (cache.n == 0) return;
-  std::lock_guard g(lock_);
+  guard g(lock_);
   for (int i = 0; i < cache.n; ++i) class_for(cache.slots[i].size).free.push_back(cache.slots[i]);
   cache.n = 0;
 }
@@ -223,7 +223,7 @@ bool stack_pool::scavenge() noexcept {
   std::vector<stack> batch;
   bool more = false;
   {
-    std::lock_guard g(lock_);
+    guard g(lock_);
     std::size_t budget = scavenge_batch;
     for (auto& c : classes_) {
       // K4: the oldest low_water stacks were not taken since the last call.
@@ -242,26 +242,26 @@ bool stack_pool::scavenge() noexcept {
   if (batch.empty()) return false;
   // Outside the lock: spawns go on meanwhile. The usable pages only; a guard stays.
   for (const stack& st : batch) ::madvise(st.lo, st.size, MADV_DONTNEED);
-  std::lock_guard g(lock_);
+  guard g(lock_);
   for (const stack& st : batch) class_for(st.size).cold.push_back(st);
   scavenged_ += batch.size();
   return more;
 }
 
 bool stack_pool::scavenge_pending() const {
-  std::lock_guard g(lock_);
+  guard g(lock_);
   for (const auto& c : classes_)
     if (c.free.size() > scavenge_keep) return true;
   return false;
 }
 
 std::size_t stack_pool::scavenged() const {
-  std::lock_guard g(lock_);
+  guard g(lock_);
   return scavenged_;
 }
 
 void stack_pool::trim() noexcept {
-  std::lock_guard g(lock_);
+  guard g(lock_);
   for (auto& s : slabs_) ::munmap(s.base, s.bytes);
   slabs_.clear();
   classes_.clear();
@@ -269,23 +269,23 @@ void stack_pool::trim() noexcept {
 }
 
 void stack_pool::for_each_stack_top(void (*fn)(char* top, void* arg), void* arg) const {
-  std::lock_guard g(lock_);
+  guard g(lock_);
   for (const auto& s : slabs_)
     for (std::size_t off = s.slot; off <= s.carved; off += s.slot) fn(s.base + off, arg);
 }
 
 std::size_t stack_pool::mprotect_guards() const {
-  std::lock_guard g(lock_);
+  guard g(lock_);
   return mprotect_used_;
 }
 
 std::size_t stack_pool::guard_calls() const {
-  std::lock_guard g(lock_);
+  guard g(lock_);
   return guard_calls_;
 }
 
 std::size_t stack_pool::mapped_bytes() const {
-  std::lock_guard g(lock_);
+  guard g(lock_);
   std::size_t n = 0;
   for (auto& s : slabs_) n += s.bytes;
   return n;

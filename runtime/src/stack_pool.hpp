@@ -24,6 +24,7 @@
 #include <mutex>
 #include <vector>
 
+#include <goro/detail/thread_safety.hpp>
 #include <goro/runtime.hpp>
 
 namespace goro::detail {
@@ -101,32 +102,34 @@ class stack_pool {
   };
   struct size_class {
     std::size_t size;             // usable bytes
-    std::vector<stack> free;      // guarded by lock_; warm (pages touched), oldest first
-    std::vector<stack> cold;      // guarded by lock_; pages returned (K4)
-    std::size_t low_water = 0;    // guarded by lock_; free.size()'s minimum since scavenge()
+    std::vector<stack> free;      // warm (pages touched), oldest first
+    std::vector<stack> cold;      // pages returned (K4)
+    std::size_t low_water = 0;    // free.size()'s minimum since scavenge()
     char* carve = nullptr;        // next unused slot of the newest slab
     char* carve_end = nullptr;
     char* guarded_end = nullptr;  // K1: the slots below it (from carve) have their guards
     std::size_t slab = 0;         // index in slabs_ of the slab being carved
   };
 
-  size_class& class_for(std::size_t size);  // lock_ held
-  stack carve(size_class& c);               // lock_ held
-  bool install_guards(size_class& c);       // lock_ held; K1, ahead of carve
+  size_class& class_for(std::size_t size) GORO_REQUIRES(lock_);
+  stack carve(size_class& c) GORO_REQUIRES(lock_);
+  bool install_guards(size_class& c) GORO_REQUIRES(lock_);  // K1, ahead of carve
   void on_acquire(stack& s);
   void on_release(const stack& s);
 
-  mutable std::mutex lock_;  // never held across a switch
-  std::vector<size_class> classes_;   // guarded by lock_
-  std::vector<slab> slabs_;           // guarded by lock_
+  mutable checked_mutex lock_;  // never held across a switch
+  // The fields of each size_class are guarded by lock_ too (the analysis cannot name an
+  // enclosing object's lock).
+  std::vector<size_class> classes_ GORO_GUARDED_BY(lock_);
+  std::vector<slab> slabs_ GORO_GUARDED_BY(lock_);
   std::size_t default_size_ = 64 * 1024;
   bool force_mprotect_ = false;
   bool kernel_guard_ok_ = true;       // cleared when MADV_GUARD_INSTALL fails
   bool batch_guard_ok_ = true;        // cleared when process_madvise cannot install them
-  std::size_t guard_calls_ = 0;       // guarded by lock_
-  std::size_t scavenged_ = 0;         // guarded by lock_
+  std::size_t guard_calls_ GORO_GUARDED_BY(lock_) = 0;
+  std::size_t scavenged_ GORO_GUARDED_BY(lock_) = 0;
   std::size_t mprotect_budget_ = 0;
-  std::size_t mprotect_used_ = 0;     // guarded by lock_
+  std::size_t mprotect_used_ GORO_GUARDED_BY(lock_) = 0;
 };
 
 }  // namespace goro::detail

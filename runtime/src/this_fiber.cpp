@@ -24,7 +24,7 @@ void yield() {
   // except every global_queue_interval-th one, which goes through the scheduler loop.
   processor* p = m->p;
   if (p->runnext.load(std::memory_order_relaxed) == nullptr && p->runq.empty() &&
-      sched().gq.size() == 0 &&
+      sched().gq_size() == 0 &&
       p->timers.next() == no_deadline && --p->direct_budget != 0) {
     check_stack(f);  // a scheduling point: the canary is checked as at a switch-out
     return;
@@ -53,7 +53,6 @@ void wake_sleeper(timer* t) {
   t->done();  // T3: the sleeper's frame may go as soon as it runs
   ready(f);
 }
-void unlock_heap(void* l) { static_cast<spinlock*>(l)->unlock(); }
 }  // namespace
 
 void sleep_until(std::chrono::steady_clock::time_point deadline) {
@@ -78,7 +77,7 @@ void sleep_until(std::chrono::steady_clock::time_point deadline) {
   timer_heap& heap = m->p->timers;
   heap.lock().lock();
   heap.push(&t);
-  park(wait_reason::sleep, unlock_heap, &heap.lock());  // T2: fires only once parked
+  park_unlocking(heap.lock(), wait_reason::sleep);  // T2: fires only once parked
 }
 
 }  // namespace goro::this_fiber

@@ -37,10 +37,10 @@ class timer_heap {
   // keeps it for acquire() (T5).
   static void retire(timer_heap& h);
 
-  spinlock& lock() { return lock_; }
+  spinlock& lock() GORO_RETURN_CAPABILITY(lock_) { return lock_; }
 
-  // lock_ held. Clamps t->when to `never` (T4).
-  void push(timer* t);
+  // Clamps t->when to `never` (T4).
+  void push(timer* t) GORO_REQUIRES(lock_);
   // Takes t out of the heap if it is still queued, or detached by a shutdown (T5) (true);
   // else waits until its fire() is done with it (T3) and returns false. Takes lock_.
   bool remove(timer* t);
@@ -56,17 +56,17 @@ class timer_heap {
   std::size_t size() const;
 
  private:
-  void sift_up(std::size_t i);
-  void sift_down(std::size_t i);
-  timer* pop();  // lock_ held
-  void erase_at(std::size_t i);  // lock_ held
-  void place(std::size_t i, timer* t) {
+  void sift_up(std::size_t i) GORO_REQUIRES(lock_);
+  void sift_down(std::size_t i) GORO_REQUIRES(lock_);
+  timer* pop() GORO_REQUIRES(lock_);
+  void erase_at(std::size_t i) GORO_REQUIRES(lock_);
+  void place(std::size_t i, timer* t) GORO_REQUIRES(lock_) {
     heap_[i] = t;
     t->index = i;
   }
 
   mutable spinlock lock_;
-  std::vector<timer*> heap_;  // guarded by lock_
+  std::vector<timer*> heap_ GORO_GUARDED_BY(lock_);
   // Release store under lock_ pairs with the acquire load in next().
   std::atomic<std::int64_t> next_{no_deadline};
 };

@@ -18,11 +18,11 @@ namespace goro::detail {
 namespace {
 constexpr std::size_t arity = 4;
 
-// T5: retired heaps, for later processors. Allocated once and never destroyed: the heaps
+// Retired heaps, for later processors (T5). Allocated once and never destroyed: the heaps
 // stay reachable (and usable by a late handle) until the process ends.
 struct heap_pool {
   spinlock lock;
-  std::vector<timer_heap*> retired;  // guarded by lock
+  std::vector<timer_heap*> retired GORO_GUARDED_BY(lock);
 };
 heap_pool& pool() {
   static heap_pool& p = *new heap_pool;
@@ -189,7 +189,7 @@ timer_heap* timer_start(timer* t) {
   auto& s = sched();
   timer_heap* h;
   {
-    std::lock_guard g(s.lock);
+    guard g(s.lock);
     // Under the scheduler lock, so that an idle processor's timers and the timed wait
     // (computed under this lock in sleep_machine) agree (R3).
     processor* p = s.pidle ? s.pidle : s.ps[0];

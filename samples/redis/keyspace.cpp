@@ -1,8 +1,8 @@
 // samples/redis/keyspace.cpp: the sharded keyspace.
 // Lock order: shard mutexes in ascending index; never another lock while holding one.
-// K1: a key is in shard index_of(key) only.
-// K2: a key is in volatile_keys iff its entry has expire_at != 0 (both under the shard's mu).
-// K3: no operation returns or counts an entry whose expire_at <= now: find_live deletes it.
+// RK1: a key is in shard index_of(key) only.
+// RK2: a key is in volatile_keys iff its entry has expire_at != 0 (both under the shard's mu).
+// RK3: no operation returns or counts an entry whose expire_at <= now: find_live deletes it.
 #include "keyspace.hpp"
 
 #include <algorithm>
@@ -62,19 +62,19 @@ keyspace::map_iter keyspace::find_live(shard& s, std::string_view key, std::int6
   auto it = s.map.find(key);
   if (it != s.map.end() && it->second.expire_at != 0 && it->second.expire_at <= now) {
     ++s.expired;
-    erase(s, it);  // keeps K3
+    erase(s, it);  // keeps RK3
     return s.map.end();
   }
   return it;
 }
 
 void keyspace::erase(shard& s, map_iter it) {
-  if (it->second.expire_at != 0) s.volatile_keys.erase(it->first);  // keeps K2
+  if (it->second.expire_at != 0) s.volatile_keys.erase(it->first);  // keeps RK2
   s.map.erase(it);
 }
 
 void keyspace::set_expiry(shard& s, map_iter it, std::int64_t at) {
-  if (at == 0 && it->second.expire_at != 0) s.volatile_keys.erase(it->first);  // keeps K2
+  if (at == 0 && it->second.expire_at != 0) s.volatile_keys.erase(it->first);  // keeps RK2
   if (at != 0 && it->second.expire_at == 0) s.volatile_keys.insert(it->first);
   it->second.expire_at = at;
 }

@@ -1,7 +1,7 @@
 // samples/redis/pubsub.cpp: the channel and pattern registry.
-// S1: a subscriber* is in the registry only between its connection's first subscribe and
-//     its last unsubscribe; the connection removes it before its subscriber dies.
-// S2: publish() never waits while holding mu_: try_send only.
+// PS1: a subscriber* is in the registry only between its connection's first subscribe and
+//      its last unsubscribe; the connection removes it before its subscriber dies.
+// PS2: publish() never waits while holding mu_: try_send only.
 #include "pubsub.hpp"
 
 #include <algorithm>
@@ -51,7 +51,7 @@ bool pubsub::punsubscribe(subscriber* s, const std::string& pattern) {
 }
 
 void pubsub::offer(subscriber* s, const message& m) {
-  if (!s->queue.try_send(message(m))) {  // keeps S2
+  if (!s->queue.try_send(message(m))) {  // keeps PS2
     s->dropped.fetch_add(1, std::memory_order_relaxed);
     dropped_.fetch_add(1, std::memory_order_relaxed);
   }

@@ -1,8 +1,8 @@
 // samples/redis/resp.cpp: the RESP2 parser, as Redis' processMultibulkBuffer and
 // processInlineBuffer read requests (networking.c), and the writer.
-// P1: buf_[0, pos_) is consumed; a returned command's bytes are all below pos_.
-// P2: multibulk_ > 0 while inside an array; bulk_ >= 0 once its "$N" line was read.
-// P3: once error_ is set the parser stays failed: nothing after a protocol error is a command.
+// RP1: buf_[0, pos_) is consumed; a returned command's bytes are all below pos_.
+// RP2: multibulk_ > 0 while inside an array; bulk_ >= 0 once its "$N" line was read.
+// RP3: once error_ is set the parser stays failed: nothing after a protocol error is a command.
 #include "resp.hpp"
 
 #include <algorithm>
@@ -116,7 +116,7 @@ std::optional<std::vector<std::string>> split_inline(std::string_view line) {
 
 void request_parser::feed(std::string_view bytes) {
   if (!error_.empty()) return;
-  // Drop the consumed prefix once it outweighs what is left (keeps P1; amortised O(1)).
+  // Drop the consumed prefix once it outweighs what is left (keeps RP1; amortised O(1)).
   if (pos_ > 0 && pos_ >= buf_.size() - pos_) {
     buf_.erase(0, pos_);
     pos_ = 0;
@@ -131,7 +131,7 @@ parse_status request_parser::fail(std::string why) {
 
 parse_status request_parser::next(std::vector<std::string>& argv) {
   for (;;) {
-    if (!error_.empty()) return parse_status::error;  // keeps P3
+    if (!error_.empty()) return parse_status::error;  // keeps RP3
     if (pos_ == buf_.size()) return parse_status::need_more;
     const bool multibulk = multibulk_ > 0 || buf_[pos_] == '*';
     auto st = multibulk ? parse_multibulk(argv) : parse_inline(argv);

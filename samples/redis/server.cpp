@@ -1,10 +1,10 @@
 // samples/redis/server.cpp: accepting, serving connections, delivering messages, sweeping.
-// C1: a connection's replies and its pushed messages are written under its write_mu only, so
-//     a batch of replies is never interleaved with a message; and a (P)SUBSCRIBE's
-//     confirmation, written in the batch that registered it, precedes every message of it.
-// C2: the delivery fiber ends before its connection does: the connection closes the
-//     subscriber's queue (after leaving the registry, S1), closes the stream (ending a
-//     blocked write), then joins it.
+// RS1: a connection's replies and its pushed messages are written under its write_mu only, so
+//      a batch of replies is never interleaved with a message; and a (P)SUBSCRIBE's
+//      confirmation, written in the batch that registered it, precedes every message of it.
+// RS2: the delivery fiber ends before its connection does: the connection closes the
+//      subscriber's queue (after leaving the registry, PS1), closes the stream (ending a
+//      blocked write), then joins it.
 #include "server.hpp"
 
 #include <chrono>
@@ -29,7 +29,7 @@ constexpr auto write_timeout = 30s;  // a client that reads nothing for this lon
 struct server::connection {
   explicit connection(goro::net::stream st) : s(std::move(st)) {}
   goro::net::stream s;
-  goro::mutex write_mu;  // keeps C1
+  goro::mutex write_mu;  // keeps RS1
   session sess;
   goro::join_handle<void> delivery;
 };
@@ -90,7 +90,7 @@ void server::serve_connection(const std::shared_ptr<connection>& c) {
   db_.clients.fetch_add(1, std::memory_order_relaxed);
   db_.connections.fetch_add(1, std::memory_order_relaxed);
   auto& sess = c->sess;
-  connection* raw = c.get();  // the delivery fiber ends before c does (C2)
+  connection* raw = c.get();  // the delivery fiber ends before c does (RS2)
   sess.on_subscribe = [raw] {
     raw->delivery = goro::spawn([raw] {
       auto& q = raw->sess.sub->queue;
@@ -130,7 +130,7 @@ void server::serve_connection(const std::shared_ptr<connection>& c) {
       const auto n = c->s.read(in.data(), in.size(), token);  // canceled by shutdown()
       if (n == 0) break;
       parser.feed({in.data(), n});
-      std::lock_guard g(c->write_mu);  // keeps C1
+      std::lock_guard g(c->write_mu);  // keeps RS1
       for (;;) {
         const auto st = parser.next(argv);
         if (st == parse_status::need_more) break;
@@ -156,10 +156,10 @@ void server::serve_connection(const std::shared_ptr<connection>& c) {
   } catch (const std::system_error&) {
     // The peer went away, the idle timeout passed, or shutdown() cancelled the read.
   }
-  unsubscribe_all(db_, sess);  // keeps S1
+  unsubscribe_all(db_, sess);  // keeps PS1
   if (sess.sub) sess.sub->queue.close();
   c->s.close();
-  if (c->delivery.joinable()) c->delivery.join();  // keeps C2
+  if (c->delivery.joinable()) c->delivery.join();  // keeps RS2
   db_.clients.fetch_sub(1, std::memory_order_relaxed);
 }
 

@@ -13,7 +13,7 @@
 
 #include <goro/net/tcp.hpp>
 
-#include "deadlock.hpp"
+#include "debug/deadlock.hpp"
 #include "goro_test.hpp"
 
 namespace {

@@ -18,7 +18,7 @@
 #include <gmock/gmock.h>
 
 #include "debug/unwind.hpp"
-#include "fatal.hpp"
+#include "debug/fatal.hpp"
 #include "goro_test.hpp"
 
 namespace {

@@ -127,7 +127,7 @@ bool hold_until(Pred pred) {
 // (its deadline no later than theirs). Reads the scheduler under its lock.
 bool idle_timers_watched() {
   auto& s = goro::detail::sched();
-  std::lock_guard g(s.lock);
+  goro::detail::guard g(s.lock);
   std::int64_t next = goro::detail::no_deadline;
   for (auto* p = s.pidle; p; p = p->idle_link) next = std::min(next, p->timers.next());
   return next == goro::detail::no_deadline ||
@@ -136,13 +136,13 @@ bool idle_timers_watched() {
 
 bool has_timed_waiter() {
   auto& s = goro::detail::sched();
-  std::lock_guard g(s.lock);
+  goro::detail::guard g(s.lock);
   return s.timed_waiter != nullptr;
 }
 
 bool has_poller() {
   auto& s = goro::detail::sched();
-  std::lock_guard g(s.lock);
+  goro::detail::guard g(s.lock);
   return s.poller.load() != nullptr;
 }
 
@@ -357,7 +357,7 @@ TEST(SeamTest, IdleThreadsBeyondTheProcessorsNeedsAreRetired) {
   auto& s = goro::detail::sched();
   std::string state;
   {
-    std::lock_guard g(s.lock);
+    goro::detail::guard g(s.lock);
     state = fmt::format("{} idle of {} live, monitor asleep {} until {} ns from now",
                         s.nmidle.load(), goro::detail::live_machines_locked(s), s.monitor_asleep,
                         s.monitor_deadline - goro::detail::monotonic_ns());
@@ -396,7 +396,7 @@ TEST(SeamTest, TheMonitorOfAnIdleRuntimeDoesNotWakeUp) {
   goro::spawn([] { goro::this_fiber::yield(); }).join();
   auto& s = goro::detail::sched();
   auto asleep = [&] {
-    std::lock_guard g(s.lock);
+    goro::detail::guard g(s.lock);
     return s.monitor_asleep;
   };
   const auto until = std::chrono::steady_clock::now() + hang_bound;

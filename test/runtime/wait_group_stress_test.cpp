@@ -1,5 +1,5 @@
 // wait_group's lifetime rule: once wait() returns, the wait_group may be destroyed, even
-// while the done() that released it is still returning (G1 in wait_group.hpp). Each round
+// while the done() that released it is still returning (WG1 in wait_group.hpp). Each round
 // frees the wait_group right after wait(); AddressSanitizer reports any later touch by
 // done(). Also: stop requests racing with the last done() never lose a waiter.
 #include <goro/wait_group.hpp>

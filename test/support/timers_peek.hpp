@@ -14,7 +14,7 @@ namespace goro_test {
 // Timers queued on any processor's heap.
 inline std::size_t pending_timers() {
   auto& s = goro::detail::sched();
-  std::lock_guard g(s.lock);
+  goro::detail::guard g(s.lock);
   std::size_t n = 0;
   for (auto* p : s.ps) n += p->timers.size();
   return n;
@@ -23,7 +23,7 @@ inline std::size_t pending_timers() {
 // The earliest deadline queued on any processor's heap (no_deadline: none).
 inline std::int64_t earliest_timer() {
   auto& s = goro::detail::sched();
-  std::lock_guard g(s.lock);
+  goro::detail::guard g(s.lock);
   std::int64_t next = goro::detail::no_deadline;
   for (auto* p : s.ps) next = std::min(next, p->timers.next());
   return next;

@@ -29,9 +29,9 @@ class barrier {
   detail::spinlock lock_;
   const std::int64_t participants_;
   std::function<void()> on_completion_;
-  std::int64_t arrived_ = 0;          // guarded by lock_
-  std::uint64_t phase_ = 0;           // guarded by lock_
-  detail::waiter* waiters_ = nullptr; // guarded by lock_
+  std::int64_t arrived_ GORO_GUARDED_BY(lock_) = 0;
+  std::uint64_t phase_ GORO_GUARDED_BY(lock_) = 0;
+  detail::waiter* waiters_ GORO_GUARDED_BY(lock_) = nullptr;
 };
 
 }  // namespace goro

@@ -35,7 +35,7 @@ class condition_variable {
 
  private:
   detail::spinlock lock_;
-  detail::waiter_fifo waiters_;  // guarded by lock_
+  detail::waiter_fifo waiters_ GORO_GUARDED_BY(lock_);
 };
 
 }  // namespace goro

@@ -44,7 +44,7 @@ class once {
 
   std::atomic<std::uint32_t> state_{idle};
   detail::spinlock lock_;
-  detail::waiter* waiters_ = nullptr;  // guarded by lock_
+  detail::waiter* waiters_ GORO_GUARDED_BY(lock_) = nullptr;
 };
 
 }  // namespace goro

@@ -29,8 +29,8 @@ class semaphore {
  private:
   detail::spinlock lock_;
   const std::int64_t capacity_;
-  std::int64_t held_ = 0;            // guarded by lock_
-  detail::waiter_fifo waiters_;      // guarded by lock_; waiter::data -> its request
+  std::int64_t held_ GORO_GUARDED_BY(lock_) = 0;
+  detail::waiter_fifo waiters_ GORO_GUARDED_BY(lock_);  // waiter::data -> its request
 };
 
 }  // namespace goro

@@ -50,7 +50,7 @@ class shared_mutex {
   }
   void unlock() {
     std::uint64_t s = state_.load(std::memory_order_relaxed);
-    // Fast path only with no reader pending and no writer queued (R5). Release: pairs with
+    // Fast path only with no reader pending and no writer queued (RW5). Release: pairs with
     // the acquire RMW of the next lock(), try_lock(), lock_shared() or try_lock_shared().
     if ((s & (readers_mask | writers_queued_bit | writer_one)) != writer_one ||
         !state_.compare_exchange_strong(s, s + writer_one, std::memory_order_release,
@@ -61,7 +61,7 @@ class shared_mutex {
   // Shared (reader) side. lock_shared() is a scheduling point when it waits.
   void lock_shared() {
     // One RMW, as Go's readerCount.Add(1). Acquire: pairs with the release RMW of the last
-    // writer's unlock(). With a writer present the increment registers us as pending (R2).
+    // writer's unlock(). With a writer present the increment registers us as pending (RW2).
     std::uint64_t old = state_.fetch_add(reader_one, std::memory_order_acquire);
     if (old & writer_one) lock_shared_slow(old);
   }
@@ -76,7 +76,7 @@ class shared_mutex {
   }
   void unlock_shared() {
     std::uint64_t s = state_.load(std::memory_order_relaxed);
-    // Fast path: no writer present, so the readers field counts holders only (R2). A CAS,
+    // Fast path: no writer present, so the readers field counts holders only (RW2). A CAS,
     // not a fetch_sub: a misuse is seen before anything changes. Release: pairs with the
     // acquire RMW of the lock() or try_lock() that finds the readers gone.
     while ((s & writer_one) == 0) {
@@ -89,8 +89,8 @@ class shared_mutex {
   }
 
  private:
-  // state_ layout (R1):
-  //   bits 0-31  readers: holders plus pending readers (R2)
+  // state_ layout (RW1):
+  //   bits 0-31  readers: holders plus pending readers (RW2)
   //   bit 32     writers_queued: writers_ is non-empty
   //   bits 33-63 writer sequence: odd while a writer is present (holds it, or has claimed it
   //              and waits for the readers to leave); +1 at each claim and each release
@@ -107,10 +107,10 @@ class shared_mutex {
 
   std::atomic<std::uint64_t> state_{0};
   detail::spinlock lock_;              // guards the fields below
-  std::uint32_t departing_ = 0;        // holders a present writer waits for (R3)
-  detail::waiter* drainer_ = nullptr;  // that writer, while departing_ > 0 (R3)
-  detail::waiter_fifo writers_;        // writers waiting for another writer (R1)
-  detail::waiter_fifo readers_;        // pending readers that parked (R4)
+  std::uint32_t departing_ = 0;        // holders a present writer waits for (RW3)
+  detail::waiter* drainer_ = nullptr;  // that writer, while departing_ > 0 (RW3)
+  detail::waiter_fifo writers_;        // writers waiting for another writer (RW1)
+  detail::waiter_fifo readers_;        // pending readers that parked (RW4)
 };
 
 using rwmutex = shared_mutex;  // Go's name

@@ -36,14 +36,14 @@ class wait_group {
   bool wait(std::stop_token st);
 
  private:
-  // G1: state_ holds the count (high 32 bits, signed) and the number of registered waiters
-  //     (low 32 bits) in one word, as Go's WaitGroup does. A waiter registers with a CAS
-  //     only while the count is above zero, and a registered waiter never returns before
-  //     the add() that brings the count to zero has handed it its release (a wake-up or a
-  //     token), so that add() never touches a wait_group its waiters have freed: the add()
-  //     that reaches zero with no waiter registered touches nothing after its RMW.
-  // G2: a waiter stopped by its stop_token unregisters (CAS, waiters - 1) only while the
-  //     count is above zero; once an add() has reached zero, it is released like the rest.
+  // WG1: state_ holds the count (high 32 bits, signed) and the number of registered waiters
+  //      (low 32 bits) in one word, as Go's WaitGroup does. A waiter registers with a CAS
+  //      only while the count is above zero, and a registered waiter never returns before
+  //      the add() that brings the count to zero has handed it its release (a wake-up or a
+  //      token), so that add() never touches a wait_group its waiters have freed: the add()
+  //      that reaches zero with no waiter registered touches nothing after its RMW.
+  // WG2: a waiter stopped by its stop_token unregisters (CAS, waiters - 1) only while the
+  //      count is above zero; once an add() has reached zero, it is released like the rest.
   std::atomic<std::uint64_t> state_{0};
   detail::spinlock lock_;
   // Guarded by lock_: the queued waiters (a queued waiter's `data` is non-null until it is

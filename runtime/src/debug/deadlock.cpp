@@ -39,7 +39,7 @@ void active_thread_end() noexcept {
   if (active_threads.fetch_sub(1, std::memory_order_seq_cst) == 1 &&
       main_running.load(std::memory_order_seq_cst)) {
     auto& s = sched();
-    std::lock_guard g(s.lock);
+    guard g(s.lock);
     if (deadlocked_locked(s)) report_deadlock();
   }
 }

@@ -14,12 +14,12 @@
 
 #include <cstdint>
 
+#include "scheduler.hpp"
+
 namespace goro::detail {
 
-struct scheduler;
-
 // D1: true when nothing can wake any fiber. scheduler::lock held.
-bool deadlocked_locked(scheduler& s);
+bool deadlocked_locked(scheduler& s) GORO_REQUIRES(s.lock);
 // Plain threads counted as active now (goro::active_thread, timed waits). For tests.
 int active_threads_now() noexcept;
 // Verdicts that the fiber walk (D3) overturned, since the process started.

@@ -1,11 +1,11 @@
 // Fiber dumps and the leak list (see goro/debug.hpp).
-// D1: a dump reads a parked fiber's saved registers and stack only while it holds the
-//     fiber in `inspected` (a CAS from `parked`, acquire: it pairs with the release store of
-//     `parked` after the switch-out, so the saved context and the wait reason are visible).
-//     ready() waits while a fiber is inspected, so the fiber cannot run, end or be reused
-//     meanwhile; the dump then stores `parked` again (release).
-// D2: the walk sees a control block's id, name and spawn site through F4 (magic, acquire);
-//     a fiber that is not parked is reported from those and its state alone.
+// DU1: a dump reads a parked fiber's saved registers and stack only while it holds the
+//      fiber in `inspected` (a CAS from `parked`, acquire: it pairs with the release store of
+//      `parked` after the switch-out, so the saved context and the wait reason are visible).
+//      ready() waits while a fiber is inspected, so the fiber cannot run, end or be reused
+//      meanwhile; the dump then stores `parked` again (release).
+// DU2: the walk sees a control block's id, name and spawn site through F4 (magic, acquire);
+//      a fiber that is not parked is reported from those and its state alone.
 #include <goro/debug.hpp>
 
 #include <algorithm>
@@ -37,7 +37,7 @@ struct collected {
 void collect(fiber* f, bool backtraces, const fiber* self, detail::unwind_cache& rules,
              std::vector<collected>& out) {
   collected c;
-  c.info.id = f->id;  // D2
+  c.info.id = f->id;  // DU2
   c.info.name.assign(f->name, ::strnlen(f->name, sizeof f->name));
   c.spawn_pc = f->spawn_pc;  // symbolized after the walk
   auto st = f->state.load(std::memory_order_acquire);
@@ -48,7 +48,7 @@ void collect(fiber* f, bool backtraces, const fiber* self, detail::unwind_cache&
   } else if (st == fiber_state::parked &&
              f->state.compare_exchange_strong(st, fiber_state::inspected,
                                               std::memory_order_acquire)) {
-    // D1: held parked until the store below.
+    // DU1: held parked until the store below.
     c.info.state = "parked";
     c.info.wait_reason = detail::to_string(f->reason);
     c.info.waiting = std::chrono::nanoseconds(std::max<std::int64_t>(0, detail::coarse_monotonic_ns() - f->parked_since));

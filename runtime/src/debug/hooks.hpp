@@ -3,8 +3,8 @@
 // core file, without calling into the program. The names are extern "C" so that they are
 // found without demangling; debug/hooks.cpp is compiled with -g in every build type, so
 // that the types behind them are described even in a release build.
-// D1: each pointer is set once, when its object is created, and never cleared (the
-//     objects are never destroyed).
+// DH1: each pointer is set once, when its object is created, and never cleared (the
+//      objects are never destroyed).
 #pragma once
 
 #include <cstdint>
@@ -15,8 +15,8 @@ struct scheduler;
 }  // namespace goro::detail
 
 extern "C" {
-extern goro::detail::stack_pool* goro_debug_stack_pool;  // D1: stack_pool::instance()
-extern goro::detail::scheduler* goro_debug_scheduler;    // D1: sched()
+extern goro::detail::stack_pool* goro_debug_stack_pool;  // DH1: stack_pool::instance()
+extern goro::detail::scheduler* goro_debug_scheduler;    // DH1: sched()
 extern const std::uint64_t goro_debug_fiber_magic;       // fiber_magic (F4)
 extern const std::uint64_t goro_debug_fiber_offset;      // a stack's top minus fiber_at(top)
 }

@@ -1,9 +1,9 @@
 // The watchdog (see watchdog.hpp).
-// W1: one sample request at a time: the watchdog thread is the only requester. It fills
-//     `target` and then stores state = requested (release); the handler on the target
-//     thread answers only a request addressed to its own thread id (acquire), fills the
-//     sample and stores state = answered (release); the watchdog reads the sample after its
-//     acquire load of answered, then stores state = idle.
+// WD1: one sample request at a time: the watchdog thread is the only requester. It fills
+//      `target` and then stores state = requested (release); the handler on the target
+//      thread answers only a request addressed to its own thread id (acquire), fills the
+//      sample and stores state = answered (release); the watchdog reads the sample after its
+//      acquire load of answered, then stores state = idle.
 #include "debug/watchdog.hpp"
 
 #include <algorithm>
@@ -32,7 +32,7 @@ constexpr std::size_t max_frames = 48;
 
 struct sample {
   enum : std::uint32_t { idle, requested, answered };
-  std::atomic<std::uint32_t> state{idle};  // W1; also the futex the watchdog waits on
+  std::atomic<std::uint32_t> state{idle};  // WD1; also the futex the watchdog waits on
   int target = 0;                // thread id; written before `requested`
   std::uint64_t fiber_id = 0;    // written by the handler before `answered`
   std::uintptr_t pcs[max_frames] = {};
@@ -104,7 +104,7 @@ void report(const machine* m, const fiber* f, std::int64_t held_ns) {
         l.text, ms);
     if (handler_installed) {
       g_sample.target = tid;
-      g_sample.state.store(sample::requested, std::memory_order_release);  // W1
+      g_sample.state.store(sample::requested, std::memory_order_release);  // WD1
       ::syscall(SYS_tgkill, ::getpid(), tid, SIGURG);
       // The answer, or half a second (a thread that blocks SIGURG never answers).
       const std::int64_t deadline = monotonic_ns() + 500'000'000;
@@ -144,7 +144,7 @@ void scan() {
   std::vector<look> now_seen;
   {
     auto& s = sched();
-    std::lock_guard l(s.lock);  // all_ms only grows while the runtime runs
+    guard l(s.lock);  // all_ms only grows while the runtime runs
     for (const machine* m : s.all_ms)
       now_seen.push_back({m, m->watch.load(std::memory_order_acquire),  // see note_switch
                           m->switches.load(std::memory_order_relaxed)});

@@ -34,7 +34,7 @@ namespace {
 bool others_can_wake() {
   auto& s = sched();
   return s.nmblocking.load(std::memory_order_seq_cst) != 0 || active_threads_now() != 0 ||
-         s.gq.size() > 0;
+         s.gq_size() > 0;
 }
 
 // I/O a fiber already did (a loopback write) is ready now: its readers are readied. Not

@@ -1,4 +1,4 @@
-// net_fd: a socket's descriptor, poll_desc and call references (S1, S2 in net_fd.hpp).
+// net_fd: a socket's descriptor, poll_desc and call references (NF1, NF2 in net_fd.hpp).
 #include "net_fd.hpp"
 
 #include <cerrno>
@@ -22,7 +22,7 @@ net_fd::net_fd(int f, const char* k, net::address l, net::address p)
 
 void net_fd::close() noexcept {
   bool expected = false;
-  // seq_cst: S1's Dekker with fd_call (reference, then closing).
+  // seq_cst: NF1's Dekker with fd_call (reference, then closing).
   if (!closing.compare_exchange_strong(expected, true, std::memory_order_seq_cst)) return;
   netpoll_close(pd);  // blocked calls wake and see closed
   release();          // the open reference
@@ -31,9 +31,9 @@ void net_fd::close() noexcept {
 bool net_fd::acquire() noexcept {
   std::uint32_t v = ops.load(std::memory_order_seq_cst);
   do {
-    if (v == 0) return false;  // finalized: never revived (S1)
+    if (v == 0) return false;  // finalized: never revived (NF1)
   } while (!ops.compare_exchange_weak(v, v + 1, std::memory_order_seq_cst));
-  if (closing.load(std::memory_order_seq_cst)) {  // S1: reference first, then closing
+  if (closing.load(std::memory_order_seq_cst)) {  // NF1: reference first, then closing
     release();
     return false;
   }
@@ -44,7 +44,7 @@ void net_fd::release() noexcept {
   // acq_rel: the last one sees every call's use of fd before closing it.
   if (ops.fetch_sub(1, std::memory_order_acq_rel) != 1) return;
   ::close(fd);
-  netpoll_free(pd);  // S2: the object outlives this (refs is not 0 while ops was not)
+  netpoll_free(pd);  // NF2: the object outlives this (refs is not 0 while ops was not)
 }
 
 void net_fd::ref() noexcept {
@@ -56,20 +56,33 @@ void net_fd::ref() noexcept {
 void net_fd::unref() noexcept {
   // acq_rel: the last one sees every other holder's use of the object before deleting it;
   // as std::shared_ptr's release.
-  if (refs.fetch_sub(1, std::memory_order_acq_rel) == 1) delete this;  // keeps S2
+  if (refs.fetch_sub(1, std::memory_order_acq_rel) == 1) delete this;  // keeps NF2
 }
 
 void drop_handle(net_fd* f) noexcept {
   if (!f) return;
-  f->close();  // S2: the open reference (S1) goes first
+  f->close();  // NF2: the open reference (NF1) goes first
   f->unref();
+}
+
+fd_handle& fd_handle::operator=(fd_handle&& o) noexcept {
+  if (this != &o) drop_handle(std::exchange(fd_, std::exchange(o.fd_, nullptr)));
+  return *this;
+}
+
+// NF2: calls in flight keep the net_fd; they end with "use of closed stream" (listener,
+// socket).
+fd_handle::~fd_handle() { drop_handle(fd_); }
+
+void fd_handle::close() noexcept {
+  if (fd_) fd_->close();
 }
 
 fd_call::fd_call(net_fd* f, const char* op) : f_(f) {
   if (!f)
     throw std::system_error(EBADF, std::generic_category(),
                             std::string("goro::net: ") + op + ": not open");
-  f->ref();  // S2: the call keeps the object even if its handle goes
+  f->ref();  // NF2: the call keeps the object even if its handle goes
   if (!f->acquire()) {
     std::string what = net_context(f, op) + ": use of closed " + f->kind;
     f->unref();
@@ -117,8 +130,8 @@ void wait_or_throw(net_fd* f, io_mode mode, const char* op, const std::atomic<bo
 
 void set_deadline(net_fd* f, io_mode mode, std::chrono::steady_clock::time_point t) noexcept {
   if (!f) return;
-  // No S2 reference, unlike a call: this one never parks, and its caller's handle, alive
-  // for the call as for any member function, holds one. The S1 one keeps the poll_desc.
+  // No NF2 reference, unlike a call: this one never parks, and its caller's handle, alive
+  // for the call as for any member function, holds one. The NF1 one keeps the poll_desc.
   if (f->acquire()) {
     std::int64_t ns = -1;
     if (t != std::chrono::steady_clock::time_point::max()) {

@@ -1,18 +1,18 @@
 // Internal. net_fd: a socket registered with the poller, shared by its handle (stream,
 // listener, udp_socket) and the calls in flight on it (Go's netFD with its fdMutex, reduced
-// to two reference counts: Go's garbage collector keeps the netFD alive, here S2 does).
-// S1: ops counts the open reference plus every call in progress. A call takes a reference
-//     only while ops is not 0 (once 0, the descriptor is gone for good) and then checks
-//     `closing` (seq_cst, both); close() sets `closing` and then drops the open reference.
-//     Whoever drops the last one closes the descriptor and frees the poll_desc, exactly
-//     once, so no call ever uses a descriptor number the kernel has reused.
-// S2: refs counts the handle plus every call in progress (fd_call); whoever drops the last
-//     one deletes the net_fd. A handle closes (drops its S1 reference) before it drops its
-//     S2 one, and a call drops its S1 reference before its S2 one: refs reaches 0 only
-//     after ops did, so the descriptor is closed and the poll_desc freed before the object
-//     goes. A call in flight outlives its handle: it uses only its own net_fd pointer, never
-//     the handle's (which may be destroyed while the call is parked), and ends with its
-//     error ("use of closed stream").
+// to two reference counts: Go's garbage collector keeps the netFD alive, here NF2 does).
+// NF1: ops counts the open reference plus every call in progress. A call takes a reference
+//      only while ops is not 0 (once 0, the descriptor is gone for good) and then checks
+//      `closing` (seq_cst, both); close() sets `closing` and then drops the open reference.
+//      Whoever drops the last one closes the descriptor and frees the poll_desc, exactly
+//      once, so no call ever uses a descriptor number the kernel has reused.
+// NF2: refs counts the handle plus every call in progress (fd_call); whoever drops the last
+//      one deletes the net_fd. A handle closes (drops its NF1 reference) before it drops its
+//      NF2 one, and a call drops its NF1 reference before its NF2 one: refs reaches 0 only
+//      after ops did, so the descriptor is closed and the poll_desc freed before the object
+//      goes. A call in flight outlives its handle: it uses only its own net_fd pointer, never
+//      the handle's (which may be destroyed while the call is parked), and ends with its
+//      error ("use of closed stream").
 #pragma once
 
 #include <atomic>
@@ -31,9 +31,9 @@ namespace goro::detail {
 struct net_fd {
   int fd = -1;
   poll_desc* pd = nullptr;
-  std::atomic<std::uint32_t> ops{1};   // S1
-  std::atomic<std::uint32_t> refs{1};  // S2: the handle's reference
-  std::atomic<bool> closing{false};    // S1
+  std::atomic<std::uint32_t> ops{1};   // NF1
+  std::atomic<std::uint32_t> refs{1};  // NF2: the handle's reference
+  std::atomic<bool> closing{false};    // NF1
   const char* kind;                    // "stream", "listener", "socket": for messages
   net::address local, peer;            // for messages and accessors
 
@@ -43,30 +43,30 @@ struct net_fd {
   net_fd& operator=(const net_fd&) = delete;
 
   // Any fiber or thread, any number of times: the first marks it closing, wakes the calls
-  // parked on it and drops the open reference (S1).
+  // parked on it and drops the open reference (NF1).
   void close() noexcept;
-  bool acquire() noexcept;  // takes an S1 reference; false if closing or closed
-  void release() noexcept;  // drops an S1 reference; the last closes the descriptor
-  void ref() noexcept;      // takes an S2 reference; the caller holds one already
-  void unref() noexcept;    // drops an S2 reference; the last deletes this object
+  bool acquire() noexcept;  // takes an NF1 reference; false if closing or closed
+  void release() noexcept;  // drops an NF1 reference; the last closes the descriptor
+  void ref() noexcept;      // takes an NF2 reference; the caller holds one already
+  void unref() noexcept;    // drops an NF2 reference; the last deletes this object
 
  private:
-  ~net_fd() = default;  // only unref() deletes (S2)
+  ~net_fd() = default;  // only unref() deletes (NF2)
 };
 
 // The end of a handle's hold on f (its destructor, or a move assignment over it): closes
-// f and drops the handle's reference (S2). The handle must not touch f afterwards. f may
+// f and drops the handle's reference (NF2). The handle must not touch f afterwards. f may
 // be nullptr (a moved-from handle).
 void drop_handle(net_fd* f) noexcept;
 
-// A call's references to a net_fd (S1 and S2), taken from a live handle's pointer. Throws
+// A call's references to a net_fd (NF1 and NF2), taken from a live handle's pointer. Throws
 // "use of closed <kind>" if it is closing. The call uses get(), never its handle's
-// pointer: the handle may be destroyed while the call is parked (S2).
+// pointer: the handle may be destroyed while the call is parked (NF2).
 class fd_call {
  public:
   fd_call(net_fd* f, const char* op);
   ~fd_call() {
-    f_->release();  // S2: the S1 reference first
+    f_->release();  // NF2: the NF1 reference first
     f_->unref();
   }
   fd_call(const fd_call&) = delete;

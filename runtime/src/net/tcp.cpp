@@ -52,14 +52,6 @@ std::atomic<bool> emfile_reported{false};
 
 // --- stream ---
 
-stream& stream::operator=(stream&& o) noexcept {
-  if (this != &o) detail::drop_handle(std::exchange(fd_, std::exchange(o.fd_, nullptr)));
-  return *this;
-}
-
-// S2: calls in flight keep the net_fd; they end with "use of closed stream".
-stream::~stream() { detail::drop_handle(fd_); }
-
 namespace {
 
 std::size_t read_some(net_fd* f, void* buf, std::size_t n, const std::atomic<bool>* stop) {
@@ -76,7 +68,7 @@ std::size_t read_some(net_fd* f, void* buf, std::size_t n, const std::atomic<boo
 }  // namespace
 
 // Each call below uses call.get(), never fd_: the stream may be destroyed while the call
-// is parked (S2 in net_fd.hpp).
+// is parked (NF2 in net_fd.hpp).
 
 std::size_t stream::read(void* buf, std::size_t n, std::stop_token st) {
   fd_call call(fd_, "read");
@@ -125,10 +117,6 @@ void stream::shutdown_write() {
     detail::throw_net_error(call.get(), "shutdown", errno);
 }
 
-void stream::close() noexcept {
-  if (fd_) fd_->close();
-}
-
 void stream::set_deadline(time_point t) noexcept {
   set_read_deadline(t);
   set_write_deadline(t);
@@ -153,17 +141,9 @@ int stream::native_handle() const noexcept { return fd_ ? fd_->fd : -1; }
 
 // --- listener ---
 
-listener& listener::operator=(listener&& o) noexcept {
-  if (this != &o) detail::drop_handle(std::exchange(fd_, std::exchange(o.fd_, nullptr)));
-  return *this;
-}
-
-// S2: an accept in flight keeps the net_fd; it ends with "use of closed listener".
-listener::~listener() { detail::drop_handle(fd_); }
-
 stream listener::accept(std::stop_token st) {
   fd_call call(fd_, "accept");
-  net_fd* f = call.get();  // not fd_: the listener may go while accept waits (S2)
+  net_fd* f = call.get();  // not fd_: the listener may go while accept waits (NF2)
   detail::stop_watch stop(f, io_mode::read, std::move(st));
   detail::check_or_throw(f, io_mode::read, "accept", stop.flag());
   auto backoff = std::chrono::milliseconds(5);
@@ -197,10 +177,6 @@ stream listener::accept(std::stop_token st) {
     }
     detail::throw_net_error(f, "accept", err);
   }
-}
-
-void listener::close() noexcept {
-  if (fd_) fd_->close();
 }
 
 void listener::set_deadline(time_point t) noexcept {

@@ -16,14 +16,6 @@ using detail::fd_call;
 using detail::io_mode;
 using detail::io_wait;
 
-udp_socket& udp_socket::operator=(udp_socket&& o) noexcept {
-  if (this != &o) detail::drop_handle(std::exchange(fd_, std::exchange(o.fd_, nullptr)));
-  return *this;
-}
-
-// S2 (net_fd.hpp): a call in flight keeps the net_fd; it ends with "use of closed socket".
-udp_socket::~udp_socket() { detail::drop_handle(fd_); }
-
 udp_socket udp_socket::bind(std::string_view host_port) {
   address a = address::parse(host_port);
   const std::string what = "goro::net: bind udp " + std::string(host_port);
@@ -43,7 +35,7 @@ udp_socket udp_socket::bind(std::string_view host_port) {
 
 void udp_socket::send_to(const void* buf, std::size_t n, const address& to) {
   fd_call call(fd_, "send");
-  detail::net_fd* f = call.get();  // not fd_: the socket may go while the call waits (S2)
+  detail::net_fd* f = call.get();  // not fd_: the socket may go while the call waits (NF2)
   detail::check_or_throw(f, io_mode::write, "send");
   for (;;) {
     const auto w = detail::sys::sendto(f->fd, buf, n, MSG_NOSIGNAL, to.data(), to.size());  // E1
@@ -57,7 +49,7 @@ void udp_socket::send_to(const void* buf, std::size_t n, const address& to) {
 
 udp_socket::received udp_socket::receive_from(void* buf, std::size_t n) {
   fd_call call(fd_, "receive");
-  detail::net_fd* f = call.get();  // not fd_ (S2)
+  detail::net_fd* f = call.get();  // not fd_ (NF2)
   detail::check_or_throw(f, io_mode::read, "receive");
   for (;;) {
     sockaddr_storage ss{};
@@ -72,9 +64,6 @@ udp_socket::received udp_socket::receive_from(void* buf, std::size_t n) {
   }
 }
 
-void udp_socket::close() noexcept {
-  if (fd_) fd_->close();
-}
 void udp_socket::set_read_deadline(time_point t) noexcept {
   detail::set_deadline(fd_, io_mode::read, t);
 }

@@ -1,6 +1,7 @@
-// goro::condition_variable. C1: a waiter is queued (under lock_) before its mutex is
-// released, and lock_ is released only after its switch-out (invariant 1), so a notify that
-// follows the unlock always finds it, parked.
+// goro::condition_variable.
+// CV1: a waiter is queued (under lock_) before its mutex is released, and lock_ is released only
+//      after its switch-out (invariant 1), so a notify that follows the unlock always finds it,
+//      parked.
 #include <goro/condition_variable.hpp>
 
 #include <goro/error.hpp>
@@ -12,7 +13,8 @@ struct release_both {
   detail::spinlock* cv_lock;
   goro::mutex* mu;
 };
-void release(void* arg) {
+// Runs on the other side of the waiter's switch: the lock analysis cannot follow it.
+void release(void* arg) GORO_NO_THREAD_SAFETY_ANALYSIS {
   // The mutex first, while lock_ still keeps notifiers away; read both before either
   // unlock: once lock_ is free the waiter may be woken and its frame (*arg) gone.
   auto* r = static_cast<release_both*>(arg);
@@ -22,13 +24,14 @@ void release(void* arg) {
 }
 }  // namespace
 
-void condition_variable::wait(std::unique_lock<goro::mutex>& lk) {
+// lock_ is released by release(), after the switch-out (CV1).
+void condition_variable::wait(std::unique_lock<goro::mutex>& lk) GORO_NO_THREAD_SAFETY_ANALYSIS {
   if (!lk.owns_lock()) throw mutex_error("goro: condition_variable::wait without the lock");
   detail::waiter w;
   lock_.lock();
   waiters_.push_back(&w);
   release_both r{&lock_, lk.mutex()};
-  w.wait_with(release, &r, detail::wait_reason::cond);  // C1
+  w.wait_with(release, &r, detail::wait_reason::cond);  // CV1
   lk.mutex()->lock();
 }
 

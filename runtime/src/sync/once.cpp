@@ -1,5 +1,6 @@
-// goro::once. O1: waiters queue under lock_ and are woken by finish() after it publishes
-// the new state; a waiter re-checks the state (a failed f lets the next caller run it).
+// goro::once.
+// O1: waiters queue under lock_ and are woken by finish() after it publishes the new state; a
+//     waiter re-checks the state (a failed f lets the next caller run it).
 #include <goro/once.hpp>
 
 namespace goro {

@@ -1,5 +1,6 @@
-// goro::semaphore. E1: a waiter is admitted (its units added to held_) by release() under
-// lock_ before it is woken; it returns without re-checking.
+// goro::semaphore.
+// SM1: a waiter is admitted (its units added to held_) by release() under lock_ before it is woken;
+//      it returns without re-checking.
 #include <goro/semaphore.hpp>
 
 #include <fmt/format.h>
@@ -32,7 +33,7 @@ void semaphore::acquire(std::int64_t n) {
   detail::waiter w;
   w.data = &n;
   waiters_.push_back(&w);
-  w.wait(lock_, detail::wait_reason::semaphore);  // E1: admitted when woken
+  w.wait(lock_, detail::wait_reason::semaphore);  // SM1: admitted when woken
 }
 
 void semaphore::release(std::int64_t n) {

@@ -33,8 +33,8 @@ void wait_group::add(std::int64_t n) {
     throw wait_group_error(fmt::format("goro: negative wait_group counter ({})", v));
   }
   const std::uint32_t registered = waiters_of(s);
-  if (v != 0 || n >= 0 || registered == 0) return;  // G1: nothing touched after the RMW
-  // Zero with `registered` waiters, none of which can leave before we release it (G1, G2).
+  if (v != 0 || n >= 0 || registered == 0) return;  // WG1: nothing touched after the RMW
+  // Zero with `registered` waiters, none of which can leave before we release it (WG1, WG2).
   state_.fetch_sub(registered, std::memory_order_relaxed);  // ready for the next round
   lock_.lock();
   detail::waiter* chain = waiters_.take_all();
@@ -54,7 +54,7 @@ bool wait_group::wait(std::stop_token st) {
 }
 
 bool wait_group::wait_impl(std::stop_token* st) {
-  // Register (G1). acquire: a zero seen here publishes the done() work (add()'s acq_rel).
+  // Register (WG1). acquire: a zero seen here publishes the done() work (add()'s acq_rel).
   std::uint64_t s = state_.load(std::memory_order_acquire);
   for (;;) {
     if (count_of(s) == 0) return true;
@@ -65,7 +65,7 @@ bool wait_group::wait_impl(std::stop_token* st) {
   }
   detail::waiter w;
   bool stopped = false;  // set by on_stop under lock_, read after our wake-up
-  // Under lock_: unregisters a queued waiter while the count is above zero (G2).
+  // Under lock_: unregisters a queued waiter while the count is above zero (WG2).
   auto unregister = [this]() {
     std::uint64_t x = state_.load(std::memory_order_relaxed);
     while (count_of(x) > 0)

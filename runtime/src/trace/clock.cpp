@@ -12,7 +12,7 @@ bool trace_uses_tsc = false;  // written once under init_once, before recording 
 
 namespace {
 std::once_flag init_once;
-std::uint64_t first_ticks = 0;  // C1's first point; written under init_once
+std::uint64_t first_ticks = 0;  // TC1's first point; written under init_once
 std::int64_t first_ns = 0;
 
 bool invariant_tsc() {
@@ -41,7 +41,7 @@ void trace_clock_init() {
 trace_clock_map::trace_clock_map() : t0(first_ticks), ns0(first_ns), ns_per_tick(1.0) {
   if (!trace_uses_tsc) return;
   std::int64_t ns1 = trace_monotonic_ns();
-  while (ns1 - ns0 < 10'000'000) ns1 = trace_monotonic_ns();  // C1: a 10 ms base at least
+  while (ns1 - ns0 < 10'000'000) ns1 = trace_monotonic_ns();  // TC1: a 10 ms base at least
   const std::uint64_t t1 = trace_ticks();
   ns_per_tick = static_cast<double>(ns1 - ns0) / static_cast<double>(t1 - t0);
 }

@@ -2,10 +2,10 @@
 // and no system call, when the CPU's is invariant (constant rate, runs in every C-state);
 // else CLOCK_MONOTONIC (a vDSO read, about 20 ns). CLOCK_MONOTONIC_COARSE costs less but
 // ticks every 4 ms: useless for slices of a microsecond.
-// C1: ticks are converted to CLOCK_MONOTONIC nanoseconds by a line through two points:
-//     one taken at the first trace start, one at each export (at least 10 ms apart).
-// C2: counters of different cores may differ by a few ticks; the export clamps each
-//     track's timestamps so that they never go backwards.
+// TC1: ticks are converted to CLOCK_MONOTONIC nanoseconds by a line through two points:
+//      one taken at the first trace start, one at each export (at least 10 ms apart).
+// TC2: counters of different cores may differ by a few ticks; the export clamps each
+//      track's timestamps so that they never go backwards.
 #pragma once
 
 #include <cstdint>
@@ -25,10 +25,10 @@ inline std::uint64_t trace_ticks() noexcept {
   return static_cast<std::uint64_t>(trace_monotonic_ns());
 }
 
-// Chooses the clock and takes the first point of C1 (once; later calls do nothing).
+// Chooses the clock and takes the first point of TC1 (once; later calls do nothing).
 void trace_clock_init();
 
-// Converts ticks to CLOCK_MONOTONIC nanoseconds (C1). Takes the second point now.
+// Converts ticks to CLOCK_MONOTONIC nanoseconds (TC1). Takes the second point now.
 struct trace_clock_map {
   trace_clock_map();
   std::int64_t ns(std::uint64_t ticks) const;

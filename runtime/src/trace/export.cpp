@@ -1,4 +1,4 @@
-// The flight recorder's export (see trace/export.hpp for E1, E2).
+// The flight recorder's export (see trace/export.hpp for TE1, TE2).
 #include "trace/export.hpp"
 
 #include <algorithm>
@@ -44,7 +44,7 @@ struct writer {
 
   static double us(std::int64_t ns) { return static_cast<double>(ns) / 1000.0; }
 
-  // E1, E2: one track.
+  // TE1, TE2: one track.
   void track(int tid, const trace_ring& r) {
     const std::uint64_t head = r.head();
     std::uint64_t i = std::max(r.from.load(std::memory_order_relaxed),
@@ -90,11 +90,11 @@ struct writer {
           name, tid, us(ns), args)});
     };
     for (const trace_event& e : evs) {
-      const std::int64_t ns = std::max(last, clock.ns(e.ticks));  // C2
+      const std::int64_t ns = std::max(last, clock.ns(e.ticks));  // TC2
       last = ns;
       switch (e.kind) {
         case trace_kind::run:
-          close(ns, "lost", nullptr);  // its stop was overwritten (E2)
+          close(ns, "lost", nullptr);  // its stop was overwritten (TE2)
           open = true;
           open_ns = ns;
           open_fiber = e.fiber;
@@ -147,7 +147,7 @@ struct writer {
           break;
       }
     }
-    close(std::max(last, now_ns), "running", nullptr);  // E2: still running at the export
+    close(std::max(last, now_ns), "running", nullptr);  // TE2: still running at the export
     std::stable_sort(items.begin(), items.end(),
                      [](const item& a, const item& b) { return a.ns < b.ns; });
     for (auto& it : items) event("{}", it.text);

@@ -1,10 +1,10 @@
 // Internal. The flight recorder's export: the rings as Chrome trace event JSON.
-// E1: one track (tid) per processor id, and one for plain threads; in each, events appear
-//     in the order they were put, timestamps clamped never to go backwards (C2).
-// E2: a "run" opens a slice of its fiber; the next "stop" or "blocking_enter" closes it
-//     (so does another "run", when the stop was overwritten or torn); a "handoff" closes
-//     the open slice and opens the next fiber's at the same time; a slice still open at
-//     the export ends at the export's time. Slices of one track never overlap.
+// TE1: one track (tid) per processor id, and one for plain threads; in each, events appear
+//      in the order they were put, timestamps clamped never to go backwards (TC2).
+// TE2: a "run" opens a slice of its fiber; the next "stop" or "blocking_enter" closes it
+//      (so does another "run", when the stop was overwritten or torn); a "handoff" closes
+//      the open slice and opens the next fiber's at the same time; a slice still open at
+//      the export ends at the export's time. Slices of one track never overlap.
 #pragma once
 
 #include <cstdio>

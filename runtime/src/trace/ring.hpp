@@ -2,10 +2,10 @@
 // events. One writer at a time: the machine holding the processor (P1 in processor.hpp;
 // the hand-off of a processor orders its writers), or, for the shared ring of plain
 // threads, whoever holds its spinlock. Readers (the export) run concurrently.
-// T1: each slot is a seqlock: seq is 0 while its event is written, then the event's
-//     position + 1. A reader keeps an event only if seq held its position + 1 both before
-//     and after it read the fields: a torn or overwritten event is skipped.
-// T2: head counts the events ever put; slots [head - capacity, head) hold the newest.
+// TR1: each slot is a seqlock: seq is 0 while its event is written, then the event's
+//      position + 1. A reader keeps an event only if seq held its position + 1 both before
+//      and after it read the fields: a torn or overwritten event is skipped.
+// TR2: head counts the events ever put; slots [head - capacity, head) hold the newest.
 #pragma once
 
 #include <atomic>
@@ -53,11 +53,11 @@ class trace_ring {
     put_at(last_ticks_, kind, fiber, arg);
   }
 
-  // Any thread. Events put so far (T2).
+  // Any thread. Events put so far (TR2).
   std::uint64_t head() const noexcept { return head_.load(std::memory_order_acquire); }
 
   // Any thread. The event at position i, or false if it is being written or was
-  // overwritten (T1).
+  // overwritten (TR1).
   bool read(std::uint64_t i, trace_event& e) const noexcept {
     const slot& s = slots_[i & (capacity - 1)];
     // Pairs with the release store of seq in put_at(): the fields of event i are visible.
@@ -84,25 +84,25 @@ class trace_ring {
     const std::uint64_t i = head_.load(std::memory_order_relaxed);  // only the writer stores it
     slot& s = slots_[i & (capacity - 1)];
     s.seq.store(0, std::memory_order_relaxed);
-    // T1: pairs with the acquire fence in read(): a reader that sees any field stored
+    // TR1: pairs with the acquire fence in read(): a reader that sees any field stored
     // below sees seq 0 (or later) on its second load of seq.
     std::atomic_thread_fence(std::memory_order_release);
     s.ticks.store(ticks, std::memory_order_relaxed);
     s.fiber.store(fiber, std::memory_order_relaxed);
     s.word.store(static_cast<std::uint64_t>(kind) | arg << 8, std::memory_order_relaxed);
-    // T1: pairs with the acquire load of seq in read(): the fields above are visible.
+    // TR1: pairs with the acquire load of seq in read(): the fields above are visible.
     s.seq.store(i + 1, std::memory_order_release);
-    // T2: pairs with the acquire load in head(): the slots below are written.
+    // TR2: pairs with the acquire load in head(): the slots below are written.
     head_.store(i + 1, std::memory_order_release);
   }
 
   struct slot {
-    std::atomic<std::uint64_t> seq{0};  // T1
+    std::atomic<std::uint64_t> seq{0};  // TR1
     std::atomic<std::uint64_t> ticks{0};
     std::atomic<std::uint64_t> fiber{0};
     std::atomic<std::uint64_t> word{0};  // kind | arg << 8
   };
-  std::atomic<std::uint64_t> head_{0};  // T2
+  std::atomic<std::uint64_t> head_{0};  // TR2
   std::uint64_t last_ticks_ = 0;         // the writer's: the time of its last timed event
   slot slots_[capacity];
 };

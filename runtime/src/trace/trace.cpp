@@ -23,14 +23,14 @@ std::atomic<bool> trace_on{false};
 
 namespace {
 
-std::mutex control;  // serializes start, stop and the trace file
+checked_mutex control;  // serializes start, stop and the trace file
 // One ring per processor id, created on first use and kept for the life of the process
 // (a processor of a later runtime start with the same id reuses it).
 std::atomic<trace_ring*> rings[max_trace_procs];
 // The ring of plain threads: created once under `control`, then never changed.
 std::atomic<trace_ring*> shared_ring{nullptr};
 spinlock shared_lock;               // serializes writers of shared_ring
-std::string trace_path;             // guarded by control: the GORO_TRACE file, or empty
+std::string trace_path GORO_GUARDED_BY(control);  // the GORO_TRACE file, or empty
 
 trace_ring* ring_for(int id) {
   trace_ring* r = rings[id].load(std::memory_order_acquire);  // pairs with the CAS below
@@ -58,17 +58,17 @@ void make_shared_ring() {
 }
 
 // control held. Turns recording on for the running processors and later ones.
-void start_locked() {
+void start_locked() GORO_REQUIRES(control) {
   trace_clock_init();
   make_shared_ring();
   forget_recorded();
   trace_on.store(true, std::memory_order_seq_cst);  // read by trace_attach under the lock
   auto& s = sched();
-  std::lock_guard g(s.lock);
+  guard g(s.lock);
   for (processor* p : s.ps) trace_attach(p);
 }
 
-void write_file_locked() {
+void write_file_locked() GORO_REQUIRES(control) {
   if (trace_path.empty()) return;
   std::FILE* f = std::fopen(trace_path.c_str(), "w");
   if (!f) {
@@ -99,7 +99,7 @@ void trace_attach(processor* p) {
 }
 
 void trace_start_from_options(const char* path) {
-  std::lock_guard c(control);
+  guard c(control);
   trace_path.clear();  // a file of an earlier start is not written again
   if (!path || !*path) return;
   // Fail early (an option error at start) rather than after the program ran.
@@ -116,12 +116,12 @@ void trace_start_from_options(const char* path) {
 }
 
 void trace_at_shutdown() {
-  std::lock_guard c(control);
+  guard c(control);
   write_file_locked();
 }
 
 void trace_at_dump() {
-  std::lock_guard c(control);
+  guard c(control);
   write_file_locked();
 }
 
@@ -140,15 +140,15 @@ namespace goro::trace {
 using namespace goro::detail;
 
 void start() {
-  std::lock_guard c(control);
+  guard c(control);
   start_locked();
 }
 
 void stop() {
-  std::lock_guard c(control);
+  guard c(control);
   trace_on.store(false, std::memory_order_seq_cst);
   auto& s = sched();
-  std::lock_guard g(s.lock);
+  guard g(s.lock);
   // Relaxed: the owners stop recording at their next event; rings stay allocated.
   for (processor* p : s.ps) p->trace.store(nullptr, std::memory_order_relaxed);
 }

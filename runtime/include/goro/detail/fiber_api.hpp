@@ -73,6 +73,8 @@ std::uint64_t fiber_id(const fiber* f) noexcept;
 // unlock(arg) on the other side of the switch; a waker that finds the fiber under the
 // lock that unlock() releases therefore always finds it parked.
 void park(wait_reason reason, void (*unlock)(void* arg), void* arg);
+// park() releasing `lock` once the fiber is parked.
+void park_unlocking(spinlock& lock, wait_reason reason) GORO_RELEASE(lock);
 // Makes a parked fiber runnable (on the caller's processor when it has one).
 void ready(fiber* f);
 
@@ -94,7 +96,7 @@ struct waiter {
   waiter& operator=(const waiter&) = delete;
 
   // Called with `lock` held; releases it and returns once woken. A scheduling point.
-  void wait(spinlock& lock, wait_reason reason);
+  void wait(spinlock& lock, wait_reason reason) GORO_RELEASE(lock);
   // The same with any release action: unlock(arg) runs once the waiter is committed to
   // waiting (a fiber: after its switch-out). A plain thread gives up at `deadline_ns`
   // (CLOCK_MONOTONIC, < 0: never) and returns false; a fiber ignores it (its caller arms a

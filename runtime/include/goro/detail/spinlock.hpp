@@ -8,24 +8,28 @@
 
 #include <atomic>
 
+#include <goro/detail/thread_safety.hpp>
+
 namespace goro::detail {
 
 // One polite spin-wait step: a pause instruction, or (spins >= 128 into this wait) a
 // sched_yield, in case the holder's thread was preempted.
 void spin_pause(unsigned spins) noexcept;
 
-class spinlock {
+class GORO_CAPABILITY("spinlock") spinlock {
  public:
-  void lock() noexcept {
+  void lock() noexcept GORO_ACQUIRE() {
     // Pairs with the release store in unlock(): the previous holder's writes are visible.
     if (!locked_.exchange(true, std::memory_order_acquire)) return;
     lock_contended();
   }
-  bool try_lock() noexcept {
+  bool try_lock() noexcept GORO_TRY_ACQUIRE(true) {
     return !locked_.load(std::memory_order_relaxed) &&
            !locked_.exchange(true, std::memory_order_acquire);  // pairs with unlock()
   }
-  void unlock() noexcept { locked_.store(false, std::memory_order_release); }  // pairs with lock()
+  void unlock() noexcept GORO_RELEASE() {
+    locked_.store(false, std::memory_order_release);  // pairs with lock()
+  }
 
  private:
   // S3: a contender backs off exponentially (pauses without touching the lock's line)

@@ -53,6 +53,7 @@
 #include <utility>
 
 #include <goro/net/address.hpp>
+#include <goro/net/fd_handle.hpp>
 
 namespace goro::detail {
 struct net_fd;
@@ -91,13 +92,12 @@ class canceled_error : public std::system_error {
 
 // A connected TCP stream. Move-only; closes itself when destroyed. One fiber may read while
 // another writes; two concurrent readers (or writers) are a fatal error.
-class stream {
+class stream : private detail::fd_handle {
  public:
   stream() noexcept = default;
-  explicit stream(detail::net_fd* fd) noexcept : fd_(fd) {}
-  stream(stream&& o) noexcept : fd_(std::exchange(o.fd_, nullptr)) {}
-  stream& operator=(stream&& o) noexcept;
-  ~stream();
+  explicit stream(detail::net_fd* fd) noexcept : fd_handle(fd) {}
+  stream(stream&&) noexcept = default;
+  stream& operator=(stream&&) noexcept = default;
 
   // Up to n bytes; 0 at end of stream. A scheduling point when it waits.
   std::size_t read(void* buf, std::size_t n, std::stop_token st = {});
@@ -113,7 +113,7 @@ class stream {
   void shutdown_write();
   // Closes the stream; blocked calls on it end with an error. Idempotent. Any fiber or
   // thread, concurrently with calls on it.
-  void close() noexcept;
+  using fd_handle::close;
 
   void set_deadline(time_point t) noexcept;        // read and write
   void set_read_deadline(time_point t) noexcept;   // no_deadline: none
@@ -123,30 +123,23 @@ class stream {
   address local_address() const;
   address remote_address() const;
   int native_handle() const noexcept;
-  explicit operator bool() const noexcept { return fd_ != nullptr; }
-
- private:
-  detail::net_fd* fd_ = nullptr;
+  using fd_handle::operator bool;
 };
 
 // A listening TCP socket.
-class listener {
+class listener : private detail::fd_handle {
  public:
   listener() noexcept = default;
-  explicit listener(detail::net_fd* fd) noexcept : fd_(fd) {}
-  listener(listener&& o) noexcept : fd_(std::exchange(o.fd_, nullptr)) {}
-  listener& operator=(listener&& o) noexcept;
-  ~listener();
+  explicit listener(detail::net_fd* fd) noexcept : fd_handle(fd) {}
+  listener(listener&&) noexcept = default;
+  listener& operator=(listener&&) noexcept = default;
 
   // The next connection. A scheduling point when it waits. After close(): throws.
   stream accept(std::stop_token st = {});
-  void close() noexcept;
+  using fd_handle::close;
   void set_deadline(time_point t) noexcept;  // for accept()
   address local_address() const;
-  explicit operator bool() const noexcept { return fd_ != nullptr; }
-
- private:
-  detail::net_fd* fd_ = nullptr;
+  using fd_handle::operator bool;
 };
 
 // Listens on "host:port" (numeric host, or empty for every address; port 0 picks one).

@@ -19,12 +19,11 @@
 
 namespace goro::net {
 
-class udp_socket {
+class udp_socket : private detail::fd_handle {
  public:
   udp_socket() noexcept = default;
-  udp_socket(udp_socket&& o) noexcept : fd_(std::exchange(o.fd_, nullptr)) {}
-  udp_socket& operator=(udp_socket&& o) noexcept;
-  ~udp_socket();
+  udp_socket(udp_socket&&) noexcept = default;
+  udp_socket& operator=(udp_socket&&) noexcept = default;
 
   // A socket bound to "host:port" (port 0 picks one).
   static udp_socket bind(std::string_view host_port);
@@ -38,15 +37,14 @@ class udp_socket {
   // The next datagram. A scheduling point when it waits.
   received receive_from(void* buf, std::size_t n);
 
-  void close() noexcept;
+  using fd_handle::close;
   void set_read_deadline(time_point t) noexcept;
   void set_write_deadline(time_point t) noexcept;
   address local_address() const;
-  explicit operator bool() const noexcept { return fd_ != nullptr; }
+  using fd_handle::operator bool;
 
  private:
-  explicit udp_socket(detail::net_fd* fd) noexcept : fd_(fd) {}
-  detail::net_fd* fd_ = nullptr;
+  explicit udp_socket(detail::net_fd* fd) noexcept : fd_handle(fd) {}
 };
 
 }  // namespace goro::net

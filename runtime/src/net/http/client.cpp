@@ -1,14 +1,14 @@
 // goro::http::client and get().
-// C1: a request goes out only after check_request() (wire.hpp V1): nothing of a bad one is sent.
-// C2: a kept-alive connection is used again only if its last response was read whole with
-//     nothing after it, the response did not end with the connection (Connection: close, a
-//     body delimited by the close, a 101), and it is quiet when the next request starts: no
-//     end of stream (the server closed it while idle), no byte (an answer nobody asked for).
-// C3: a request is sent again (once, on a new connection) only if its connection was reused,
-//     nothing of a response arrived, and it is replayable: GET, HEAD, OPTIONS or TRACE without
-//     a body, or any request with an Idempotency-Key or X-Idempotency-Key (Go's transport).
-// C4: bytes held unparsed (the connection's buffer) never pass max_header_bytes plus one
-//     read: Beast's header_limit bounds a head, not a chunked body's chunk lines and trailers.
+// HC1: a request goes out only after check_request() (wire.hpp HW1): nothing of a bad one is sent.
+// HC2: a kept-alive connection is used again only if its last response was read whole with
+//      nothing after it, the response did not end with the connection (Connection: close, a
+//      body delimited by the close, a 101), and it is quiet when the next request starts: no
+//      end of stream (the server closed it while idle), no byte (an answer nobody asked for).
+// HC3: a request is sent again (once, on a new connection) only if its connection was reused,
+//      nothing of a response arrived, and it is replayable: GET, HEAD, OPTIONS or TRACE without
+//      a body, or any request with an Idempotency-Key or X-Idempotency-Key (Go's transport).
+// HC4: bytes held unparsed (the connection's buffer) never pass max_header_bytes plus one
+//      read: Beast's header_limit bounds a head, not a chunked body's chunk lines and trailers.
 #include <goro/net/http/client.hpp>
 
 #include <sys/socket.h>
@@ -49,7 +49,7 @@ bool replayable(const request& rq) {
          !rq.header_value("x-idempotency-key").empty();
 }
 
-// C2: no end of stream and no byte waiting. A peek that takes nothing and never waits.
+// HC2: no end of stream and no byte waiting. A peek that takes nothing and never waits.
 bool quiet(const net::stream& s) {
   char c;
   const auto r = goro::detail::sys::recv(s.native_handle(), &c, 1, MSG_PEEK | MSG_DONTWAIT);  // E1
@@ -91,7 +91,7 @@ struct response_reader {
         buf.erase(0, used);
         if (ec && ec != bhttp::error::need_more) fail(ec, head);
         if (head ? p.is_header_done() : p.is_done()) return true;
-        if (buf.size() > opts.max_header_bytes)  // keeps C4
+        if (buf.size() > opts.max_header_bytes)  // keeps HC4
           bad_response(host_port,
                        fmt::format("{} over max_header_bytes ({})",
                                    head ? "head" : "a chunk line or the trailers",
@@ -115,7 +115,7 @@ struct response_reader {
   }
 
   // The final response to `rq`, past any 1xx; nothing if the stream ended before a byte.
-  // Sets `keep` when the connection may carry the next request (C2).
+  // Sets `keep` when the connection may carry the next request (HC2).
   std::optional<response> receive(const request& rq) {
     for (int interim = 0;; ++interim) {
       parser p;
@@ -147,7 +147,7 @@ struct response_reader {
       rs.status = status;
       rs.headers = headers_of(m);
       rs.body = std::move(m.body());
-      // keeps C2; need_eof(): the body ran to the close (no length, or a Transfer-Encoding
+      // keeps HC2; need_eof(): the body ran to the close (no length, or a Transfer-Encoding
       // that does not end in chunked).
       keep = m.keep_alive() && rq.keep_alive && !p.need_eof() && status != 101 && buf.empty();
       return rs;
@@ -161,14 +161,14 @@ client::client(std::string host_port, client_options opts)
     : host_port_(detail::parse_authority(host_port)), opts_(opts) {}
 
 response client::send(const request& rq) {
-  detail::check_request(rq);  // keeps C1
+  detail::check_request(rq);  // keeps HC1
   const std::string wire = detail::serialize(rq, host_port_);
   auto drop = [this] {
     conn_ = net::stream();
     buffered_.clear();
   };
   for (;;) {
-    if (conn_ && !quiet(conn_)) drop();  // keeps C2
+    if (conn_ && !quiet(conn_)) drop();  // keeps HC2
     const bool reused = static_cast<bool>(conn_);
     if (!reused) conn_ = net::dial(host_port_, opts_.timeout);
     conn_.set_deadline(deadline_after(opts_.timeout));
@@ -183,7 +183,7 @@ response client::send(const request& rq) {
       throw;
     } catch (const std::system_error&) {
       drop();
-      if (rd.received > 0) throw;  // a response had begun: never sent again (C3)
+      if (rd.received > 0) throw;  // a response had begun: never sent again (HC3)
       failure = std::current_exception();
     }
     if (rs) {
@@ -191,7 +191,7 @@ response client::send(const request& rq) {
       return std::move(*rs);
     }
     drop();
-    if (reused && replayable(rq)) continue;  // keeps C3: the next attempt is on a new connection
+    if (reused && replayable(rq)) continue;  // keeps HC3: the next attempt is on a new connection
     if (failure && !reused) std::rethrow_exception(failure);
     throw std::system_error(
         std::make_error_code(std::errc::connection_reset),

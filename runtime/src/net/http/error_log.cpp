@@ -17,7 +17,7 @@ void rate_limited_log::operator()(std::string_view line) {
   {
     std::lock_guard g(mu_);
     const auto now = now_();
-    if (!started_ || now - window_start_ >= std::chrono::seconds(1)) {  // keeps E1
+    if (!started_ || now - window_start_ >= std::chrono::seconds(1)) {  // keeps HE1
       started_ = true;
       window_start_ = now;
       sent_ = 0;

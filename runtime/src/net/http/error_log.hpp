@@ -2,8 +2,8 @@
 // Lines past the limit are dropped and counted; the count goes out with the next line that
 // gets through ("<line> (N earlier lines suppressed)"), as Go's log throttles do, so a flood
 // of failing requests cannot flood stderr or slow the server down on it.
-// E1: the window starts at the first line after the previous window ended; `sent_` lines of
-//     it went out, `dropped_` were counted since the last line that went out.
+// HE1: the window starts at the first line after the previous window ended; `sent_` lines of
+//      it went out, `dropped_` were counted since the last line that went out.
 #pragma once
 
 #include <chrono>
@@ -28,9 +28,9 @@ class rate_limited_log {
   std::function<void(std::string_view)> sink_;
   const int per_second_;
   std::mutex mu_;
-  time_point window_start_{};  // guarded by mu_; E1
-  int sent_ = 0;               // guarded by mu_; E1
-  std::uint64_t dropped_ = 0;  // guarded by mu_; E1
+  time_point window_start_{};  // guarded by mu_; HE1
+  int sent_ = 0;               // guarded by mu_; HE1
+  std::uint64_t dropped_ = 0;  // guarded by mu_; HE1
   bool started_ = false;       // guarded by mu_
 };
 

@@ -49,7 +49,7 @@ head_verdict check_request_head(const bhttp::request_header<>& h, bool beast_chu
   head_verdict v;
   const bool http11 = h.version() >= 11;
 
-  // F4
+  // HF4
   int hosts = 0;
   for (auto [it, end] = h.equal_range(bhttp::field::host); it != end; ++it) {
     ++hosts;
@@ -58,7 +58,7 @@ head_verdict check_request_head(const bhttp::request_header<>& h, bool beast_chu
   if (hosts > 1) return {400, "more than one Host header\n"};
   if (hosts == 0 && http11) return {400, "missing required Host header\n"};
 
-  // F1, F2: every Transfer-Encoding line, as one list.
+  // HF1, HF2: every Transfer-Encoding line, as one list.
   int codings = 0, chunked = 0, empty = 0;
   bool last_chunked = false;
   bool any_te = false;
@@ -80,15 +80,15 @@ head_verdict check_request_head(const bhttp::request_header<>& h, bool beast_chu
     if (codings == 0 || !last_chunked) return {400, "Transfer-Encoding does not end in chunked\n"};
     if (chunked > 1) return {400, "chunked applied more than once\n"};
     // Beast must read the body as we framed it: anything else is a request we do not
-    // understand the length of (keeps F1).
+    // understand the length of (keeps HF1).
     if (!beast_chunked) return {400, "unrecognized Transfer-Encoding\n"};
     if (codings > 1) return {501, "unsupported transfer encoding\n"};
-    if (!http11) v.close_after = true;  // F3
+    if (!http11) v.close_after = true;  // HF3
   } else if (beast_chunked) {
-    return {400, "unrecognized Transfer-Encoding\n"};  // cannot happen: F1 by construction
+    return {400, "unrecognized Transfer-Encoding\n"};  // cannot happen: HF1 by construction
   }
 
-  // F5
+  // HF5
   bool continue_expected = false;
   for (auto [it, end] = h.equal_range(bhttp::field::expect); it != end; ++it) {
     bool other = false;

@@ -1,21 +1,21 @@
 // Internal. Reading one HTTP message from a fiber's stream into a Boost.Beast parser; for
 // the server, in two steps (head, then body) and with the head limits Beast leaves out.
-// H1: a connection's bytes read past one message stay in its buffer for the next one
-//     (pipelined requests, a response's successor on a kept-alive client connection).
-// H2: (server) what a request holds outside its body counts against one budget,
-//     max_header_bytes: the empty lines before it (H4), its head, and its chunked body's
-//     framing (H5: size lines, extensions, trailers). Past it: header_limit (431). Beast
-//     1.74 limits the request line and the fields each on its own (so a head may reach
-//     twice the limit) and a chunk line or the trailers not at all.
-// H3: (server) the buffer holds at most the budget plus one read: the reader reads more
-//     only while the bytes the parser left unconsumed, plus the budget already spent, fit
-//     the budget. Beast consumes body bytes as they come, so what it leaves is always an
-//     incomplete head, chunk line or trailer section: framing, counted whole.
-// H4: (server) empty lines (CRLF or a bare LF) before a request line are dropped, as RFC
-//     9112 §2.2 allows; a lone CR waits for its LF, never reaching the parser.
-// H5: (server) as Go's chunked reader: each chunk may carry 16 bytes of framing plus twice
-//     its data for free; only the excess counts, and it never goes below zero (so one byte
-//     a chunk streams, but extensions cannot outweigh the data).
+// HR1: a connection's bytes read past one message stay in its buffer for the next one
+//      (pipelined requests, a response's successor on a kept-alive client connection).
+// HR2: (server) what a request holds outside its body counts against one budget,
+//      max_header_bytes: the empty lines before it (HR4), its head, and its chunked body's
+//      framing (HR5: size lines, extensions, trailers). Past it: header_limit (431). Beast
+//      1.74 limits the request line and the fields each on its own (so a head may reach
+//      twice the limit) and a chunk line or the trailers not at all.
+// HR3: (server) the buffer holds at most the budget plus one read: the reader reads more
+//      only while the bytes the parser left unconsumed, plus the budget already spent, fit
+//      the budget. Beast consumes body bytes as they come, so what it leaves is always an
+//      incomplete head, chunk line or trailer section: framing, counted whole.
+// HR4: (server) empty lines (CRLF or a bare LF) before a request line are dropped, as RFC
+//      9112 §2.2 allows; a lone CR waits for its LF, never reaching the parser.
+// HR5: (server) as Go's chunked reader: each chunk may carry 16 bytes of framing plus twice
+//      its data for free; only the excess counts, and it never goes below zero (so one byte
+//      a chunk streams, but extensions cannot outweigh the data).
 #pragma once
 
 #include <algorithm>
@@ -34,7 +34,7 @@
 
 namespace goro::http::detail {
 
-// Feeds `p` from `buf` and then from `s` until it holds a whole message (H1). Returns
+// Feeds `p` from `buf` and then from `s` until it holds a whole message (HR1). Returns
 // false if the stream ended before the first byte of a message; parse errors are in `ec`.
 template <class Parser>
 bool read_message(net::stream& s, std::string& buf, Parser& p, boost::beast::error_code& ec) {
@@ -63,7 +63,7 @@ bool read_message(net::stream& s, std::string& buf, Parser& p, boost::beast::err
   }
 }
 
-// Server side: reads one request into `p` in two steps, keeping H1-H5. One per request; it
+// Server side: reads one request into `p` in two steps, keeping HR1-HR5. One per request; it
 // must outlive the parser's use (Beast keeps a reference to its chunk callback). Only the
 // connection's fiber uses it.
 class request_reader {
@@ -71,18 +71,18 @@ class request_reader {
   using parser = boost::beast::http::request_parser<boost::beast::http::string_body>;
 
   // `peak`: the server's high-water mark of bytes a connection held outside a body. `clock`
-  // sets the read deadline before each read (D2 of deadlines.hpp).
+  // sets the read deadline before each read (HD2 of deadlines.hpp).
   request_reader(net::stream& s, std::string& buf, parser& p, std::size_t budget,
                  std::atomic<std::size_t>& peak, request_clock& clock)
       : s_(s), buf_(buf), p_(p), budget_(budget), peak_(peak), clock_(clock) {
-    p_.eager(false);  // stop at the end of the head: what put() consumed is head (H2)
+    p_.eager(false);  // stop at the end of the head: what put() consumed is head (HR2)
     p_.on_chunk_header(on_chunk_);
   }
   request_reader(const request_reader&) = delete;
   request_reader& operator=(const request_reader&) = delete;
 
   // Reads up to the end of the head. False if the stream ended before a request began;
-  // parse errors (and header_limit, H2) are in `ec`.
+  // parse errors (and header_limit, HR2) are in `ec`.
   bool read_head(boost::beast::error_code& ec) {
     return pump(ec, [this] { return p_.is_header_done(); });
   }
@@ -101,13 +101,13 @@ class request_reader {
 
   std::size_t spent() const { return head_ + excess_; }
 
-  // H4: drops leading empty lines; false while a lone CR may begin one.
+  // HR4: drops leading empty lines; false while a lone CR may begin one.
   bool drop_empty_lines() {
     for (;;) {
       const std::size_t n = buf_.starts_with("\r\n") ? 2 : buf_.starts_with('\n') ? 1 : 0;
       if (n == 0) return buf_ != "\r";
       buf_.erase(0, n);
-      head_ += n;  // H2
+      head_ += n;  // HR2
     }
   }
 
@@ -126,7 +126,7 @@ class request_reader {
         buf_.erase(0, used);
         if (head) {
           head_ += used;  // eager(false): a put() that starts in the head ends with it
-        } else {          // H5
+        } else {          // HR5
           const std::size_t data = p_.get().body().size() - body_before;
           const std::uint64_t credit = 16 * on_chunk_.n + 2 * std::uint64_t{data};
           const std::uint64_t framing = excess_ + (used - data);
@@ -135,13 +135,13 @@ class request_reader {
         if (ec && ec != bhttp::error::need_more) return true;
         ec = {};
         if (spent() > budget_) {
-          ec = bhttp::error::header_limit;  // H2
+          ec = bhttp::error::header_limit;  // HR2
           return true;
         }
         if (done()) return true;
         if (used > 0 && !buf_.empty()) continue;
       }
-      if (spent() + buf_.size() > budget_) {  // H3: what is left is framing, and too much
+      if (spent() + buf_.size() > budget_) {  // HR3: what is left is framing, and too much
         ec = bhttp::error::header_limit;
         return true;
       }
@@ -167,14 +167,14 @@ class request_reader {
   }
 
   net::stream& s_;
-  std::string& buf_;  // H1
+  std::string& buf_;  // HR1
   parser& p_;
   const std::size_t budget_;
   std::atomic<std::size_t>& peak_;
   request_clock& clock_;
   chunk_counter on_chunk_;
-  std::size_t head_ = 0;      // H2: empty lines and head consumed
-  std::uint64_t excess_ = 0;  // H5
+  std::size_t head_ = 0;      // HR2: empty lines and head consumed
+  std::uint64_t excess_ = 0;  // HR5
 };
 
 }  // namespace goro::http::detail

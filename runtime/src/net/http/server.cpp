@@ -1,13 +1,13 @@
 // goro::http::server: one fiber per connection.
-// H2: the server registers a connection (and counts it in `active`) under `mu` only while
-//     not stopping; shutdown() sets stopping under `mu`, then closes the listener and the
-//     idle connections, then waits for `active`: no connection starts after it looked.
-// H3: what goes on the wire is a response serialize() accepted with a status in 200..599,
-//     or the generic 500: a handler's failure (an exception of any type, an invalid
-//     response) is logged, never written.
-// H4: once its handler has returned, a connection whose client stops cooperating ends
-//     within bounded time (deadlines.hpp D1..D3, linger.hpp): shutdown() waits for no
-//     client, only for handlers.
+// HS1: the server registers a connection (and counts it in `active`) under `mu` only while
+//      not stopping; shutdown() sets stopping under `mu`, then closes the listener and the
+//      idle connections, then waits for `active`: no connection starts after it looked.
+// HS2: what goes on the wire is a response serialize() accepted with a status in 200..599,
+//      or the generic 500: a handler's failure (an exception of any type, an invalid
+//      response) is logged, never written.
+// HS3: once its handler has returned, a connection whose client stops cooperating ends
+//      within bounded time (deadlines.hpp HD1..HD3, linger.hpp): shutdown() waits for no
+//      client, only for handlers.
 #include <goro/net/http/server.hpp>
 
 #include <algorithm>
@@ -41,7 +41,7 @@ namespace {
 using detail::headers_of;
 
 // What read_request() found: the end of the stream between requests, a status to answer
-// before closing (F1-F5 of framing.hpp, 400/413/431 from the parser), or a request.
+// before closing (HF1-HF5 of framing.hpp, 400/413/431 from the parser), or a request.
 struct incoming {
   bool closed = false;
   int status = 0;
@@ -51,7 +51,7 @@ struct incoming {
 
 // Reads one request: its head, the checks of framing.hpp on it, `100 Continue` if it asks
 // and its body is to come, then its body. Nothing past a rejected head is parsed (the
-// caller closes). `peak`: server::peak_buffered_bytes(). A deadline of `clock` (D2, D3)
+// caller closes). `peak`: server::peak_buffered_bytes(). A deadline of `clock` (HD2, HD3)
 // throws net::timeout_error.
 incoming read_request(net::stream& s, std::string& buf, const server_options& o,
                       std::atomic<std::size_t>& peak, detail::request_clock& clock) {
@@ -68,12 +68,12 @@ incoming read_request(net::stream& s, std::string& buf, const server_options& o,
   boost::beast::error_code ec;
   if (!rd.read_head(ec)) return {.closed = true};
   if (ec) return rejected(ec);
-  clock.head_read();  // D2: the body's deadline; D3: the answer's (100 Continue's too)
+  clock.head_read();  // HD2: the body's deadline; HD3: the answer's (100 Continue's too)
   const auto cl = p.content_length();
   const auto v = detail::check_request_head(p.get(), p.chunked(),
                                             cl ? std::optional<std::uint64_t>(*cl) : std::nullopt);
   if (v.status != 0) return {.status = v.status, .why = std::string(v.why)};
-  if (v.expect_continue) s.write_all("HTTP/1.1 100 Continue\r\n\r\n");  // F5
+  if (v.expect_continue) s.write_all("HTTP/1.1 100 Continue\r\n\r\n");  // HF5
   rd.read_body(ec);
   if (ec) return rejected(ec);
   auto& m = p.get();
@@ -82,11 +82,11 @@ incoming read_request(net::stream& s, std::string& buf, const server_options& o,
   in.rq.target.assign(m.target().data(), m.target().size());
   in.rq.headers = headers_of(m);
   in.rq.body = std::move(m.body());
-  in.rq.keep_alive = m.keep_alive() && !v.close_after;  // F3
+  in.rq.keep_alive = m.keep_alive() && !v.close_after;  // HF3
   return in;
 }
 
-// The answer a failed handler's request gets (H3): nothing of what failed.
+// The answer a failed handler's request gets (HS2): nothing of what failed.
 response internal_error() {
   response rs;
   rs.status = 500;
@@ -138,12 +138,12 @@ struct server::state {
     std::shared_ptr<net::stream> s;
     std::atomic<bool> idle{true};
   };
-  goro::mutex mu;                            // H2: guards the three below
+  goro::mutex mu;                            // HS1: guards the three below
   bool stopping = false;
   net::listener* ln = nullptr;
   std::list<std::shared_ptr<conn>> conns;
   std::atomic<bool> stop_flag{false};        // stopping, readable without mu
-  goro::wait_group active;                   // H2: connection fibers
+  goro::wait_group active;                   // HS1: connection fibers
   std::atomic<std::uint64_t> served{0};
   std::atomic<std::size_t> peak_buffered{0};
 
@@ -166,7 +166,7 @@ void server::state::log_failure(const request& rq, std::string_view what) noexce
   }
 }
 
-// The handler's response, or the generic 500 if it threw anything (H3).
+// The handler's response, or the generic 500 if it threw anything (HS2).
 response server::state::call_handler(const request& rq) {
   try {
     response rs;
@@ -180,11 +180,11 @@ response server::state::call_handler(const request& rq) {
   return internal_error();
 }
 
-// Runs the handler and writes its answer (H3), under the write deadline (D3).
+// Runs the handler and writes its answer (HS2), under the write deadline (HD3).
 void server::state::respond(net::stream& s, const request& rq, bool keep_alive) {
   response rs = call_handler(rq);
   const bool head = rq.method == "HEAD";
-  // The body's bytes on the wire (W2, W3), and those that go out in the head's write.
+  // The body's bytes on the wire (HW3, HW4), and those that go out in the head's write.
   auto body_bytes = [&] { return detail::sends_body(rs.status, head) ? rs.body.size() : 0; };
   auto copied = [&] { return body_bytes() < copy_body_below ? body_bytes() : 0; };
   std::string wire;
@@ -205,14 +205,14 @@ void server::state::respond(net::stream& s, const request& rq, bool keep_alive) 
 
 void server::state::run(std::shared_ptr<conn> c) {
   net::stream& s = *c->s;
-  std::string buf;  // H1
+  std::string buf;  // HR1
   const auto accepted = detail::coarse_now();
   std::size_t handled = 0;
   try {
     while (!stop_flag.load(std::memory_order_acquire)) {
       const bool first = handled == 0;
       c->idle.store(true, std::memory_order_release);
-      const bool started = detail::await_request(  // D1: a silent end when nothing comes
+      const bool started = detail::await_request(  // HD1: a silent end when nothing comes
           s, buf,
           first ? detail::deadline_from(accepted, opts.read_header_timeout)
                 : deadline_after(opts.idle_timeout));
@@ -222,13 +222,13 @@ void server::state::run(std::shared_ptr<conn> c) {
       detail::request_clock clock(s, opts, first ? accepted : now, now);
       incoming in;
       try {
-        in = read_request(s, buf, opts, peak_buffered, clock);  // D2
+        in = read_request(s, buf, opts, peak_buffered, clock);  // HD2
       } catch (const net::timeout_error&) {
         detail::answer_and_linger(s, error_answer(408, "Request Timeout\n"), opts.write_timeout);
         break;
       }
       if (in.closed) break;  // the client closed between requests
-      if (in.status != 0) {  // F1-F5, limits: answered, and nothing after it is parsed
+      if (in.status != 0) {  // HF1-HF5, limits: answered, and nothing after it is parsed
         detail::answer_and_linger(s, error_answer(in.status, std::move(in.why)),
                                   opts.write_timeout);
         break;
@@ -239,22 +239,22 @@ void server::state::run(std::shared_ptr<conn> c) {
       const auto max = opts.max_requests_per_connection;
       const bool keep = rq.keep_alive && !stop_flag.load(std::memory_order_acquire) &&
                         (max == 0 || handled < max);
-      respond(s, rq, keep);  // D3
+      respond(s, rq, keep);  // HD3
       if (!keep) {
         detail::linger_close(s);  // pipelined requests may follow: no reset over the answer
         break;
       }
     }
   } catch (const std::exception&) {
-    // A write past its deadline (D3), a reset, or shutdown() closing the stream: it ends
-    // (keeps H4).
+    // A write past its deadline (HD3), a reset, or shutdown() closing the stream: it ends
+    // (keeps HS3).
   }
   {
     std::lock_guard g(mu);
     conns.remove(c);
   }
   s.close();
-  active.done();  // H2; last: shutdown() may return and the state go from here on
+  active.done();  // HS1; last: shutdown() may return and the state go from here on
 }
 
 server::server(handler h, server_options opts) : s_(std::make_shared<state>()) {
@@ -284,7 +284,7 @@ void server::serve(net::listener& ln) {
     auto c = std::make_shared<state::conn>();
     c->s = std::make_shared<net::stream>(std::move(accepted));
     std::lock_guard g(s_->mu);
-    if (s_->stopping) break;  // H2: too late; the stream closes with c
+    if (s_->stopping) break;  // HS1: too late; the stream closes with c
     s_->active.add(1);
     s_->conns.push_back(c);
     goro::go({.name = "http conn"}, [st = s_, c] { st->run(c); });
@@ -295,7 +295,7 @@ void server::serve(net::listener& ln) {
 
 void server::shutdown() {
   {
-    std::lock_guard g(s_->mu);  // H2
+    std::lock_guard g(s_->mu);  // HS1
     s_->stopping = true;
     s_->stop_flag.store(true, std::memory_order_release);
     if (s_->ln) s_->ln->close();

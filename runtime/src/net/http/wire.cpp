@@ -192,14 +192,14 @@ struct decimal {
   char* end;
 };
 
-bool no_content_status(int status) noexcept {  // W3
+bool no_content_status(int status) noexcept {  // HW4
   return (status >= 100 && status < 200) || status == 204 || status == 304;
 }
 
 }  // namespace
 
 bool sends_body(int status, bool head_request) noexcept {
-  return !head_request && !no_content_status(status);  // W2, W3
+  return !head_request && !no_content_status(status);  // HW3, HW4
 }
 
 std::string serialize_head(const response& rs, bool keep_alive, std::size_t room) {
@@ -216,12 +216,12 @@ std::string serialize_head(const response& rs, bool keep_alive, std::size_t room
   for (auto& h : rs.headers) {
     if (iequals(h.name, "content-length") || iequals(h.name, "connection") ||
         iequals(h.name, "transfer-encoding"))
-      continue;  // W1
+      continue;  // HW2
     check_header(h.name, h.value);
     out.append(h.name).append(": ").append(h.value).append("\r\n");
   }
-  if (!no_content_status(rs.status))  // W3
-    out.append("Content-Length: ").append(decimal(rs.body.size()).view()).append("\r\n");  // W2: HEAD too
+  if (!no_content_status(rs.status))  // HW4; HW3: a HEAD answer too
+    out.append("Content-Length: ").append(decimal(rs.body.size()).view()).append("\r\n");
   if (!keep_alive) out.append("Connection: close\r\n");
   out.append("\r\n");
   return out;

@@ -1,9 +1,9 @@
 // Internal. goro::http's wire format: what goro writes (status line, request line, headers),
 // the checks that keep it valid (no header or request injection), the client's URLs, and the
 // header lookups shared by the server and the client. Parsing is Boost.Beast's (reader.hpp).
-// V1: what goro writes passed these checks first: a header name is an RFC 9110 token, a value
-//     holds no control character but HTAB (CR, LF and NUL split or end a header), a method is
-//     a token, a target is origin-form, "*" or absolute http://, in visible ASCII without '#'.
+// HW1: what goro writes passed these checks first: a header name is an RFC 9110 token, a value
+//      holds no control character but HTAB (CR, LF and NUL split or end a header), a method is
+//      a token, a target is origin-form, "*" or absolute http://, in visible ASCII without '#'.
 #pragma once
 
 #include <array>
@@ -43,7 +43,7 @@ std::vector<header> headers_of(const Fields& f) {
 }
 std::string_view find_header(const std::vector<header>& hs, std::string_view name) noexcept;
 
-// Each throws invalid_message naming the field and the rule it breaks (keeps V1). set_header,
+// Each throws invalid_message naming the field and the rule it breaks (keeps HW1). set_header,
 // the client and the response serializer call them.
 void check_header_name(std::string_view name);
 void check_header_value(std::string_view name, std::string_view value);
@@ -68,19 +68,19 @@ struct url {
 };
 url parse_url(std::string_view text);
 
-// A response as it goes on the wire (W1..W3), with Connection: close when the connection
-// closes after it. `head_request`: it answers a HEAD (W2). Throws invalid_message for a
+// A response as it goes on the wire (HW2..HW4), with Connection: close when the connection
+// closes after it. `head_request`: it answers a HEAD (HW3). Throws invalid_message for a
 // status outside 100..599 or a header check_header refuses: nothing invalid is written.
-// W1: Content-Length, Connection and Transfer-Encoding are goro's to write: the handler's
-//     are dropped (a response never carries both Content-Length and Transfer-Encoding).
-// W2: a HEAD answer has the Content-Length of the body a GET would get, and no body.
-// W3: 1xx, 204 and 304 answers have neither a body nor a Content-Length (RFC 9110 §8.6,
-//     RFC 9112 §6.3).
+// HW2: Content-Length, Connection and Transfer-Encoding are goro's to write: the handler's
+//      are dropped (a response never carries both Content-Length and Transfer-Encoding).
+// HW3: a HEAD answer has the Content-Length of the body a GET would get, and no body.
+// HW4: 1xx, 204 and 304 answers have neither a body nor a Content-Length (RFC 9110 §8.6,
+//      RFC 9112 §6.3).
 std::string serialize(const response& rs, bool keep_alive, bool head_request = false);
 // Its head only (status line, headers, blank line); the body, if it goes out, is rs.body.
 // `room`: bytes to reserve after the head (a body the caller appends).
 std::string serialize_head(const response& rs, bool keep_alive, std::size_t room = 0);
-// Whether a response to this status and method goes out with rs.body (W2, W3).
+// Whether a response to this status and method goes out with rs.body (HW3, HW4).
 bool sends_body(int status, bool head_request) noexcept;
 // A request to `host`, with Host and (when it has a body, or is a POST, PUT or PATCH)
 // Content-Length. The request's own Host, Content-Length, Transfer-Encoding, Trailer and
