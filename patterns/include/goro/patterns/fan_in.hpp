@@ -22,7 +22,7 @@ namespace goro::patterns {
 // Every value of every input on one channel (in arrival order), closed when all inputs are
 // drained or ctx ends.
 template <class T>
-recv_chan<T> merge(where at, std::vector<recv_chan<T>> inputs) {
+recv_chan<T> merge(spawn_target at, std::vector<recv_chan<T>> inputs) {
   const context& ctx = at.ctx();
   chan<T> out(0);
   auto pending = std::make_shared<wait_group>();
@@ -44,7 +44,7 @@ recv_chan<T> merge(where at, std::vector<recv_chan<T>> inputs) {
 // Two channels that each receive every value of in, in order; a value is handed to both
 // before the next is read (the slower reader sets the pace).
 template <class T>
-std::pair<recv_chan<T>, recv_chan<T>> tee(where at, recv_chan<T> in) {
+std::pair<recv_chan<T>, recv_chan<T>> tee(spawn_target at, recv_chan<T> in) {
   const context& ctx = at.ctx();
   chan<T> a(0), b(0);
   at.go([ctx, in, a, b] {
@@ -70,7 +70,7 @@ std::pair<recv_chan<T>, recv_chan<T>> tee(where at, recv_chan<T> in) {
 // The values of each channel received from `chans`, one channel after the other, on one
 // channel; closed when `chans` is drained (and its last channel too) or ctx ends.
 template <class T>
-recv_chan<T> bridge(where at, recv_chan<recv_chan<T>> chans) {
+recv_chan<T> bridge(spawn_target at, recv_chan<recv_chan<T>> chans) {
   const context& ctx = at.ctx();
   chan<T> out(0);
   at.go([ctx, chans, out] {

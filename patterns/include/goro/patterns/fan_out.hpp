@@ -31,7 +31,7 @@ struct counts_down {
 };
 
 template <class T, class Fn, class U = std::invoke_result_t<Fn&, T>>
-recv_chan<U> fan_out(where at, recv_chan<T> in, int workers, Fn f,
+recv_chan<U> fan_out(spawn_target at, recv_chan<T> in, int workers, Fn f,
                      order o = order::any) {
   const context& ctx = at.ctx();
   chan<U> out(0);

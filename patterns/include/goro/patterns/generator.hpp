@@ -19,7 +19,7 @@
 namespace goro::patterns {
 
 template <class T, class Fn>
-recv_chan<T> generate(where at, Fn fn) {
+recv_chan<T> generate(spawn_target at, Fn fn) {
   const context& ctx = at.ctx();
   chan<T> out(0);
   at.go([ctx, out, fn = std::move(fn)]() mutable {

@@ -2,7 +2,7 @@
 // one channel into another on its own fiber, and or_done, which ends a read loop when a
 // context ends. Every stage closes its output when its input is drained or its context
 // ends, so a whole pipeline winds down by itself and leaves no fiber behind.
-// Every pattern's first argument says where its fibers run (where.hpp): given a context,
+// Every pattern's first argument says where its fibers run (spawn_target.hpp): given a context,
 // they are detached and end shortly after it ends; given a goro::scope, they are the
 // scope's, and its wait() returns once all of them have ended.
 // Problem: a chain of fibers connected by channels must not leak a fiber when a consumer
@@ -20,7 +20,7 @@
 #include <goro/chan.hpp>
 #include <goro/context.hpp>
 #include <goro/select.hpp>
-#include <goro/patterns/where.hpp>
+#include <goro/patterns/spawn_target.hpp>
 #include <goro/spawn.hpp>
 
 namespace goro::patterns {
@@ -49,7 +49,7 @@ struct closes_on_exit {
 
 // A channel with in's values that is closed when in is drained or ctx ends.
 template <class T>
-recv_chan<T> or_done(where at, recv_chan<T> in) {
+recv_chan<T> or_done(spawn_target at, recv_chan<T> in) {
   const context& ctx = at.ctx();
   chan<T> out(0);
   at.go([ctx, in, out] {
@@ -64,7 +64,7 @@ recv_chan<T> or_done(where at, recv_chan<T> in) {
 // is closed when in is drained or ctx ends, or when f throws (the exception then goes on:
 // to the scope, which cancels its context, or, detached, it ends the program).
 template <class T, class Fn, class U = std::invoke_result_t<Fn&, T>>
-recv_chan<U> stage(where at, recv_chan<T> in, Fn f, std::size_t capacity = 0) {
+recv_chan<U> stage(spawn_target at, recv_chan<T> in, Fn f, std::size_t capacity = 0) {
   const context& ctx = at.ctx();
   chan<U> out(capacity);
   at.go([ctx, in, out, f = std::move(f)]() mutable {

@@ -1,4 +1,4 @@
-// goro::patterns::where: where a pattern's fibers run, and what ends them. Every channel
+// goro::patterns::spawn_target: where a pattern's fibers run, and what ends them. Every channel
 // pattern (stage, or_done, generate, merge, tee, bridge, fan_out) takes one as its first
 // argument, made implicitly from
 //   a context:  detached fibers, ended when the context ends (they end on their own,
@@ -25,10 +25,10 @@
 
 namespace goro::patterns {
 
-class where {
+class spawn_target {
  public:
-  where(const context& ctx) : ctx_(ctx) {}                      // NOLINT: implicit by design
-  where(scope& s) : ctx_(s.ctx()), scope_(&s) {}                // NOLINT: implicit by design
+  spawn_target(const context& ctx) : ctx_(ctx) {}                // NOLINT: implicit by design
+  spawn_target(scope& s) : ctx_(s.ctx()), scope_(&s) {}          // NOLINT: implicit by design
 
   const context& ctx() const noexcept { return ctx_; }
 
