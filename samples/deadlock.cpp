@@ -59,8 +59,14 @@ void lock_order(bool fixed) {
   wg.add(2);
   if (!fixed) {
     fmt::print("two transfers, a->b and b->a, each locking its source account first\n");
-    goro::go({.name = "transfer a->b"}, [&] { transfer(a, b, 10, &meet); wg.done(); });
-    goro::go({.name = "transfer b->a"}, [&] { transfer(b, a, 20, &meet); wg.done(); });
+    goro::go({.name = "transfer a->b"}, [&] {
+      transfer(a, b, 10, &meet);
+      wg.done();
+    });
+    goro::go({.name = "transfer b->a"}, [&] {
+      transfer(b, a, 20, &meet);
+      wg.done();
+    });
   } else {
     // The fix: every transfer takes the locks in one global order (here: by address), so
     // no cycle of waiting can form. std::scoped_lock would do the same for us.
@@ -72,8 +78,14 @@ void lock_order(bool fixed) {
       from.balance -= amount;
       to.balance += amount;
     };
-    goro::go({.name = "transfer a->b"}, [&] { ordered(a, b, 10); wg.done(); });
-    goro::go({.name = "transfer b->a"}, [&] { ordered(b, a, 20); wg.done(); });
+    goro::go({.name = "transfer a->b"}, [&] {
+      ordered(a, b, 10);
+      wg.done();
+    });
+    goro::go({.name = "transfer b->a"}, [&] {
+      ordered(b, a, 20);
+      wg.done();
+    });
   }
   std::fflush(stdout);
   wg.wait();

@@ -43,10 +43,10 @@ class flags {
   // An integer flag within [lo, hi].
   flags& integer(std::string_view name, int& out, int lo, int hi) {
     specs_.push_back({name, true, [this, name, &out, lo, hi](std::string_view v) {
-      auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), out);
-      if (ec != std::errc() || end != v.data() + v.size() || out < lo || out > hi)
-        fail(fmt::format("{}: want {}..{}", name, lo, hi));
-    }});
+                        auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), out);
+                        if (ec != std::errc() || end != v.data() + v.size() || out < lo || out > hi)
+                          fail(fmt::format("{}: want {}..{}", name, lo, hi));
+                      }});
     return *this;
   }
   // A flag whose value is one of `allowed`.
@@ -54,13 +54,13 @@ class flags {
                 std::initializer_list<std::string_view> allowed) {
     std::vector<std::string_view> ok(allowed);
     specs_.push_back({name, true, [this, name, &out, ok](std::string_view v) {
-      for (auto a : ok)
-        if (a == v) {
-          out = v;
-          return;
-        }
-      fail(fmt::format("{}: want one of {}", name, fmt::join(ok, ", ")));
-    }});
+                        for (auto a : ok)
+                          if (a == v) {
+                            out = v;
+                            return;
+                          }
+                        fail(fmt::format("{}: want one of {}", name, fmt::join(ok, ", ")));
+                      }});
     return *this;
   }
   // A switch: present means true.

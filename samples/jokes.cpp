@@ -123,10 +123,12 @@ int main(int argc, char** argv) try {
 
     // The same fetches one after another, for comparison.
     t0 = std::chrono::steady_clock::now();
-    for (int id = 0; id < k; ++id) goro::http::get(fmt::format("http://{}/joke?id={}", service_addr, id));
+    for (int id = 0; id < k; ++id)
+      goro::http::get(fmt::format("http://{}/joke?id={}", service_addr, id));
     const double sequential_ms = ms_since(t0);
-    fmt::print("{} jokes: {:.0f} ms with a fiber per fetch, {:.0f} ms one after another ({:.1f}x)\n",
-               k, parallel_ms, sequential_ms, sequential_ms / parallel_ms);
+    fmt::print(
+        "{} jokes: {:.0f} ms with a fiber per fetch, {:.0f} ms one after another ({:.1f}x)\n", k,
+        parallel_ms, sequential_ms, sequential_ms / parallel_ms);
 
     proxy.shutdown();
     service.shutdown();

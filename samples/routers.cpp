@@ -125,28 +125,28 @@ int main(int argc, char** argv) try {
     auto dispatcher = goro::spawn({.name = "dispatcher"}, [&] {
       bool inbox_open = true;
       while (inbox_open) {
-        goro::select(
-            goro::recv(inbox, [&](std::optional<std::vector<event>> es) {
-              if (!es) {
-                inbox_open = false;
-                return;
-              }
-              for (const event& e : *es) {
-                auto& box = mailboxes[e.router];
-                if (!box) {  // first word from this router: give it a fiber
-                  box = goro::chan<message>(16);
-                  router_fibers.add(1);
-                  goro::go([box, c = &counted[e.router], &router_fibers] {
-                    router(box, c);
-                    router_fibers.done();
-                  });
-                }
-                box.send(e);
-              }
-            }),
-            goro::recv(lookups, [&](std::optional<lookup> l) {
-              if (l) l->reply.send(mailboxes[l->router]);
-            }));
+        goro::select(goro::recv(inbox,
+                                [&](std::optional<std::vector<event>> es) {
+                                  if (!es) {
+                                    inbox_open = false;
+                                    return;
+                                  }
+                                  for (const event& e : *es) {
+                                    auto& box = mailboxes[e.router];
+                                    if (!box) {  // first word from this router: give it a fiber
+                                      box = goro::chan<message>(16);
+                                      router_fibers.add(1);
+                                      goro::go([box, c = &counted[e.router], &router_fibers] {
+                                        router(box, c);
+                                        router_fibers.done();
+                                      });
+                                    }
+                                    box.send(e);
+                                  }
+                                }),
+                     goro::recv(lookups, [&](std::optional<lookup> l) {
+                       if (l) l->reply.send(mailboxes[l->router]);
+                     }));
       }
       for (auto& box : mailboxes)
         if (box) box.close();  // routers drain their mailboxes and end
@@ -181,7 +181,8 @@ int main(int argc, char** argv) try {
     fmt::print("{} routers, {} events, HTTP queries on {}\n", routers, events, addr);
     auto t0 = std::chrono::steady_clock::now();
     constexpr int sources = 4;
-    std::vector<std::vector<std::uint64_t>> sent_by(sources, std::vector<std::uint64_t>(sent.size()));
+    std::vector<std::vector<std::uint64_t>> sent_by(sources,
+                                                    std::vector<std::uint64_t>(sent.size()));
     goro::wait_group sending;
     sending.add(sources);
     for (int src = 0; src < sources; ++src) {
@@ -210,7 +211,8 @@ int main(int argc, char** argv) try {
         auto q0 = std::chrono::steady_clock::now();
         auto rs = c.get(fmt::format("/router?id={}", rng() % static_cast<unsigned>(routers)));
         latencies_ms.push_back(
-            std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - q0).count());
+            std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - q0)
+                .count());
         if (q == queries / 2) sample_answer = rs.body;
       }
     });
@@ -218,10 +220,10 @@ int main(int argc, char** argv) try {
     sending.wait();  // every event is in the dispatcher's hands (its inbox holds 64 batches)
     const double secs =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-    asker.join();    // queries need the dispatcher: they end first
+    asker.join();  // queries need the dispatcher: they end first
     api.shutdown();
     serving.join();
-    inbox.close();   // the dispatcher forwards the rest, closes every mailbox and ends
+    inbox.close();  // the dispatcher forwards the rest, closes every mailbox and ends
     dispatcher.join();
     router_fibers.wait();
 

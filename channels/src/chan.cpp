@@ -1,10 +1,9 @@
 // Channels (Go's chan.go) over the type-erased chan_core: their lifetime, send, receive and
 // close. Invariants H1-H4 are in chan_core.hpp; select is in select.cpp.
-#include <goro/detail/chan_core.hpp>
-
 #include <algorithm>
 #include <new>
 
+#include <goro/detail/chan_core.hpp>
 #include <goro/error.hpp>
 
 #include "chan_locked.hpp"
@@ -17,7 +16,7 @@ chan_core* chan_make(std::size_t capacity, const elem_ops* ops, std::size_t alig
   // One allocation: the core, then the ring buffer.
   align = std::max(align, alignof(chan_core));
   std::size_t header = (sizeof(chan_core) + align - 1) / align * align;
-  void* mem = ::operator new(header + capacity * ops->size, std::align_val_t{align});
+  void* mem = ::operator new (header + capacity * ops->size, std::align_val_t{align});
   return ::new (mem) chan_core(capacity, ops, static_cast<char*>(mem) + header, align);
 }
 
@@ -32,7 +31,7 @@ void chan_release(chan_core* c) noexcept {
   for (std::size_t i = 0; i < c->count; ++i) c->ops->destroy(c->slot(i));
   std::size_t align = c->alloc_align;
   c->~chan_core();
-  ::operator delete(static_cast<void*>(c), std::align_val_t{align});
+  ::operator delete (static_cast<void*>(c), std::align_val_t{align});
 }
 
 namespace {

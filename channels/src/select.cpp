@@ -160,8 +160,8 @@ void wait_for_a_case(select_case* cases, chan_waiter* waiters, int n, const sele
     plan.locks().unlock();
     block_forever(wait_reason::select);
   }
-  const bool woke = waiters[0].wait_with(release_select, &sp, wait_reason::select,
-                                         fiber_side ? -1 : deadline_ns);
+  const bool woke =
+      waiters[0].wait_with(release_select, &sp, wait_reason::select, fiber_side ? -1 : deadline_ns);
   if (!woke) {  // a thread's deadline passed: claim the timeout, unless a waker won first
     int none = -1;
     if (!sel.winner.compare_exchange_strong(none, select_timeout, std::memory_order_acq_rel)) {

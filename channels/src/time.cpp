@@ -5,15 +5,13 @@
 // TK2: refs counts the timer (while queued or firing) and the ticker handle; the last one
 //      deletes the state.
 // Lock order: a tick_state's lock, then a timer heap's lock or a channel's lock.
-#include <goro/time.hpp>
-
 #include <fmt/format.h>
-
-#include <goro/error.hpp>
-#include <goro/spawn.hpp>
 
 #include <goro/detail/fiber_api.hpp>
 #include <goro/detail/timer_api.hpp>
+#include <goro/error.hpp>
+#include <goro/spawn.hpp>
+#include <goro/time.hpp>
 
 namespace goro::detail {
 
@@ -37,10 +35,10 @@ time_point from_ns(std::int64_t ns) { return time_point(std::chrono::nanoseconds
 // Lock order (as above): the after_timer's lock, then its heap's lock or its channel's.
 struct after_timer : timer {
   spinlock lock;
-  chan_core* core = nullptr;    // A1
-  bool fired = false;           // A1
-  bool abandoned = false;       // A1
-  timer_heap* heap = nullptr;   // A1; set by after_ns() before the channel is handed out
+  chan_core* core = nullptr;   // A1
+  bool fired = false;          // A1
+  bool abandoned = false;      // A1
+  timer_heap* heap = nullptr;  // A1; set by after_ns() before the channel is handed out
 };
 
 void fire_after(timer* t) {
@@ -76,11 +74,11 @@ void abandon_after(void* arg) {
 struct tick_state : timer {
   chan<time_point> ch;
   std::int64_t period = 0;
-  bool owned = false;               // a ticker handle holds a reference
-  spinlock lock;                    // TK1
-  bool stopped = false;             // TK1
-  timer_heap* heap = nullptr;       // TK1: where the timer is queued
-  std::atomic<int> refs{1};         // TK2
+  bool owned = false;          // a ticker handle holds a reference
+  spinlock lock;               // TK1
+  bool stopped = false;        // TK1
+  timer_heap* heap = nullptr;  // TK1: where the timer is queued
+  std::atomic<int> refs{1};    // TK2
 };
 
 namespace {
@@ -125,7 +123,7 @@ recv_chan<time_point> after_ns(std::int64_t ns) {
   ensure_started();
   chan<time_point> c(1);
   auto* a = new after_timer;
-  a->core = c.core();  // A1: no handle
+  a->core = c.core();                              // A1: no handle
   a->when = deadline_after(timer_clock_ns(), ns);  // saturated (T4)
   a->fire = fire_after;
   c.core()->on_last_release = abandon_after;  // the channel is not shared yet
@@ -240,7 +238,7 @@ timer_state* timer_make(chan<time_point> c, std::function<void()> fn) {
 }
 
 bool timer_arm(timer_state* s, std::int64_t ns) {
-  ensure_started();  // a reset after shutdown arms it on the next run
+  ensure_started();            // a reset after shutdown arms it on the next run
   const bool was = disarm(s);  // U2: no stale time after a reset
   s->lock.lock();
   s->when = deadline_after(timer_clock_ns(), ns);  // saturated (T4)

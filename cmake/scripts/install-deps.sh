@@ -4,6 +4,7 @@
 set -euo pipefail
 packages=(
   build-essential cmake ninja-build g++ clang libclang-rt-14-dev  # compilers, sanitizer runtimes
+  clang-format-14                                                 # the format check
   pkgconf                                                         # the package test (goro.pc)
   libboost-context-dev libfmt-dev libunwind-dev                   # goro's dependencies
   libgtest-dev libgmock-dev libbenchmark-dev                      # tests, micro-benchmarks

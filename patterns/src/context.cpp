@@ -6,12 +6,11 @@
 //      work list, not recursion: a chain of thousands of contexts fits any fiber's stack.
 // CX3: every node keeps its parent alive (shared_ptr), so `canceler` (the nearest cancelable
 //      node at or above it) outlives it.
-#include <goro/context.hpp>
-
 #include <algorithm>
 #include <mutex>
 #include <vector>
 
+#include <goro/context.hpp>
 #include <goro/select.hpp>
 #include <goro/time.hpp>
 
@@ -26,14 +25,14 @@ struct ctx_node {
   const void* key = nullptr;
   std::shared_ptr<const void> value;
   // A cancelable node:
-  std::mutex lock;                                    // CX1
-  chan<std::monostate> done;                          // CX1
-  std::error_code err;                                // CX1
-  std::string cause;                                  // CX1
-  std::vector<std::weak_ptr<ctx_node>> children;      // CX1, CX2
+  std::mutex lock;                                                // CX1
+  chan<std::monostate> done;                                      // CX1
+  std::error_code err;                                            // CX1
+  std::string cause;                                              // CX1
+  std::vector<std::weak_ptr<ctx_node>> children;                  // CX1, CX2
   std::optional<std::chrono::steady_clock::time_point> deadline;  // fixed at creation
-  std::unique_ptr<goro::timer> timer;                 // the deadline's; stopped by ~ctx_node
-  std::optional<std::stop_source> stop;               // CX1; made by the first stop_token()
+  std::unique_ptr<goro::timer> timer;    // the deadline's; stopped by ~ctx_node
+  std::optional<std::stop_source> stop;  // CX1; made by the first stop_token()
 
   // Ends this node and every descendant (CX2: iteratively).
   static void cancel(const std::shared_ptr<ctx_node>& root, std::error_code e,
@@ -81,8 +80,10 @@ class context_category_impl : public std::error_category {
   const char* name() const noexcept override { return "goro.context"; }
   std::string message(int e) const override {
     switch (static_cast<context_error>(e)) {
-      case context_error::canceled: return "context canceled";
-      case context_error::deadline_exceeded: return "context deadline exceeded";
+      case context_error::canceled:
+        return "context canceled";
+      case context_error::deadline_exceeded:
+        return "context deadline exceeded";
     }
     return "unknown context error";
   }

@@ -1,21 +1,22 @@
 // goro::patterns::rate_limiter (see goro/patterns/rate_limiter.hpp).
-#include <goro/patterns/rate_limiter.hpp>
-
 #include <algorithm>
 
 #include <fmt/format.h>
 
 #include <goro/error.hpp>
+#include <goro/patterns/rate_limiter.hpp>
 
 namespace goro::patterns {
 
 rate_limiter::rate_limiter(double per_second, std::int64_t burst)
-    : tokens_(static_cast<double>(burst)), last_(clock::now()), rate_(per_second),
+    : tokens_(static_cast<double>(burst)),
+      last_(clock::now()),
+      rate_(per_second),
       burst_(static_cast<double>(burst)) {
   if (!(per_second > 0) || burst < 1)
-    throw option_error(fmt::format(
-        "goro: rate_limiter({}, {}): want a positive rate and a burst of at least 1",
-        per_second, burst));
+    throw option_error(
+        fmt::format("goro: rate_limiter({}, {}): want a positive rate and a burst of at least 1",
+                    per_second, burst));
 }
 
 void rate_limiter::refill(clock::time_point now) {

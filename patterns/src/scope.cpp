@@ -1,11 +1,11 @@
 // goro::scope (see goro/scope.hpp).
-#include <goro/scope.hpp>
-
 #include <cstdio>
 #include <cstdlib>
 #include <exception>
 #include <stdexcept>
 #include <string>
+
+#include <goro/scope.hpp>
 
 namespace goro {
 

@@ -22,10 +22,10 @@
 namespace perf {
 
 struct args {
-  std::int64_t n = 0;  // size of the workload (--n)
-  int procs = 0;       // processors / worker threads (--procs); 0: the system's default
+  std::int64_t n = 0;            // size of the workload (--n)
+  int procs = 0;                 // processors / worker threads (--procs); 0: the system's default
   std::int64_t duration_ms = 0;  // --duration-ms: how long a timed workload runs (idle, echo)
-  int port = 0;        // --port: the server a load client connects to (127.0.0.1)
+  int port = 0;                  // --port: the server a load client connects to (127.0.0.1)
 };
 
 // Parses `--n N --procs P` (or `--n=N`), and `--duration-ms D`, `--port P` for the programs

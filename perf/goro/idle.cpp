@@ -29,27 +29,27 @@ int main(int argc, char** argv) {
     std::int64_t switches;
   };
   auto w = goro::spawn([&] {
-    for (std::int64_t k = 0; k < args.n; ++k) {
-      goro::go([&] {
-        parked.done();
-        gate.wait();
-        ran.fetch_add(1, std::memory_order_relaxed);
-        finished.done();
-      });
-    }
-    parked.wait();
-    goro::this_fiber::sleep_for(std::chrono::milliseconds(100));  // settle
-    auto cs0 = perf::context_switches();
-    auto cpu0 = perf::cpu_seconds();
-    auto t0 = perf::clock::now();
-    goro::this_fiber::sleep_for(std::chrono::milliseconds(args.duration_ms));
-    auto t1 = perf::clock::now();
-    auto cpu1 = perf::cpu_seconds();
-    auto cs1 = perf::context_switches();
-    gate.done();  // opens the gate
-    finished.wait();
-    return window{cpu1 - cpu0, perf::ns_between(t0, t1) / 1e9, cs1 - cs0};
-  }).join();
+             for (std::int64_t k = 0; k < args.n; ++k) {
+               goro::go([&] {
+                 parked.done();
+                 gate.wait();
+                 ran.fetch_add(1, std::memory_order_relaxed);
+                 finished.done();
+               });
+             }
+             parked.wait();
+             goro::this_fiber::sleep_for(std::chrono::milliseconds(100));  // settle
+             auto cs0 = perf::context_switches();
+             auto cpu0 = perf::cpu_seconds();
+             auto t0 = perf::clock::now();
+             goro::this_fiber::sleep_for(std::chrono::milliseconds(args.duration_ms));
+             auto t1 = perf::clock::now();
+             auto cpu1 = perf::cpu_seconds();
+             auto cs1 = perf::context_switches();
+             gate.done();  // opens the gate
+             finished.wait();
+             return window{cpu1 - cpu0, perf::ns_between(t0, t1) / 1e9, cs1 - cs0};
+           }).join();
   perf::check(ran.load() == args.n, "not every parked fiber ran once released");
   perf::print_metric("cpu", 100.0 * w.cpu_s / w.wall_s, "%");
   perf::print_metric("wakeups", double(w.switches) / w.wall_s, "wakeups/s");

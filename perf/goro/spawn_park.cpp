@@ -22,27 +22,27 @@ int main(int argc, char** argv) {
     double spawn_ns, release_ns, rss_bytes;
   };
   result r = goro::spawn([&] {
-    goro::wait_group gate, parked;
-    gate.add(1);
-    parked.add(args.n);
-    auto rss0 = perf::rss_bytes();
-    auto t0 = perf::clock::now();
-    for (auto& t : tasks) {
-      t = goro::spawn([&] {
-        parked.done();
-        gate.wait();
-      });
-    }
-    parked.wait();
-    auto t1 = perf::clock::now();
-    auto rss1 = perf::rss_bytes();
-    auto t2 = perf::clock::now();
-    gate.done();  // opens the gate
-    for (auto& t : tasks) t.join();
-    auto t3 = perf::clock::now();
-    return result{perf::ns_between(t0, t1) / args.n, perf::ns_between(t2, t3) / args.n,
-                  double(rss1 - rss0) / args.n};
-  }).join();
+               goro::wait_group gate, parked;
+               gate.add(1);
+               parked.add(args.n);
+               auto rss0 = perf::rss_bytes();
+               auto t0 = perf::clock::now();
+               for (auto& t : tasks) {
+                 t = goro::spawn([&] {
+                   parked.done();
+                   gate.wait();
+                 });
+               }
+               parked.wait();
+               auto t1 = perf::clock::now();
+               auto rss1 = perf::rss_bytes();
+               auto t2 = perf::clock::now();
+               gate.done();  // opens the gate
+               for (auto& t : tasks) t.join();
+               auto t3 = perf::clock::now();
+               return result{perf::ns_between(t0, t1) / args.n, perf::ns_between(t2, t3) / args.n,
+                             double(rss1 - rss0) / args.n};
+             }).join();
   perf::print_metric("spawn", r.spawn_ns, "ns/task");
   perf::print_metric("release_join", r.release_ns, "ns/task");
   perf::print_metric("rss", r.rss_bytes, "B/task");

@@ -18,7 +18,7 @@
 
 int main(int argc, char** argv) {
   auto args = perf::parse_or_exit(argc, argv, 1'000'000);
-  goro::start({.procs = args.procs});  // 0: GORO_PROCS; started before the clock, like Go's
+  goro::start({.procs = args.procs});      // 0: GORO_PROCS; started before the clock, like Go's
   std::vector<std::int64_t> late(args.n);  // ns, per task
   goro::wait_group done;
   done.add(args.n);
@@ -28,8 +28,9 @@ int main(int argc, char** argv) {
         auto d = std::chrono::microseconds(perf::sleep_us(k));
         auto deadline = perf::clock::now() + d;
         goro::this_fiber::sleep_for(d);
-        late[k] = std::chrono::duration_cast<std::chrono::nanoseconds>(perf::clock::now() -
-                                                                        deadline).count();
+        late[k] =
+            std::chrono::duration_cast<std::chrono::nanoseconds>(perf::clock::now() - deadline)
+                .count();
         done.done();
       });
     }

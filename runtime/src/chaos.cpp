@@ -2,27 +2,28 @@
 // used by tests), acting only where GORO_CHAOS_POINT is compiled in.
 #include "chaos.hpp"
 
-#include <sched.h>
-#include <time.h>
-#include <unistd.h>
-
 #include <atomic>
 #include <cstdlib>
 #include <cstring>
 #include <string_view>
 
+#include <sched.h>
+#include <time.h>
+#include <unistd.h>
+
 #include <fmt/format.h>
 
-#include "debug/fatal.hpp"
 #include <goro/detail/futex.hpp>
+
+#include "debug/fatal.hpp"
 
 namespace goro::detail::chaos {
 
 namespace {
 
-constexpr const char* names[] = {"netpoll_unblock", "ready_thread", "hand_off", "start_machine",
-                                 "sleep_machine",   "timer_fire",   "chan_close",
-                                 "wait_group_zero", "select_win"};
+constexpr const char* names[] = {"netpoll_unblock", "ready_thread",    "hand_off",
+                                 "start_machine",   "sleep_machine",   "timer_fire",
+                                 "chan_close",      "wait_group_zero", "select_win"};
 static_assert(sizeof names / sizeof names[0] == static_cast<std::size_t>(site::count));
 
 struct config {
@@ -42,9 +43,11 @@ config read_config() {
   if (const char* s = std::getenv("GORO_CHAOS_SEED"); s && *s) {
     c.seed = std::strtoull(s, nullptr, 10);
   } else {
-    c.seed = mix(static_cast<std::uint64_t>(monotonic_ns()) ^ static_cast<std::uint64_t>(::getpid()));
+    c.seed =
+        mix(static_cast<std::uint64_t>(monotonic_ns()) ^ static_cast<std::uint64_t>(::getpid()));
     c.seed %= 1'000'000'000;
-    auto line = fmt::format("goro: chaos: seed {} (GORO_CHAOS_SEED={} replays it)\n", c.seed, c.seed);
+    auto line =
+        fmt::format("goro: chaos: seed {} (GORO_CHAOS_SEED={} replays it)\n", c.seed, c.seed);
     write_stderr(line.data(), line.size());
   }
   if (const char* r = std::getenv("GORO_CHAOS_RATE"); r && *r)
@@ -83,7 +86,10 @@ void point(site s) noexcept {
   // The runtime's per-thread state: a plain thread_local is fine here (no fiber code reads
   // it across a switch: the point runs and returns on one thread).
   thread_local std::uint64_t x = 0;
-  if (x == 0) x = mix(c.seed + 0x9E3779B97F4A7C15ULL * (next_stream.fetch_add(1, std::memory_order_relaxed) + 1)) | 1;
+  if (x == 0)
+    x = mix(c.seed +
+            0x9E3779B97F4A7C15ULL * (next_stream.fetch_add(1, std::memory_order_relaxed) + 1)) |
+        1;
   x ^= x << 13;
   x ^= x >> 7;
   x ^= x << 17;

@@ -18,15 +18,15 @@
 namespace goro::detail::chaos {
 
 enum class site : std::uint8_t {
-  netpoll_unblock,   // a fiber taken out of a poll descriptor, before it is readied
-  ready_thread,      // ready() from a plain thread or a machine without a processor
-  hand_off,          // a processor given away by goro::blocking
-  start_machine,     // a machine started or woken with a processor
-  sleep_machine,      // a machine going idle, between the idle list and its sleep
-  timer_fire,        // a timer popped from its heap, before it fires
-  chan_close,        // a channel closed, before its waiters are woken
-  wait_group_zero,   // a wait_group reached zero, before its waiters are woken
-  select_win,        // a select's case chosen by a waker, before the fiber is readied
+  netpoll_unblock,  // a fiber taken out of a poll descriptor, before it is readied
+  ready_thread,     // ready() from a plain thread or a machine without a processor
+  hand_off,         // a processor given away by goro::blocking
+  start_machine,    // a machine started or woken with a processor
+  sleep_machine,    // a machine going idle, between the idle list and its sleep
+  timer_fire,       // a timer popped from its heap, before it fires
+  chan_close,       // a channel closed, before its waiters are woken
+  wait_group_zero,  // a wait_group reached zero, before its waiters are woken
+  select_win,       // a select's case chosen by a waker, before the fiber is readied
   count
 };
 

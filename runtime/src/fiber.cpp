@@ -5,16 +5,17 @@
 
 #include <algorithm>
 #include <cstring>
-#include <cxxabi.h>
 #include <memory>
 #include <new>
 #include <string>
 #include <typeinfo>
 
+#include <cxxabi.h>
+
 #include <goro/debug.hpp>
 #include <goro/error.hpp>
-#include <goro/wait_group.hpp>
 #include <goro/spawn.hpp>
+#include <goro/wait_group.hpp>
 
 #include "debug/fatal.hpp"
 #include "scheduler.hpp"
@@ -41,8 +42,7 @@ std::string describe(std::exception_ptr e) {
     int status = 0;
     std::unique_ptr<char, void (*)(void*)> name(
         t ? abi::__cxa_demangle(t->name(), nullptr, nullptr, &status) : nullptr, std::free);
-    return std::string("exception of type ") +
-           (name ? name.get() : (t ? t->name() : "unknown"));
+    return std::string("exception of type ") + (name ? name.get() : (t ? t->name() : "unknown"));
   }
 }
 
@@ -51,7 +51,8 @@ std::string describe(std::exception_ptr e) {
   // As Go after a panic: the message, then every fiber (this one running, first frames
   // where the exception was caught), then abort.
   std::string msg = fmt::format(
-      "goro: fatal: {} ended with an unhandled exception: {} (join it to receive the exception)\n\n",
+      "goro: fatal: {} ended with an unhandled exception: {} (join it to receive the "
+      "exception)\n\n",
       l.text, describe(e));
   write_stderr(msg.data(), msg.size());
   goro::dump(stderr);
@@ -115,9 +116,9 @@ fiber_label::fiber_label(const fiber* f) noexcept {
 new_fiber fiber_create(const spawn_options& opts, std::size_t size, std::size_t align,
                        const payload_ops* ops, bool joinable) {
   if (opts.stack_size > max_stack_size)
-    throw option_error(fmt::format(
-        "goro: spawn_options.stack_size={}: want 0 (the default) or at most 1 GiB",
-        opts.stack_size));
+    throw option_error(
+        fmt::format("goro: spawn_options.stack_size={}: want 0 (the default) or at most 1 GiB",
+                    opts.stack_size));
   ensure_started();
   machine* m = current_m();
   processor* p = m ? m->p : nullptr;
@@ -210,7 +211,7 @@ void fiber_join(fiber* f) {
     waiter w;
     f->joiner = &w;
     w.wait(f->join_lock, wait_reason::join);  // F3: woken by finish(), or F5
-    if (!f->done) throw_abandoned(f);  // F5: abandon_unfinished_fibers() woke us
+    if (!f->done) throw_abandoned(f);         // F5: abandon_unfinished_fibers() woke us
   } else {
     f->join_lock.unlock();
   }
@@ -232,12 +233,18 @@ std::uint64_t fiber_id(const fiber* f) noexcept { return f->id; }
 
 const char* to_string(fiber_state s) noexcept {
   switch (s) {
-    case fiber_state::created: return "created";
-    case fiber_state::runnable: return "runnable";
-    case fiber_state::running: return "running";
-    case fiber_state::parked: return "parked";
-    case fiber_state::dead: return "dead";
-    case fiber_state::inspected: return "parked";
+    case fiber_state::created:
+      return "created";
+    case fiber_state::runnable:
+      return "runnable";
+    case fiber_state::running:
+      return "running";
+    case fiber_state::parked:
+      return "parked";
+    case fiber_state::dead:
+      return "dead";
+    case fiber_state::inspected:
+      return "parked";
   }
   return "?";
 }

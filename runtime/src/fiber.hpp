@@ -20,8 +20,8 @@
 
 #include <goro/detail/fiber_api.hpp>
 
-#include "switch.hpp"
 #include "stack_pool.hpp"
+#include "switch.hpp"
 
 namespace goro {
 class wait_group;
@@ -50,22 +50,22 @@ struct fiber {
   std::atomic<fiber_state> state{fiber_state::created};  // F1
   std::atomic<std::uint32_t> refs{1};                    // F2
   wait_reason reason = wait_reason::none;
-  bool detached = false;          // F3
-  bool done = false;              // F3
-  bool abandoned = false;         // F3, F5
+  bool detached = false;   // F3
+  bool done = false;       // F3
+  bool abandoned = false;  // F3, F5
   const payload_ops* ops = nullptr;
   void* payload = nullptr;
-  waiter* joiner = nullptr;       // F3
+  waiter* joiner = nullptr;           // F3
   goro::wait_group* group = nullptr;  // spawn_options::group: done() at the very end
-  std::exception_ptr exception;   // F3
+  std::exception_ptr exception;       // F3
   spinlock join_lock;
   stack stk;
-  switch_record exit_record;      // the final switch's record (see fiber_main)
+  switch_record exit_record;  // the final switch's record (see fiber_main)
   char name[32] = {};
   std::uintptr_t spawn_pc = 0;    // a code address in the spawning function (dumps)
   machine* last_m = nullptr;      // migrate mode: where it ran last (deterministic/)
   std::int64_t parked_since = 0;  // coarse ns, about the last park (processor::pass_clock)
-  std::uint64_t magic;             // F4: no initializer, atomic accesses only (magic_word)
+  std::uint64_t magic;            // F4: no initializer, atomic accesses only (magic_word)
 
   fiber() = default;
   fiber(const fiber&) = delete;

@@ -163,9 +163,10 @@ void start_machine(processor* p, bool spinning, fiber* first) {
       if (!m) {
         const std::size_t live = live_machines_locked(s);
         s.lock.unlock();  // fatal() dumps nothing, but never with the lock held
-        fatal("program exceeds the limit of {} threads (options.max_threads; {} machines "
-              "live, most inside goro::blocking)",
-              s.max_threads, live);
+        fatal(
+            "program exceeds the limit of {} threads (options.max_threads; {} machines "
+            "live, most inside goro::blocking)",
+            s.max_threads, live);
       }
       m->next_p = p;
       m->next_f = first;

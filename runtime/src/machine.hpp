@@ -40,30 +40,30 @@ class owned_hint {
 
 struct machine {
   int id = 0;
-  context sched_ctx;               // M1
-  eh_state* eh = nullptr;          // this thread's exception state (C2)
-  processor* p = nullptr;          // the processor held, owned by this thread
-  processor* next_p = nullptr;     // M2: handed over under the scheduler lock
-  fiber* next_f = nullptr;         // M2: with next_p, the fiber to run first (migrate mode)
-  fiber* current = nullptr;        // the fiber running on this machine
+  context sched_ctx;            // M1
+  eh_state* eh = nullptr;       // this thread's exception state (C2)
+  processor* p = nullptr;       // the processor held, owned by this thread
+  processor* next_p = nullptr;  // M2: handed over under the scheduler lock
+  fiber* next_f = nullptr;      // M2: with next_p, the fiber to run first (migrate mode)
+  fiber* current = nullptr;     // the fiber running on this machine
   // For the watchdog (another thread): the fiber running here, or nullptr while in the
   // scheduler or inside goro::blocking (release at each switch-in: pairs with the watchdog's
   // acquire, which then sees the fiber's id); and the switches to a fiber so far (written by
   // this machine alone, relaxed load+store, as processor counters: P2).
   std::atomic<fiber*> watch{nullptr};
   std::atomic<std::uint64_t> switches{0};
-  std::atomic<int> tid{0};         // the thread's id, for /proc and signals
-  fiber* blocked = nullptr;        // the fiber inside goro::blocking (acts as a thread)
-  owned_hint<bool> in_blocking;    // blocked != nullptr, for goro::stats
-  owned_hint<bool> spinning;       // counted in scheduler::nmspinning
+  std::atomic<int> tid{0};             // the thread's id, for /proc and signals
+  fiber* blocked = nullptr;            // the fiber inside goro::blocking (acts as a thread)
+  owned_hint<bool> in_blocking;        // blocked != nullptr, for goro::stats
+  owned_hint<bool> spinning;           // counted in scheduler::nmspinning
   std::atomic<std::uint32_t> note{0};  // M2
   std::atomic<bool> polling{false};    // M4: asleep in the network poller, not on `note`
-  machine* idle_link = nullptr;    // scheduler lock
-  std::int64_t idle_since = 0;     // scheduler lock: when it last went on the idle list
-  bool retire = false;             // R5: scheduler lock; taken off the idle list to end
+  machine* idle_link = nullptr;        // scheduler lock
+  std::int64_t idle_since = 0;         // scheduler lock: when it last went on the idle list
+  bool retire = false;                 // R5: scheduler lock; taken off the idle list to end
   std::thread thread;
-  void* altstack = nullptr;        // SIGSEGV handler stack
-  std::uint64_t rng = 0;           // steal-order randomness, this thread only
+  void* altstack = nullptr;  // SIGSEGV handler stack
+  std::uint64_t rng = 0;     // steal-order randomness, this thread only
 };
 
 // M3: the machine running the calling thread, or nullptr on a plain thread.
@@ -91,7 +91,8 @@ inline void note_switch(machine* m, fiber* f) noexcept {
 }
 // m is back in its scheduler (or inside goro::blocking): no fiber runs on it.
 inline void note_no_fiber(machine* m) noexcept {
-  if (watchdog_on.load(std::memory_order_relaxed)) m->watch.store(nullptr, std::memory_order_relaxed);
+  if (watchdog_on.load(std::memory_order_relaxed))
+    m->watch.store(nullptr, std::memory_order_relaxed);
 }
 
 }  // namespace goro::detail

@@ -5,23 +5,24 @@
 #include <thread>
 #include <vector>
 
-#include "debug/watchdog.hpp"
 #include <goro/detail/futex.hpp>
+
+#include "debug/watchdog.hpp"
+#include "deterministic/mode.hpp"
 #include "net/netpoll.hpp"
 #include "scheduler.hpp"
 #include "stack_pool.hpp"
-#include "deterministic/mode.hpp"
 
 namespace goro::detail {
 
 namespace {
 
 constexpr std::int64_t ms = 1'000'000;
-constexpr std::int64_t poll_gap = 10 * ms;      // N5: poll when nobody has for this long
-constexpr std::int64_t timer_grace = 10 * ms;   // fire overdue timers after this long
-constexpr std::int64_t kick_grace = 1 * ms;     // wake a machine for an idle P's timers
-constexpr std::int64_t min_delay = 20'000;      // Go's sysmon: 20 us ...
-constexpr std::int64_t max_delay = 10 * ms;     // ... up to 10 ms
+constexpr std::int64_t poll_gap = 10 * ms;     // N5: poll when nobody has for this long
+constexpr std::int64_t timer_grace = 10 * ms;  // fire overdue timers after this long
+constexpr std::int64_t kick_grace = 1 * ms;    // wake a machine for an idle P's timers
+constexpr std::int64_t min_delay = 20'000;     // Go's sysmon: 20 us ...
+constexpr std::int64_t max_delay = 10 * ms;    // ... up to 10 ms
 
 struct counters {
   std::atomic<std::uint64_t> polls{0}, polled_ready{0}, timers_fired{0}, kicks{0}, retired{0},
@@ -152,7 +153,7 @@ bool sleep_if_idle(std::int64_t scavenge_due) {
 
 void loop() {
   auto& s = sched();
-  constexpr std::int64_t retire_check = 1'000 * ms;  // while busy, look once a second
+  constexpr std::int64_t retire_check = 1'000 * ms;     // while busy, look once a second
   constexpr std::int64_t scavenge_period = 1'000 * ms;  // K4 in stack_pool.hpp
   constexpr std::int64_t scavenge_gap = 10 * ms;        // between two full batches
   std::int64_t delay = min_delay;
@@ -232,8 +233,8 @@ void monitor_stop() {
 
 monitor_counts monitor_stats() noexcept {
   auto get = [](const std::atomic<std::uint64_t>& c) { return c.load(std::memory_order_relaxed); };
-  return {get(g_counts.polls),   get(g_counts.polled_ready), get(g_counts.timers_fired),
-          get(g_counts.kicks),   get(g_counts.retired),      get(g_counts.wakeups)};
+  return {get(g_counts.polls), get(g_counts.polled_ready), get(g_counts.timers_fired),
+          get(g_counts.kicks), get(g_counts.retired),      get(g_counts.wakeups)};
 }
 
 }  // namespace goro::detail

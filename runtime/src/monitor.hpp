@@ -27,12 +27,12 @@ void monitor_stop();
 
 // What the monitor did, since the process started (statistics and tests).
 struct monitor_counts {
-  std::uint64_t polls = 0;          // network polls it made
-  std::uint64_t polled_ready = 0;   // fibers those polls readied
-  std::uint64_t timers_fired = 0;   // overdue timers it fired itself
-  std::uint64_t kicks = 0;          // machines it woke or started for idle processors
-  std::uint64_t retired = 0;        // machines it retired
-  std::uint64_t wakeups = 0;        // times its thread woke up
+  std::uint64_t polls = 0;         // network polls it made
+  std::uint64_t polled_ready = 0;  // fibers those polls readied
+  std::uint64_t timers_fired = 0;  // overdue timers it fired itself
+  std::uint64_t kicks = 0;         // machines it woke or started for idle processors
+  std::uint64_t retired = 0;       // machines it retired
+  std::uint64_t wakeups = 0;       // times its thread woke up
 };
 monitor_counts monitor_stats() noexcept;
 

@@ -1,13 +1,12 @@
 // park / ready and the waiter built on them: the one waiting mechanism (invariant 1).
-#include <goro/detail/fiber_api.hpp>
-
 #include <sched.h>
 
+#include <goro/detail/fiber_api.hpp>
+#include <goro/detail/futex.hpp>
 #include <goro/run.hpp>
 
 #include "chaos.hpp"
 #include "debug/fatal.hpp"
-#include <goro/detail/futex.hpp>
 #include "scheduler.hpp"
 #include "trace/record.hpp"
 
@@ -44,19 +43,32 @@ void spinlock::lock_contended() noexcept {
 
 const char* to_string(wait_reason r) noexcept {
   switch (r) {
-    case wait_reason::none: return "running";
-    case wait_reason::join: return "join";
-    case wait_reason::wait_group: return "wait_group wait";
-    case wait_reason::sleep: return "sleep";
-    case wait_reason::chan_send: return "chan send";
-    case wait_reason::chan_receive: return "chan receive";
-    case wait_reason::select: return "select";
-    case wait_reason::mutex: return "mutex lock";
-    case wait_reason::rwmutex_lock: return "rwmutex lock";
-    case wait_reason::rwmutex_rlock: return "rwmutex rlock";
-    case wait_reason::cond: return "condition wait";
-    case wait_reason::semaphore: return "semaphore acquire";
-    case wait_reason::io: return "io wait";
+    case wait_reason::none:
+      return "running";
+    case wait_reason::join:
+      return "join";
+    case wait_reason::wait_group:
+      return "wait_group wait";
+    case wait_reason::sleep:
+      return "sleep";
+    case wait_reason::chan_send:
+      return "chan send";
+    case wait_reason::chan_receive:
+      return "chan receive";
+    case wait_reason::select:
+      return "select";
+    case wait_reason::mutex:
+      return "mutex lock";
+    case wait_reason::rwmutex_lock:
+      return "rwmutex lock";
+    case wait_reason::rwmutex_rlock:
+      return "rwmutex rlock";
+    case wait_reason::cond:
+      return "condition wait";
+    case wait_reason::semaphore:
+      return "semaphore acquire";
+    case wait_reason::io:
+      return "io wait";
   }
   return "?";
 }
@@ -87,8 +99,8 @@ void ready(fiber* f) {
   // F1: only a parked fiber can be readied, exactly once. Acquire pairs with the release
   // store of `parked` by the scheduler that switched it out (or by a dump, DU1).
   auto expected = fiber_state::parked;
-  for (unsigned spins = 0; !f->state.compare_exchange_weak(expected, fiber_state::runnable,
-                                                           std::memory_order_acq_rel);
+  for (unsigned spins = 0;
+       !f->state.compare_exchange_weak(expected, fiber_state::runnable, std::memory_order_acq_rel);
        ++spins) {
     if (expected == fiber_state::parked) continue;  // spurious failure
     if (expected == fiber_state::inspected) {       // a dump is reading its stack: wait
@@ -97,8 +109,8 @@ void ready(fiber* f) {
       continue;
     }
     fiber_label l(f);
-    fatal("ready of {} which is not parked (state {}): a double wake-up",
-          l.text, static_cast<int>(expected));
+    fatal("ready of {} which is not parked (state {}): a double wake-up", l.text,
+          static_cast<int>(expected));
   }
   machine* m = current_m();
   trace_put_any(m ? m->p : nullptr, trace_kind::ready, f->id, 0, trace_stamp::slice);

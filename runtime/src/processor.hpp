@@ -20,7 +20,9 @@ class trace_ring;
 
 struct counter {
   std::atomic<std::uint64_t> v{0};
-  void inc(std::uint64_t n = 1) { v.store(v.load(std::memory_order_relaxed) + n, std::memory_order_relaxed); }  // P2
+  void inc(std::uint64_t n = 1) {
+    v.store(v.load(std::memory_order_relaxed) + n, std::memory_order_relaxed);
+  }  // P2
   std::uint64_t get() const { return v.load(std::memory_order_relaxed); }
 };
 
@@ -30,15 +32,15 @@ struct processor {
   // The fiber readied last, run next (ping-pong latency). Owner exchanges; thieves CAS.
   std::atomic<fiber*> runnext{nullptr};
   timer_heap& timers = timer_heap::acquire();  // outlives the processor (T5)
-  stack_cache stacks;              // owner (K2)
-  machine* m = nullptr;            // owner, or the scheduler lock when idle
-  processor* idle_link = nullptr;  // scheduler lock
-  std::uint32_t schedtick = 0;     // owner: scheduler-loop decisions
-  std::uint32_t direct_budget = 1; // owner: direct fiber-to-fiber switches left before
-                                   // the next pass through the scheduler loop
-  std::uint32_t runnext_streak = 0;  // owner: consecutive runs from runnext
-  std::uint64_t next_id = 0, id_end = 0;  // owner: a batch of fiber ids
-  std::uint64_t rng = 0;           // owner: select's random choices (seeded at start)
+  stack_cache stacks;                          // owner (K2)
+  machine* m = nullptr;                        // owner, or the scheduler lock when idle
+  processor* idle_link = nullptr;              // scheduler lock
+  std::uint32_t schedtick = 0;                 // owner: scheduler-loop decisions
+  std::uint32_t direct_budget = 1;             // owner: direct fiber-to-fiber switches left before
+                                               // the next pass through the scheduler loop
+  std::uint32_t runnext_streak = 0;            // owner: consecutive runs from runnext
+  std::uint64_t next_id = 0, id_end = 0;       // owner: a batch of fiber ids
+  std::uint64_t rng = 0;                       // owner: select's random choices (seeded at start)
   // owner: CLOCK_MONOTONIC_COARSE ns at the last pass through the scheduler loop. Fibers
   // parking take it as their park time (a dump's "waiting N s"): one clock read per pass
   // instead of one per park. Early by at most the time since that pass, which comes at

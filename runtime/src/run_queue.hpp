@@ -59,8 +59,8 @@ class run_queue {
       const std::uint64_t w = word_.load(std::memory_order_acquire);  // pairs as in push()
       const std::uint16_t front = front_of(w), back = back_of(w);
       if (front == back) return nullptr;
-      const std::uintptr_t last = slots_[std::uint16_t(back - 1) % capacity].load(
-          std::memory_order_relaxed);
+      const std::uintptr_t last =
+          slots_[std::uint16_t(back - 1) % capacity].load(std::memory_order_relaxed);
       if (last & 1) {  // fresh: the newest one first
         if (cas(w, make(front, std::uint16_t(back - 1), w))) return as_fiber(last);
         continue;
@@ -117,8 +117,7 @@ class run_queue {
       const std::uint64_t w = dst.word_.load(std::memory_order_acquire);
       const std::uint16_t back = back_of(w);
       for (std::uint32_t i = 0; i < n; ++i)
-        dst.slots_[std::uint16_t(back + i) % capacity].store(batch[i],
-                                                             std::memory_order_relaxed);
+        dst.slots_[std::uint16_t(back + i) % capacity].store(batch[i], std::memory_order_relaxed);
       // Release: pairs with acquire loads of dst's word by dst's thieves (publishes).
       if (dst.cas(w, make(front_of(w), std::uint16_t(back + n), w))) return n;
     }

@@ -1,30 +1,29 @@
 // The runtime's lifecycle (start, shutdown, implicit start) and its statistics.
-#include <goro/runtime.hpp>
-
 #include <algorithm>
 #include <charconv>
 #include <climits>
 #include <cstdlib>
 #include <cstring>
-#include <string_view>
 #include <initializer_list>
+#include <string_view>
 #include <thread>
 #include <utility>
 
 #include <fmt/format.h>
 
 #include <goro/debug.hpp>
+#include <goro/detail/futex.hpp>
 #include <goro/error.hpp>
+#include <goro/runtime.hpp>
 #include <goro/stats.hpp>
 #include <goro/testing.hpp>
 
 #include "debug/signals.hpp"
 #include "debug/watchdog.hpp"
-#include <goro/detail/futex.hpp>
+#include "deterministic/mode.hpp"
 #include "monitor.hpp"
 #include "net/netpoll.hpp"
 #include "scheduler.hpp"
-#include "deterministic/mode.hpp"
 #include "trace/record.hpp"
 
 namespace goro {
@@ -92,8 +91,8 @@ bool report_leaks_from_env(bool dflt) {
 }
 
 std::chrono::milliseconds watchdog_from_env(std::chrono::milliseconds dflt) {
-  return std::chrono::milliseconds(env_number("GORO_WATCHDOG", dflt.count(), 0, 3'600'000,
-                                              "milliseconds, 0..3600000"));
+  return std::chrono::milliseconds(
+      env_number("GORO_WATCHDOG", dflt.count(), 0, 3'600'000, "milliseconds, 0..3600000"));
 }
 
 bool report_leaks GORO_GUARDED_BY(lifecycle) = false;
@@ -114,7 +113,8 @@ struct test_mode {
 
 void start_locked(const options& opts, test_mode mode = {}) GORO_REQUIRES(lifecycle) {
   if (opts.procs < 0 || opts.procs > 1024)
-    throw option_error(fmt::format("goro: options.procs={}: want 0 (default) or 1..1024", opts.procs));
+    throw option_error(
+        fmt::format("goro: options.procs={}: want 0 (default) or 1..1024", opts.procs));
   if (opts.stack_size > (std::size_t{1} << 30))
     throw option_error(fmt::format("goro: options.stack_size={}: at most 1 GiB", opts.stack_size));
   int n = opts.procs ? opts.procs : procs_from_env();
@@ -130,8 +130,8 @@ void start_locked(const options& opts, test_mode mode = {}) GORO_REQUIRES(lifecy
                                    opts.thread_idle_timeout.count()));
   const auto watchdog = watchdog_from_env(opts.watchdog);
   if (watchdog.count() < 0)
-    throw option_error(fmt::format("goro: options.watchdog={} ms: want 0 (off) or more",
-                                   watchdog.count()));
+    throw option_error(
+        fmt::format("goro: options.watchdog={} ms: want 0 (off) or more", watchdog.count()));
   stack_pool::instance().configure(opts.stack_size, guard_from_env(opts.guard),
                                    opts.mprotect_guard_budget);
   install_overflow_handler();
@@ -213,15 +213,15 @@ void shutdown() {
     // Before the machines stop: the fibers still alive will be abandoned.
     auto left = leaked_fibers();
     if (!left.empty()) {
-      std::string text = fmt::format("goro: {} fibers still alive at shutdown (leaked):\n\n",
-                                     left.size());
+      std::string text =
+          fmt::format("goro: {} fibers still alive at shutdown (leaked):\n\n", left.size());
       text += format_fibers(left);
       std::fwrite(text.data(), 1, text.size(), stderr);
       std::fflush(stderr);
     }
   }
   sigquit_stop();
-  monitor_stop();   // before the machines go: it reads them
+  monitor_stop();  // before the machines go: it reads them
   watchdog_stop();
   auto& s = sched();
   s.stopping.store(true, std::memory_order_seq_cst);
@@ -239,7 +239,7 @@ void shutdown() {
     if (m->thread.joinable()) m->thread.join();  // retired ones were joined by the monitor
     ++joined;
   }
-  trace_at_shutdown();  // GORO_TRACE: the machines are stopped, the rings complete
+  trace_at_shutdown();        // GORO_TRACE: the machines are stopped, the rings complete
   netpoll_abandon_waiters();  // N7 (netpoll.hpp): no machine runs; the parked fibers are leaked
   guard l(s.lock);
   for (auto* p : s.ps) {
@@ -294,11 +294,16 @@ std::int64_t live_fibers() noexcept {
 
 const char* to_string(machine_state s) noexcept {
   switch (s) {
-    case machine_state::running: return "running";
-    case machine_state::spinning: return "spinning";
-    case machine_state::blocking: return "blocking";
-    case machine_state::idle: return "idle";
-    case machine_state::polling: return "polling";
+    case machine_state::running:
+      return "running";
+    case machine_state::spinning:
+      return "spinning";
+    case machine_state::blocking:
+      return "blocking";
+    case machine_state::idle:
+      return "idle";
+    case machine_state::polling:
+      return "polling";
   }
   return "?";
 }
@@ -350,11 +355,18 @@ runtime_stats stats() {
       [](fiber* f, void* arg) {
         auto* r = static_cast<runtime_stats*>(arg);
         switch (f->state.load(std::memory_order_relaxed)) {
-          case fiber_state::running: ++r->fibers_running; break;
-          case fiber_state::runnable: ++r->fibers_runnable; break;
+          case fiber_state::running:
+            ++r->fibers_running;
+            break;
+          case fiber_state::runnable:
+            ++r->fibers_runnable;
+            break;
           case fiber_state::parked:
-          case fiber_state::inspected: ++r->fibers_parked; break;
-          default: break;
+          case fiber_state::inspected:
+            ++r->fibers_parked;
+            break;
+          default:
+            break;
         }
       },
       &r);

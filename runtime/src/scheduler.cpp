@@ -188,7 +188,7 @@ void pidle_put_locked(scheduler& s, processor* p) {
   p->m = nullptr;
   p->idle_link = s.pidle;
   s.pidle = p;
-  s.npidle.fetch_add(1, std::memory_order_seq_cst);  // R2
+  s.npidle.fetch_add(1, std::memory_order_seq_cst);                                       // R2
   if (s.monitor_asleep && p->timers.next() < s.monitor_deadline) monitor_wake_locked(s);  // MO1
 }
 
@@ -286,12 +286,12 @@ fiber* find_runnable(machine* m) {
   }
 }
 
-
 void report_canary_overflow(const fiber* f) {
   fiber_label l(f);
-  fatal("{} overflowed its {} KiB stack (canary overwritten; no guard page was left in the "
-        "VMA budget); raise it with spawn options {{.stack_size = ...}}",
-        l.text, f->stk.size / 1024);
+  fatal(
+      "{} overflowed its {} KiB stack (canary overwritten; no guard page was left in the "
+      "VMA budget); raise it with spawn options {{.stack_size = ...}}",
+      l.text, f->stk.size / 1024);
 }
 
 void after_switch(machine* m, switch_record* r) {
@@ -391,9 +391,15 @@ void global_put(fiber* f, gq_at where) {
   {
     guard g(s.lock);
     switch (where) {
-      case gq_at::tail: s.gq.push(f); break;
-      case gq_at::head: s.gq.push_front(&f, 1); break;
-      case gq_at::fresh: s.gq.push_fresh(&f, 1); break;
+      case gq_at::tail:
+        s.gq.push(f);
+        break;
+      case gq_at::head:
+        s.gq.push_front(&f, 1);
+        break;
+      case gq_at::fresh:
+        s.gq.push_fresh(&f, 1);
+        break;
     }
   }
   wakep();

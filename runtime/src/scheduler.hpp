@@ -39,26 +39,26 @@
 namespace goro::detail {
 
 struct scheduler {
-  checked_mutex lock;                      // R1
-  std::vector<processor*> ps;              // fixed while running
+  checked_mutex lock;          // R1
+  std::vector<processor*> ps;  // fixed while running
   int nprocs = 0;
   processor* pidle GORO_GUARDED_BY(lock) = nullptr;
-  std::atomic<int> npidle{0};              // written under lock, read anywhere (R2)
+  std::atomic<int> npidle{0};  // written under lock, read anywhere (R2)
   machine* midle GORO_GUARDED_BY(lock) = nullptr;
-  std::atomic<int> nmidle{0};              // written under lock
+  std::atomic<int> nmidle{0};                          // written under lock
   std::vector<machine*> all_ms GORO_GUARDED_BY(lock);  // ids are indexes
   std::vector<machine*> mdead GORO_GUARDED_BY(lock);   // R5: retired, thread joined
-  int max_threads = 10'000;                // R5: fixed while running
-  std::int64_t machine_idle_timeout = 0;   // R5: ns; fixed while running
-  global_queue gq GORO_GUARDED_BY(lock);   // G1, G2
+  int max_threads = 10'000;                            // R5: fixed while running
+  std::int64_t machine_idle_timeout = 0;               // R5: ns; fixed while running
+  global_queue gq GORO_GUARDED_BY(lock);               // G1, G2
   // G2: the global queue's length, read without the lock (a hint: re-checked under it).
   std::int64_t gq_size() const GORO_NO_THREAD_SAFETY_ANALYSIS { return gq.size(); }
-  std::atomic<int> nmspinning{0};          // R2
+  std::atomic<int> nmspinning{0};  // R2
   std::atomic<bool> stopping{false};
-  std::uint64_t seed = 0;                  // options.seed, or a fresh one; fixed while running
+  std::uint64_t seed = 0;  // options.seed, or a fresh one; fixed while running
   machine* timed_waiter GORO_GUARDED_BY(lock) = nullptr;  // R3
-  std::atomic<machine*> poller{nullptr};   // N3: the idle machine blocked in the network
-                                           // poller; written under lock, read as a hint
+  std::atomic<machine*> poller{nullptr};  // N3: the idle machine blocked in the network
+                                          // poller; written under lock, read as a hint
   std::atomic<std::int64_t> timed_deadline{no_deadline};
   // The monitor (monitor.hpp): asleep without a period while the runtime is idle; whoever
   // takes an idle processor wakes it (MO1). monitor_deadline: when it wakes by itself.

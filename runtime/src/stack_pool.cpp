@@ -12,9 +12,9 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
-#include "switch.hpp"
-#include "debug/hooks.hpp"
 #include "debug/fatal.hpp"
+#include "debug/hooks.hpp"
+#include "switch.hpp"
 
 #if __has_include(<valgrind/valgrind.h>)
 #include <valgrind/valgrind.h>
@@ -101,8 +101,8 @@ stack stack_pool::carve(size_class& c) {
   }
   char* base = c.carve;
   // K1: the cheapest guard the kernel and the VMA budget allow.
-  const bool installed = !force_mprotect_ && kernel_guard_ok_ &&
-                         (base < c.guarded_end || install_guards(c));
+  const bool installed =
+      !force_mprotect_ && kernel_guard_ok_ && (base < c.guarded_end || install_guards(c));
   c.carve += slot;
   slabs_[c.slab].carved += slot;
   stack s{base + page_size, c.size, guard_kind::none};
@@ -124,10 +124,11 @@ bool stack_pool::install_guards(size_class& c) {
   if (batch_guard_ok_) {
     iovec iov[guard_batch];
     std::size_t n = 0;
-    for (char* p = c.carve; p < c.carve_end && n < guard_batch; p += slot) iov[n++] = {p, page_size};
+    for (char* p = c.carve; p < c.carve_end && n < guard_batch; p += slot)
+      iov[n++] = {p, page_size};
     ++guard_calls_;
-    const long done = ::syscall(SYS_process_madvise, pidfd_self_thread_group, iov, n,
-                                MADV_GUARD_INSTALL, 0u);
+    const long done =
+        ::syscall(SYS_process_madvise, pidfd_self_thread_group, iov, n, MADV_GUARD_INSTALL, 0u);
     // The guards go in in order: `done` bytes are whole guards from c.carve on.
     const std::size_t guards = done > 0 ? static_cast<std::size_t>(done) / page_size : 0;
     c.guarded_end = c.carve + guards * slot;

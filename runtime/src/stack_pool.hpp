@@ -32,8 +32,8 @@ namespace goro::detail {
 enum class guard_kind : std::uint8_t { none, installed, mprotect };
 
 struct stack {
-  char* lo = nullptr;     // lowest usable byte, just above the guard page
-  std::size_t size = 0;   // usable bytes
+  char* lo = nullptr;    // lowest usable byte, just above the guard page
+  std::size_t size = 0;  // usable bytes
   guard_kind guard = guard_kind::none;
   unsigned valgrind_id = 0;  // registration id when built with valgrind's headers
 
@@ -97,15 +97,15 @@ class stack_pool {
   struct slab {
     char* base;
     std::size_t bytes;
-    std::size_t slot;     // guard page + usable stack
-    std::size_t carved;   // bytes handed out so far, from base
+    std::size_t slot;    // guard page + usable stack
+    std::size_t carved;  // bytes handed out so far, from base
   };
   struct size_class {
-    std::size_t size;             // usable bytes
-    std::vector<stack> free;      // warm (pages touched), oldest first
-    std::vector<stack> cold;      // pages returned (K4)
-    std::size_t low_water = 0;    // free.size()'s minimum since scavenge()
-    char* carve = nullptr;        // next unused slot of the newest slab
+    std::size_t size;           // usable bytes
+    std::vector<stack> free;    // warm (pages touched), oldest first
+    std::vector<stack> cold;    // pages returned (K4)
+    std::size_t low_water = 0;  // free.size()'s minimum since scavenge()
+    char* carve = nullptr;      // next unused slot of the newest slab
     char* carve_end = nullptr;
     char* guarded_end = nullptr;  // K1: the slots below it (from carve) have their guards
     std::size_t slab = 0;         // index in slabs_ of the slab being carved
@@ -124,8 +124,8 @@ class stack_pool {
   std::vector<slab> slabs_ GORO_GUARDED_BY(lock_);
   std::size_t default_size_ = 64 * 1024;
   bool force_mprotect_ = false;
-  bool kernel_guard_ok_ = true;       // cleared when MADV_GUARD_INSTALL fails
-  bool batch_guard_ok_ = true;        // cleared when process_madvise cannot install them
+  bool kernel_guard_ok_ = true;  // cleared when MADV_GUARD_INSTALL fails
+  bool batch_guard_ok_ = true;   // cleared when process_madvise cannot install them
   std::size_t guard_calls_ GORO_GUARDED_BY(lock_) = 0;
   std::size_t scavenged_ GORO_GUARDED_BY(lock_) = 0;
   std::size_t mprotect_budget_ = 0;

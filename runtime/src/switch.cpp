@@ -54,8 +54,7 @@ switch_record* finish_switch([[maybe_unused]] void* fake_stack, bctx::transfer_t
 
 eh_state* thread_eh_state() { return goro_cxa_get_globals(); }
 
-switch_record* switch_to(context& from, context& to, switch_record* rec, eh_state* eh,
-                         bool dying) {
+switch_record* switch_to(context& from, context& to, switch_record* rec, eh_state* eh, bool dying) {
   rec->from = &from;
   // C2: `eh` belongs to the thread running this line; after the jump this code may run on
   // another thread, so it is never used after the jump.

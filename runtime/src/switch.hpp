@@ -45,7 +45,7 @@ struct context {
 // requeue: back to the global queue, after goro::blocking gave the processor away.
 enum class switch_action : std::uint8_t { run, yield, park, exit, requeue };
 struct switch_record {
-  context* from = nullptr;  // filled by switch_to
+  context* from = nullptr;       // filled by switch_to
   struct fiber* prev = nullptr;  // the fiber that switched out (nullptr: a scheduler)
   switch_action action = switch_action::run;
   void (*unlock)(void*) = nullptr;  // park: called after the switch (invariant 1)

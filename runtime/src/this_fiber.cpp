@@ -1,13 +1,12 @@
-#include <goro/this_fiber.hpp>
-
-#include <goro/clock.hpp>
-
 #include <thread>
 
-#include "debug/fatal.hpp"
+#include <goro/clock.hpp>
 #include <goro/detail/futex.hpp>
-#include "scheduler.hpp"
+#include <goro/this_fiber.hpp>
+
+#include "debug/fatal.hpp"
 #include "deterministic/mode.hpp"
+#include "scheduler.hpp"
 
 namespace goro::this_fiber {
 
@@ -24,8 +23,7 @@ void yield() {
   // except every global_queue_interval-th one, which goes through the scheduler loop.
   processor* p = m->p;
   if (p->runnext.load(std::memory_order_relaxed) == nullptr && p->runq.empty() &&
-      sched().gq_size() == 0 &&
-      p->timers.next() == no_deadline && --p->direct_budget != 0) {
+      sched().gq_size() == 0 && p->timers.next() == no_deadline && --p->direct_budget != 0) {
     check_stack(f);  // a scheduling point: the canary is checked as at a switch-out
     return;
   }

@@ -3,14 +3,13 @@
 // and how due timers run (run_timers: at each scheduling pass of a processor's owner, by
 // thieves, and by the monitor for an idle runtime: monitor.cpp). The clock is the
 // deterministic mode's (deterministic/mode.hpp): CLOCK_MONOTONIC, or virtual time.
-#include "timer_heap.hpp"
-
 #include <utility>
 
 #include "chaos.hpp"
 #include "deterministic/mode.hpp"
 #include "machine.hpp"
 #include "scheduler.hpp"
+#include "timer_heap.hpp"
 #include "trace/record.hpp"
 
 namespace goro::detail {
@@ -58,7 +57,7 @@ void timer_heap::retire(timer_heap& h) {
 }
 
 void timer_heap::push(timer* t) {
-  if (t->when > never) t->when = never;  // T4
+  if (t->when > never) t->when = never;                      // T4
   t->state.store(timer::queued, std::memory_order_relaxed);  // lock_ orders it
   heap_.push_back(t);
   t->index = heap_.size() - 1;

@@ -71,9 +71,8 @@ void get(database& db, session&, args& a, std::string& out) {
 
 // The milliseconds of EX/PX/EXPIRE as an absolute time on now_ms(), or empty with the reply
 // written (Redis' getExpireMillisecondsOrReply).
-std::optional<std::int64_t> expire_time(std::string_view text, std::int64_t unit_ms,
-                                        bool positive, std::string_view command,
-                                        std::string& out) {
+std::optional<std::int64_t> expire_time(std::string_view text, std::int64_t unit_ms, bool positive,
+                                        std::string_view command, std::string& out) {
   auto n = parse_int(text);
   if (!n) {
     write_error(out, not_integer);
@@ -169,11 +168,16 @@ void expire_generic(database& db, args& a, std::int64_t unit, std::string_view n
   bool nx = false, xx = false, gt = false, lt = false;
   for (std::size_t j = 3; j < a.size(); ++j) {
     const auto opt = lower(a[j]);
-    if (opt == "nx") nx = true;
-    else if (opt == "xx") xx = true;
-    else if (opt == "gt") gt = true;
-    else if (opt == "lt") lt = true;
-    else return error_line(out, fmt::format("ERR Unsupported option {}", c_text(a[j], 128)));
+    if (opt == "nx")
+      nx = true;
+    else if (opt == "xx")
+      xx = true;
+    else if (opt == "gt")
+      gt = true;
+    else if (opt == "lt")
+      lt = true;
+    else
+      return error_line(out, fmt::format("ERR Unsupported option {}", c_text(a[j], 128)));
   }
   if (nx && (xx || gt || lt))
     return write_error(out, "ERR NX and XX, GT or LT options at the same time are not compatible");
@@ -182,8 +186,9 @@ void expire_generic(database& db, args& a, std::int64_t unit, std::string_view n
   auto at = expire_time(a[2], unit, false, name, out);
   if (!at) return;
   const auto cond = nx   ? expire_condition::nx
-                    : xx ? (gt ? expire_condition::gt : lt ? expire_condition::lt
-                                                           : expire_condition::xx)
+                    : xx ? (gt   ? expire_condition::gt
+                            : lt ? expire_condition::lt
+                                 : expire_condition::xx)
                     : gt ? expire_condition::gt
                     : lt ? expire_condition::lt
                          : expire_condition::always;
@@ -208,9 +213,7 @@ void keys(database& db, session&, args& a, std::string& out) {
   write_array(out, static_cast<std::int64_t>(ks.size()));
   for (auto& k : ks) write_bulk(out, k);
 }
-void dbsize(database& db, session&, args&, std::string& out) {
-  write_integer(out, db.keys.size());
-}
+void dbsize(database& db, session&, args&, std::string& out) { write_integer(out, db.keys.size()); }
 void flushall(database& db, session&, args& a, std::string& out) {
   if (a.size() > 2 || (a.size() == 2 && !is(a[1], "sync") && !is(a[1], "async")))
     return write_error(out, syntax_error);
@@ -274,8 +277,7 @@ void client(database&, session& s, args& a, std::string& out) {
     if (a.size() != 2) return arity_error();
     return s.name.empty() ? write_null(out) : write_bulk(out, s.name);
   }
-  error_line(out,
-             fmt::format("ERR unknown subcommand '{}'. Try CLIENT HELP.", c_text(a[1], 128)));
+  error_line(out, fmt::format("ERR unknown subcommand '{}'. Try CLIENT HELP.", c_text(a[1], 128)));
 }
 
 // Only what redis-benchmark asks on connecting (CONFIG GET save, appendonly).
@@ -283,7 +285,8 @@ void config(database&, session&, args& a, std::string& out) {
   if (!is(a[1], "get"))
     return error_line(
         out, fmt::format("ERR unknown subcommand '{}'. Try CONFIG HELP.", c_text(a[1], 128)));
-  if (a.size() < 3) return write_error(out, "ERR wrong number of arguments for 'config|get' command");
+  if (a.size() < 3)
+    return write_error(out, "ERR wrong number of arguments for 'config|get' command");
   std::vector<std::pair<std::string_view, std::string_view>> found;
   for (std::size_t i = 2; i < a.size(); ++i) {
     if (is(a[i], "save")) found.emplace_back("save", "");

@@ -38,7 +38,7 @@ struct session {
   std::unique_ptr<subscriber> sub;  // made on the first (P)SUBSCRIBE
   // Called once, when sub is made: the connection starts the fiber delivering its messages.
   std::function<void()> on_subscribe;
-  bool quit = false;                // QUIT: close once the reply is written
+  bool quit = false;  // QUIT: close once the reply is written
 
   bool subscribed() const { return !channels.empty() || !patterns.empty(); }
 };

@@ -179,11 +179,20 @@ bool keyspace::expire_at(std::string_view key, std::int64_t at, expire_condition
   if (it == s.map.end()) return false;
   const std::int64_t cur = it->second.expire_at;  // 0: none, an infinite time to live
   switch (cond) {
-    case expire_condition::always: break;
-    case expire_condition::nx: if (cur != 0) return false; break;
-    case expire_condition::xx: if (cur == 0) return false; break;
-    case expire_condition::gt: if (cur == 0 || at <= cur) return false; break;
-    case expire_condition::lt: if (cur != 0 && at >= cur) return false; break;
+    case expire_condition::always:
+      break;
+    case expire_condition::nx:
+      if (cur != 0) return false;
+      break;
+    case expire_condition::xx:
+      if (cur == 0) return false;
+      break;
+    case expire_condition::gt:
+      if (cur == 0 || at <= cur) return false;
+      break;
+    case expire_condition::lt:
+      if (cur != 0 && at >= cur) return false;
+      break;
   }
   if (at <= now) {
     erase(s, it);

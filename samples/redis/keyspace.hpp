@@ -59,8 +59,7 @@ class keyspace {
   bool set(std::string_view key, std::string_view value, const set_options& opts);
   // INCRBY. The new value; empty with *error set to Redis' text when the value is not an
   // integer or the result would overflow.
-  std::optional<std::int64_t> incr_by(std::string_view key, std::int64_t delta,
-                                      const char** error);
+  std::optional<std::int64_t> incr_by(std::string_view key, std::int64_t delta, const char** error);
   std::int64_t del(const std::vector<std::string>& keys, std::size_t from = 0);
   std::int64_t exists(const std::vector<std::string>& keys, std::size_t from = 0);
   // MSET of keys[from], keys[from+1], ... (key, value pairs), atomically.
@@ -72,7 +71,7 @@ class keyspace {
   // PTTL: -2 no such key, -1 no time to live, else milliseconds left.
   std::int64_t ttl_ms(std::string_view key);
   std::vector<std::string> keys(std::string_view pattern);
-  std::int64_t size();          // keys, expired ones not yet swept included (as DBSIZE)
+  std::int64_t size();           // keys, expired ones not yet swept included (as DBSIZE)
   std::int64_t volatile_size();  // keys with a time to live
   void flush();
 
@@ -104,7 +103,7 @@ class keyspace {
   std::size_t index_of(std::string_view key) const;
   // The key's live entry, or end(); an expired one is deleted (lazy expiry). Needs s.mu.
   map_iter find_live(shard& s, std::string_view key, std::int64_t now);
-  void erase(shard& s, map_iter it);        // needs s.mu
+  void erase(shard& s, map_iter it);                        // needs s.mu
   void set_expiry(shard& s, map_iter it, std::int64_t at);  // needs s.mu
   // Locks the shards of keys[from], keys[from+step], ... in index order; unlocks them when
   // the returned guard dies.

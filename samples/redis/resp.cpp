@@ -73,12 +73,24 @@ std::optional<std::vector<std::string>> split_inline(std::string_view line) {
         } else if (c == '\\' && at(p + 1) != '\0') {
           ++p;
           switch (at(p)) {
-            case 'n': cur += '\n'; break;
-            case 'r': cur += '\r'; break;
-            case 't': cur += '\t'; break;
-            case 'b': cur += '\b'; break;
-            case 'a': cur += '\a'; break;
-            default: cur += at(p); break;
+            case 'n':
+              cur += '\n';
+              break;
+            case 'r':
+              cur += '\r';
+              break;
+            case 't':
+              cur += '\t';
+              break;
+            case 'b':
+              cur += '\b';
+              break;
+            case 'a':
+              cur += '\a';
+              break;
+            default:
+              cur += at(p);
+              break;
           }
         } else if (c == '"') {
           if (at(p + 1) != '\0' && !is_space(at(p + 1))) return std::nullopt;
@@ -102,10 +114,22 @@ std::optional<std::vector<std::string>> split_inline(std::string_view line) {
         }
       } else {
         switch (c) {
-          case ' ': case '\n': case '\r': case '\t': case '\0': done = true; break;
-          case '"': in_double = true; break;
-          case '\'': in_single = true; break;
-          default: cur += c; break;
+          case ' ':
+          case '\n':
+          case '\r':
+          case '\t':
+          case '\0':
+            done = true;
+            break;
+          case '"':
+            in_double = true;
+            break;
+          case '\'':
+            in_single = true;
+            break;
+          default:
+            cur += c;
+            break;
         }
       }
       if (p < line.size()) ++p;
@@ -213,14 +237,18 @@ void write_error(std::string& out, std::string_view s) {
   out += s;
   out += "\r\n";
 }
-void write_integer(std::string& out, std::int64_t n) { fmt::format_to(std::back_inserter(out), ":{}\r\n", n); }
+void write_integer(std::string& out, std::int64_t n) {
+  fmt::format_to(std::back_inserter(out), ":{}\r\n", n);
+}
 void write_bulk(std::string& out, std::string_view s) {
   fmt::format_to(std::back_inserter(out), "${}\r\n", s.size());
   out += s;
   out += "\r\n";
 }
 void write_null(std::string& out) { out += "$-1\r\n"; }
-void write_array(std::string& out, std::int64_t n) { fmt::format_to(std::back_inserter(out), "*{}\r\n", n); }
+void write_array(std::string& out, std::int64_t n) {
+  fmt::format_to(std::back_inserter(out), "*{}\r\n", n);
+}
 
 namespace {
 
@@ -239,9 +267,18 @@ std::optional<value> parse_value(std::string_view buf, std::size_t& pos, int dep
     return *n;
   };
   switch (type) {
-    case '+': v.type = value::kind::simple; v.text = line; break;
-    case '-': v.type = value::kind::error; v.text = line; break;
-    case ':': v.type = value::kind::integer; v.integer = number(); break;
+    case '+':
+      v.type = value::kind::simple;
+      v.text = line;
+      break;
+    case '-':
+      v.type = value::kind::error;
+      v.text = line;
+      break;
+    case ':':
+      v.type = value::kind::integer;
+      v.integer = number();
+      break;
     case '$': {
       auto n = number();
       if (n == -1) {

@@ -58,9 +58,9 @@ class request_parser {
 
   limits limits_;
   std::string buf_;
-  std::size_t pos_ = 0;         // first unconsumed byte of buf_
-  std::int64_t multibulk_ = 0;  // arguments still to read of the current array (0: none)
-  std::int64_t bulk_ = -1;      // length of the bulk being read (-1: its "$N" line next)
+  std::size_t pos_ = 0;            // first unconsumed byte of buf_
+  std::int64_t multibulk_ = 0;     // arguments still to read of the current array (0: none)
+  std::int64_t bulk_ = -1;         // length of the bulk being read (-1: its "$N" line next)
   std::vector<std::string> args_;  // the current array's arguments so far
   std::string error_;
 };
@@ -85,9 +85,9 @@ void write_array(std::string& out, std::int64_t n);       // *n, then n replies
 // A RESP2 value as a client reads it.
 struct value {
   enum class kind { simple, error, integer, bulk, null, array, null_array } type = kind::null;
-  std::string text;           // simple, error, bulk
+  std::string text;  // simple, error, bulk
   std::int64_t integer = 0;
-  std::vector<value> items;   // array
+  std::vector<value> items;  // array
   bool operator==(const value&) const = default;
 };
 

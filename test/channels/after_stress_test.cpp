@@ -9,10 +9,10 @@
 #include <thread>
 #include <vector>
 
+#include <goro/detail/futex.hpp>
 #include <goro/this_fiber.hpp>
 #include <goro/time.hpp>
 
-#include <goro/detail/futex.hpp>
 #include "goro_test.hpp"
 #include "timers_peek.hpp"
 

@@ -9,8 +9,6 @@
 //   - after close, receivers drain what was buffered, then get "closed".
 // Hunts: lost or duplicated hand-offs between the buffer and parked waiters, select
 // waiters claimed twice, wakeups lost at close. Seeded: GORO_TEST_SEED=<n> replays one.
-#include <goro/select.hpp>
-
 #include <algorithm>
 #include <array>
 #include <atomic>
@@ -19,6 +17,8 @@
 #include <random>
 #include <thread>
 #include <vector>
+
+#include <goro/select.hpp>
 
 #include "goro_test.hpp"
 
@@ -39,8 +39,8 @@ struct world {
   std::uint64_t seed;
   std::vector<goro::chan<value>> cs;
   std::mutex m;  // guards the records below (taken briefly, never across a goro wait)
-  std::vector<std::pair<int, int>> sent;            // (sender, seq) whose send succeeded
-  std::vector<std::pair<int, int>> received;        // every (sender, seq) received
+  std::vector<std::pair<int, int>> sent;      // (sender, seq) whose send succeeded
+  std::vector<std::pair<int, int>> received;  // every (sender, seq) received
   std::atomic<int> order_violations{0};
   std::atomic<int> closed_sends_not_thrown{0};
 };
@@ -113,8 +113,10 @@ void receiver(world& w, int id) {
         break;
       case 1: {
         auto r = w.cs[c].try_recv();  // a value, or closed and drained: as recv() says it
-        if (r.not_ready()) goro::this_fiber::yield();
-        else take(c, std::move(r).take());
+        if (r.not_ready())
+          goro::this_fiber::yield();
+        else
+          take(c, std::move(r).take());
         break;
       }
       default: {
@@ -123,7 +125,9 @@ void receiver(world& w, int id) {
         auto pick = [&](int i) -> const goro::chan<value>& { return done[i] ? nil : w.cs[i]; };
         int got = -1;
         std::optional<value> v;
-        auto on = [&](int i) { return [&, i](std::optional<value> x) { got = i, v = std::move(x); }; };
+        auto on = [&](int i) {
+          return [&, i](std::optional<value> x) { got = i, v = std::move(x); };
+        };
         goro::select(goro::recv(pick(0), on(0)), goro::recv(pick(1), on(1)),
                      goro::recv(pick(2), on(2)), goro::recv(pick(3), on(3)),
                      goro::recv(pick(4), on(4)));

@@ -1,10 +1,10 @@
-#include <goro/chan.hpp>
-
 #include <atomic>
 #include <memory>
 #include <string>
 #include <thread>
 #include <vector>
+
+#include <goro/chan.hpp>
 
 #include "goro_test.hpp"
 

@@ -1,19 +1,20 @@
 // The deadlock report of goro::run: it fires when nothing can wake any fiber, names every
 // fiber with its wait reason and exits with status 2; it stays silent while a timer, a
 // goro::blocking call or a declared plain thread can still wake one.
+#include "debug/deadlock.hpp"
+
 #include <atomic>
 #include <latch>
 #include <string_view>
 #include <thread>
 
-#include <gmock/gmock.h>
-
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <gmock/gmock.h>
+
 #include <goro/net/tcp.hpp>
 
-#include "debug/deadlock.hpp"
 #include "goro_test.hpp"
 
 namespace {
@@ -27,31 +28,30 @@ class DeadlockTest : public ::testing::TestWithParam<int> {
 
 TEST_P(DeadlockTest, ReportNamesEveryFiberAndItsWaitReason) {
   const int procs = GetParam();
-  EXPECT_EXIT(
-      goro::run({.procs = procs},
-                [] {
-                  goro::mutex mu;
-                  mu.lock();
-                  goro::wait_group never;
-                  never.add(1);
-                  goro::chan<int> nobody_sends(0);
-                  goro::go({.name = "locker"}, [&] {
-                    goro::this_fiber::sleep_for(1ms);  // a pending timer delays the report
-                    mu.lock();
-                  });
-                  goro::go({.name = "waiter"}, [&] { never.wait(); });
-                  goro::go({.name = "selector"}, [&] {
-                    goro::chan<int> nil;
-                    goro::select(goro::recv(nobody_sends), goro::recv(nil));
-                  });
-                  nobody_sends.recv();
-                }),
-      ::testing::ExitedWithCode(2),
-      "fatal error: all fibers are asleep - deadlock!\n\n"
-      "fiber [0-9]+ \\(main\\) \\[chan receive\\]:\n(  [^\n]*\n)+\n"
-      "fiber [0-9]+ \\(locker\\) \\[mutex lock\\]:\n(  [^\n]*\n)+\n"
-      "fiber [0-9]+ \\(waiter\\) \\[wait_group wait\\]:\n(  [^\n]*\n)+\n"
-      "fiber [0-9]+ \\(selector\\) \\[select\\]:\n(  [^\n]*\n)+\n");
+  EXPECT_EXIT(goro::run({.procs = procs},
+                        [] {
+                          goro::mutex mu;
+                          mu.lock();
+                          goro::wait_group never;
+                          never.add(1);
+                          goro::chan<int> nobody_sends(0);
+                          goro::go({.name = "locker"}, [&] {
+                            goro::this_fiber::sleep_for(1ms);  // a pending timer delays the report
+                            mu.lock();
+                          });
+                          goro::go({.name = "waiter"}, [&] { never.wait(); });
+                          goro::go({.name = "selector"}, [&] {
+                            goro::chan<int> nil;
+                            goro::select(goro::recv(nobody_sends), goro::recv(nil));
+                          });
+                          nobody_sends.recv();
+                        }),
+              ::testing::ExitedWithCode(2),
+              "fatal error: all fibers are asleep - deadlock!\n\n"
+              "fiber [0-9]+ \\(main\\) \\[chan receive\\]:\n(  [^\n]*\n)+\n"
+              "fiber [0-9]+ \\(locker\\) \\[mutex lock\\]:\n(  [^\n]*\n)+\n"
+              "fiber [0-9]+ \\(waiter\\) \\[wait_group wait\\]:\n(  [^\n]*\n)+\n"
+              "fiber [0-9]+ \\(selector\\) \\[select\\]:\n(  [^\n]*\n)+\n");
 }
 
 TEST_P(DeadlockTest, APlainThreadBlockedInGoroIsAsleepToo) {

@@ -3,11 +3,11 @@
 // failure found with a seed can be replayed with it. The trace records, in order, every
 // operation's outcome; its hash must match across runs with one seed and differ across
 // seeds (select's random choice among ready cases follows the seed).
-#include <goro/select.hpp>
-
 #include <cstdint>
 #include <random>
 #include <vector>
+
+#include <goro/select.hpp>
 
 #include "goro_test.hpp"
 
@@ -49,8 +49,8 @@ trace run_program(std::uint64_t seed) {
           switch (rng() % 3) {
             case 0:  // a select over two receives and a send, with a default
               r = goro::select(goro::recv(a, [&](auto x) { t.add(x ? *x : -1); }),
-                               goro::recv(b, [&](auto x) { t.add(x ? *x : -1); }),
-                               goro::send(b, v), goro::otherwise());
+                               goro::recv(b, [&](auto x) { t.add(x ? *x : -1); }), goro::send(b, v),
+                               goro::otherwise());
               break;
             case 1:
               r = a.try_send(v) ? 10 : 11;

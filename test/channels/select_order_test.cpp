@@ -1,7 +1,6 @@
 // The order in which a blocked select waits on its channels: as Go's selectgo, in a random
 // order, so that of two cases on one channel neither always wins when a peer arrives.
 #include <goro/select.hpp>
-
 #include <goro/testing.hpp>
 
 #include "goro_test.hpp"

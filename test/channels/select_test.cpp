@@ -1,9 +1,9 @@
-#include <goro/select.hpp>
-#include <goro/time.hpp>
-
 #include <atomic>
 #include <chrono>
 #include <thread>
+
+#include <goro/select.hpp>
+#include <goro/time.hpp>
 
 #include "fiber.hpp"
 #include "goro_test.hpp"
@@ -120,8 +120,7 @@ TEST_P(SelectTest, ACaseOwnsATemporaryChannel) {
 TEST_P(SelectTest, TheResultIndexesTheChannelCases) {
   goro::chan<int> cs[3] = {goro::chan<int>(1), goro::chan<int>(1), goro::chan<int>(1)};
   cs[2].send(9);
-  auto r = goro::select(goro::timeout(1h), goro::recv(cs[0]), goro::recv(cs[1]),
-                        goro::recv(cs[2]));
+  auto r = goro::select(goro::timeout(1h), goro::recv(cs[0]), goro::recv(cs[1]), goro::recv(cs[2]));
   EXPECT_EQ(r.position, 3);
   EXPECT_EQ(r, 3);  // as the int it converts to
   EXPECT_EQ(r.channel, 2);
@@ -159,8 +158,8 @@ TEST_P(SelectTest, FairnessChiSquare) {
   const int trials = static_cast<int>(goro_test::scaled(100'000));
   long hits[4] = {};
   for (int t = 0; t < trials; ++t) {
-    int r = goro::select(goro::recv(cs[0]), goro::recv(cs[1]), goro::recv(cs[2]),
-                         goro::recv(cs[3]));
+    int r =
+        goro::select(goro::recv(cs[0]), goro::recv(cs[1]), goro::recv(cs[2]), goro::recv(cs[3]));
     ++hits[r];
     cs[r].send(0);
   }
@@ -186,9 +185,10 @@ TEST_P(SelectTest, SelfSelectPairsDistinctFibers) {
                            if (cap == 0 && v && *v == p) bad.fetch_add(1);
                          }));
           } else {
-            goro::select(goro::recv(c, [&](std::optional<int> v) {
-                           if (cap == 0 && v && *v == p) bad.fetch_add(1);
-                         }),
+            goro::select(goro::recv(c,
+                                    [&](std::optional<int> v) {
+                                      if (cap == 0 && v && *v == p) bad.fetch_add(1);
+                                    }),
                          goro::send(c, p));
           }
         }
@@ -218,15 +218,13 @@ TEST_P(SelectTest, DefaultNeverRunsWhileACaseIsReady) {
   for (int i = 0; i < n; ++i) {
     goro::chan<int> c1(1), c2(1);
     c1.send(1);
-    auto h = goro::spawn([&] {
-      return goro::select(goro::recv(c1), goro::recv(c2), goro::otherwise());
-    });
+    auto h = goro::spawn(
+        [&] { return goro::select(goro::recv(c1), goro::recv(c2), goro::otherwise()); });
     c2.send(1);
     if (h.join() == 2) ++defaults;
   }
   EXPECT_EQ(defaults, 0);
 }
-
 
 // Parked fibers, counted through the runtime's fiber walk (atomic fields only).
 int parked_fibers() {

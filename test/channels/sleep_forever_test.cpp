@@ -38,8 +38,8 @@ void sleeper_stays_parked(D d) {
 
 TEST(SleepForeverDeathTest, SleepForTheMaximumDurationNeverReturns) {
   GTEST_FLAG_SET(death_test_style, "threadsafe");
-  EXPECT_EXIT(sleeper_stays_parked(std::chrono::nanoseconds::max()),
-              ::testing::ExitedWithCode(0), "returned=0");
+  EXPECT_EXIT(sleeper_stays_parked(std::chrono::nanoseconds::max()), ::testing::ExitedWithCode(0),
+              "returned=0");
 }
 
 TEST(SleepForeverDeathTest, SleepForADurationBeyondNanosecondsNeverReturns) {

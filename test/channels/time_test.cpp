@@ -25,10 +25,10 @@ TEST_P(TimeTest, AfterDeliversOnceNotBeforeItsTime) {
     auto c = goro::after(3ms);
     auto v = c.recv();
     ASSERT_TRUE(v.has_value());
-    EXPECT_GE(*v - t0, 3ms);       // never early
-    EXPECT_FALSE(c.try_recv());    // exactly one value
+    EXPECT_GE(*v - t0, 3ms);     // never early
+    EXPECT_FALSE(c.try_recv());  // exactly one value
   };
-  check();                             // from a plain thread
+  check();                               // from a plain thread
   goro::spawn([&] { check(); }).join();  // from a fiber
 }
 
@@ -73,8 +73,8 @@ TEST(TimeDeterministicTest, ADroppedTickChannelEndsItsTimerAtTheNextFiring) {
     after_next_firing = pending_timers();
   });
   EXPECT_EQ(while_held, 1u);
-  EXPECT_EQ(after_drop, 1u);           // not cancelled by the drop itself
-  EXPECT_EQ(after_next_firing, 0u);    // ended at its firing
+  EXPECT_EQ(after_drop, 1u);         // not cancelled by the drop itself
+  EXPECT_EQ(after_next_firing, 0u);  // ended at its firing
 }
 
 TEST_P(TimeTest, TickerStopsAndDropsItsLastTick) {
@@ -85,8 +85,8 @@ TEST_P(TimeTest, TickerStopsAndDropsItsLastTick) {
     goro_test::wait_until("a tick waiting in the channel", [&] { return t.c().size() == 1; });
     t.stop();
     auto c = t.c();
-    EXPECT_FALSE(c.try_recv());                     // dropped by stop()
-    goro::this_fiber::sleep_for(5ms);               // five periods: ticks would have come
+    EXPECT_FALSE(c.try_recv());        // dropped by stop()
+    goro::this_fiber::sleep_for(5ms);  // five periods: ticks would have come
     EXPECT_FALSE(c.try_recv());
   });
   goro_test::bounded("the ticker fiber returned", [&] { h.join(); });
@@ -132,8 +132,8 @@ TEST_P(TimeTest, StoppedTimerNeverFiresAndResetRearmsIt) {
   EXPECT_TRUE(t.stop());   // stopped while pending
   EXPECT_FALSE(t.stop());  // already stopped
   EXPECT_FALSE(t.c().try_recv());
-  EXPECT_FALSE(t.reset(1ms));  // was not pending
-  EXPECT_TRUE(t.c().recv().has_value());  // a plain thread waits for it
+  EXPECT_FALSE(t.reset(1ms));                    // was not pending
+  EXPECT_TRUE(t.c().recv().has_value());         // a plain thread waits for it
   EXPECT_FALSE(t.reset(std::chrono::hours(1)));  // had fired
   EXPECT_TRUE(t.reset(std::chrono::hours(1)));   // pending: re-armed
   EXPECT_TRUE(t.stop());
@@ -239,7 +239,8 @@ TEST_P(TimeTest, ADetachedAfterFuncFiresAndFreesItself) {
   goro::timer stopped(std::chrono::hours(1), [] {});
   EXPECT_TRUE(stopped.stop());
   stopped.detach();  // neither armed nor firing: freed at once
-  auto kept = goro::after_func(std::chrono::hours(1), [] {}, goro::keep);
+  auto kept = goro::after_func(
+      std::chrono::hours(1), [] {}, goro::keep);
   EXPECT_TRUE(kept.stop());
   goro_test::wait_until("no timer left", [] { return pending_timers() == 0; });
 }

@@ -235,8 +235,8 @@ TEST_P(ChanConformanceTest, SelfSelect) {
 // count is done becomes nil in the selects.
 TEST_P(ChanConformanceTest, SelectStress) {
   conformance::fiber_group fibers;
-  std::array<goro::chan<int>, 4> c = {goro::chan<int>(0), goro::chan<int>(0),
-                                      goro::chan<int>(2), goro::chan<int>(3)};
+  std::array<goro::chan<int>, 4> c = {goro::chan<int>(0), goro::chan<int>(0), goro::chan<int>(2),
+                                      goro::chan<int>(3)};
   const int n = static_cast<int>(goro_test::scaled(10'000));
   goro::wait_group wg;
   wg.add(10);
@@ -272,8 +272,8 @@ TEST_P(ChanConformanceTest, SelectStress) {
       };
     };
     for (int i = 0; i < 4 * n; ++i)
-      goro::select(goro::recv(c1[0], got(0)), goro::recv(c1[1], got(1)),
-                   goro::recv(c1[2], got(2)), goro::recv(c1[3], got(3)));
+      goro::select(goro::recv(c1[0], got(0)), goro::recv(c1[1], got(1)), goro::recv(c1[2], got(2)),
+                   goro::recv(c1[3], got(3)));
     wg.done();
   });
   wait_or_fail(wg, "select stress");
@@ -287,9 +287,8 @@ TEST_P(ChanConformanceTest, ChanSendInterface) {
   goro::chan<std::any> c(1);
   c.send(m);
   EXPECT_EQ(goro::select(goro::send(c, m), goro::otherwise()), 1);
-  EXPECT_EQ(goro::select(goro::send(c, m), goro::send(c, std::make_shared<mt>()),
-                         goro::otherwise()),
-            2);
+  EXPECT_EQ(
+      goro::select(goro::send(c, m), goro::send(c, std::make_shared<mt>()), goro::otherwise()), 2);
   EXPECT_EQ(std::any_cast<std::shared_ptr<mt>>(*c.recv()), m);
 }
 
@@ -318,9 +317,8 @@ TEST_P(ChanConformanceTest, PseudoRandomSend) {
       n0 += (v + 1) % 2;
       n1 += v;
     }
-    EXPECT_TRUE(n0 > n / 10 && n1 > n / 10)
-        << "want pseudorandom, got " << n0 << " zeros and " << n1 << " ones (chan cap " << cap
-        << ")";
+    EXPECT_TRUE(n0 > n / 10 && n1 > n / 10) << "want pseudorandom, got " << n0 << " zeros and "
+                                            << n1 << " ones (chan cap " << cap << ")";
   }
   fibers.wait();
 }
@@ -419,7 +417,7 @@ TEST_P(ChanConformanceTest, SelectDuplicateChannel) {
   // fiber B
   auto b = goro::spawn([c] { return c.recv(); });
   ASSERT_TRUE(wait_parked(1, "chan receive"));  // B is queued on c before we go on
-  d.send(7);  // wakes A, which dequeues itself from c
+  d.send(7);                                    // wakes A, which dequeues itself from c
   EXPECT_EQ(recv_or_fail(e, "fiber A"), 9);
   c.send(8);  // wakes B
   EXPECT_EQ(b.join(), 8);

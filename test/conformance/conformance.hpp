@@ -34,8 +34,8 @@ std::optional<T> recv_or_fail(const goro::chan<T>& c, std::string_view what) {
                             got = true;
                           }),
                goro::timeout(patience));
-  if (!got) ADD_FAILURE() << what << ": nothing received in " << patience.count() << " s\n"
-                          << fiber_dump();
+  if (!got)
+    ADD_FAILURE() << what << ": nothing received in " << patience.count() << " s\n" << fiber_dump();
   return out;
 }
 template <class T>
@@ -48,8 +48,9 @@ inline bool wait_or_fail(goro::wait_group& wg, std::string_view what) {
   auto [ctx, cancel] = goro::with_timeout(goro::context{}, patience);
   const bool ok = !goro::wait(ctx, wg);
   cancel();
-  if (!ok) ADD_FAILURE() << what << ": wait_group not zero after " << patience.count()
-                         << " s\n" << fiber_dump();
+  if (!ok)
+    ADD_FAILURE() << what << ": wait_group not zero after " << patience.count() << " s\n"
+                  << fiber_dump();
   return ok;
 }
 
@@ -96,7 +97,8 @@ inline bool wait_parked(int n, std::string_view reason) {
   while (parked_with(reason) < n) {
     if (std::chrono::steady_clock::now() > give_up) {
       ADD_FAILURE() << "fewer than " << n << " fibers parked in \"" << reason << "\" after "
-                    << patience.count() << " s\n" << fiber_dump();
+                    << patience.count() << " s\n"
+                    << fiber_dump();
       return false;
     }
     goro::this_fiber::yield();

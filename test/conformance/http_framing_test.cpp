@@ -232,8 +232,8 @@ TEST_P(HttpFramingConformanceTest, ServerUnreadRequestBodyLittle) {
   wire::running r([](const http::request&, http::response& rs) { rs.body = "ok"; });
   const std::string out =
       wire::roundtrip(r.addr,
-                     "POST / HTTP/1.1\r\nHost: foo\r\nContent-Length: 5\r\n\r\nhello"
-                     "GET /next HTTP/1.1\r\nHost: foo\r\nConnection: close\r\n\r\n");
+                      "POST / HTTP/1.1\r\nHost: foo\r\nContent-Length: 5\r\n\r\nhello"
+                      "GET /next HTTP/1.1\r\nHost: foo\r\nConnection: close\r\n\r\n");
   EXPECT_EQ(wire::count(out, "HTTP/1.1 200 OK\r\n"), 2) << out;
 }
 
@@ -245,8 +245,8 @@ TEST_P(HttpFramingConformanceTest, ServerUnreadRequestBodyLarge) {
                   {.max_body_bytes = 256 << 10});
   const std::string within =
       wire::roundtrip(r.addr, "POST / HTTP/1.1\r\nHost: foo\r\nContent-Length: 262144\r\n\r\n" +
-                                 std::string(256 << 10, 'x') +
-                                 "GET /next HTTP/1.1\r\nHost: foo\r\nConnection: close\r\n\r\n");
+                                  std::string(256 << 10, 'x') +
+                                  "GET /next HTTP/1.1\r\nHost: foo\r\nConnection: close\r\n\r\n");
   EXPECT_EQ(wire::count(within, "HTTP/1.1 200 OK\r\n"), 2) << within.substr(0, 200);
   auto s = net::dial(r.addr, 10s);
   s.write_all("POST / HTTP/1.1\r\nHost: foo\r\nContent-Length: 262145\r\n\r\n");
@@ -263,7 +263,7 @@ TEST_P(HttpFramingConformanceTest, RequestBodyLimit) {
   for (int i = 0; i < 8; ++i) body += "100\r\n" + std::string(256, 'x') + "\r\n";
   const std::string out =
       wire::roundtrip(r.addr, "POST / HTTP/1.1\r\nHost: foo\r\nTransfer-Encoding: chunked\r\n\r\n" +
-                                 body + "0\r\n\r\n");
+                                  body + "0\r\n\r\n");
   EXPECT_THAT(out, StartsWith("HTTP/1.1 413 ")) << out;
   EXPECT_EQ(wire::count(out, "HTTP/1.1 "), 1) << out;
 }
@@ -299,9 +299,9 @@ TEST_P(HttpFramingConformanceTest, ChunkReaderByteAtATime) {
   for (int i = 0; i < 100'000; ++i) body += "1\r\nX\r\n";
   const std::string out =
       wire::roundtrip(r.addr,
-                     "POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n"
-                     "Connection: close\r\n\r\n" +
-                         body + "0\r\n\r\n");
+                      "POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n"
+                      "Connection: close\r\n\r\n" +
+                          body + "0\r\n\r\n");
   EXPECT_THAT(out, StartsWith("HTTP/1.1 200 OK\r\n")) << out.substr(0, 200);
   EXPECT_THAT(out, HasSubstr("[" + std::string(100'000, 'X') + "]"));
 }
@@ -315,7 +315,7 @@ TEST_P(HttpFramingConformanceTest, ChunkReaderTooMuchOverhead) {
   for (int i = 0; i < 10'000; ++i) body += chunk;
   const std::string out =
       wire::roundtrip(r.addr, "POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n" +
-                                 body + "0\r\n\r\n");
+                                  body + "0\r\n\r\n");
   EXPECT_THAT(out, StartsWith("HTTP/1.1 431 ")) << out.substr(0, 200);
   EXPECT_EQ(wire::count(out, "HTTP/1.1 "), 1);
 }

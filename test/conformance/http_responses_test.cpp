@@ -11,15 +11,15 @@
 //   body is a string, framed by goro's Content-Length, and a response never carries both.
 // - Go never answers a timed-out read; goro answers 408 when a request had started (a silent
 //   close when none had, as Go).
-#include <goro/net/http.hpp>
-
 #include <atomic>
 #include <string>
 
 #include <gmock/gmock.h>
 
-#include "goro_test.hpp"
+#include <goro/net/http.hpp>
+
 #include "../net/http_wire.hpp"
+#include "goro_test.hpp"
 
 namespace {
 
@@ -65,11 +65,12 @@ TEST_P(HttpResponsesConformanceTest, HeadResponseLengthsMatchGet) {
   running r([](const http::request& rq, http::response& rs) {
     rs.body.assign(std::stoul(rq.target.substr(1)), 'b');
   });
-  for (std::size_t n : {std::size_t{0}, std::size_t{1}, std::size_t{64 << 10}, std::size_t{1 << 20}}) {
+  for (std::size_t n :
+       {std::size_t{0}, std::size_t{1}, std::size_t{64 << 10}, std::size_t{1 << 20}}) {
     auto out = wire::roundtrip(r.addr, fmt::format("HEAD /{0} HTTP/1.1\r\nHost: x\r\n\r\n"
-                                            "GET /{0} HTTP/1.1\r\nHost: x\r\n"
-                                            "Connection: close\r\n\r\n",
-                                            n));
+                                                   "GET /{0} HTTP/1.1\r\nHost: x\r\n"
+                                                   "Connection: close\r\n\r\n",
+                                                   n));
     auto [head, rest] = split_head(out);
     auto [get_head, get_body] = split_head(rest);
     const auto length = fmt::format("\r\nContent-Length: {}\r\n", n);
@@ -139,9 +140,9 @@ TEST_P(HttpResponsesConformanceTest, HandlerPanic) {
       },
       {.error_log = [&](std::string_view) { ++lines; }});  // one connection: one fiber at a time
   auto out = wire::roundtrip(r.addr,
-                      "GET /panic HTTP/1.1\r\nHost: x\r\n\r\n"
-                      "GET /panic-nil HTTP/1.1\r\nHost: x\r\n\r\n"
-                      "GET /fine HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+                             "GET /panic HTTP/1.1\r\nHost: x\r\n\r\n"
+                             "GET /panic-nil HTTP/1.1\r\nHost: x\r\n\r\n"
+                             "GET /fine HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
   EXPECT_EQ(count(out, "HTTP/1.1 500 Internal Server Error\r\n"), 2) << out;
   EXPECT_EQ(count(out, "\r\n\r\nInternal Server Error\n"), 2) << out;
   EXPECT_THAT(out, Not(HasSubstr("intentional"))) << out;
@@ -182,11 +183,14 @@ TEST_P(HttpResponsesConformanceTest, ServerTimeoutsCloseASilentConnection) {
 // fails to be written once the timeout passes, and the connection is dropped; the server
 // serves other connections meanwhile.
 TEST_P(HttpResponsesConformanceTest, OnlyWriteTimeout) {
-  running r([](const http::request& rq, http::response& rs) {
-    if (rq.target == "/big") rs.body.assign(32 << 20, 'x');
-    else rs.body = "small";
-  },
-            {.write_timeout = 200ms});
+  running r(
+      [](const http::request& rq, http::response& rs) {
+        if (rq.target == "/big")
+          rs.body.assign(32 << 20, 'x');
+        else
+          rs.body = "small";
+      },
+      {.write_timeout = 200ms});
   auto stuck = net::dial(r.addr);
   stuck.write_all("GET /big HTTP/1.1\r\nHost: x\r\n\r\n");  // never read
   EXPECT_EQ(http::get("http://" + r.addr + "/small").body, "small");

@@ -56,7 +56,11 @@ TEST_P(MutexConformanceTest, Mutex) {
 // Go: TestMutexMisuse, each of misuseTests: every one is reported, naming the misuse.
 TEST_P(MutexConformanceTest, MutexMisuse) {
   std::pair<const char*, std::function<void()>> misuse[] = {
-      {"Mutex.Unlock", [] { goro::mutex mu; mu.unlock(); }},
+      {"Mutex.Unlock",
+       [] {
+         goro::mutex mu;
+         mu.unlock();
+       }},
       {"Mutex.Unlock2",
        [] {
          goro::mutex mu;
@@ -64,7 +68,11 @@ TEST_P(MutexConformanceTest, MutexMisuse) {
          mu.unlock();
          mu.unlock();
        }},
-      {"RWMutex.Unlock", [] { goro::rwmutex mu; mu.unlock(); }},
+      {"RWMutex.Unlock",
+       [] {
+         goro::rwmutex mu;
+         mu.unlock();
+       }},
       {"RWMutex.Unlock2",
        [] {
          goro::rwmutex mu;
@@ -83,7 +91,11 @@ TEST_P(MutexConformanceTest, MutexMisuse) {
          mu.unlock();
          mu.unlock();
        }},
-      {"RWMutex.RUnlock", [] { goro::rwmutex mu; mu.unlock_shared(); }},
+      {"RWMutex.RUnlock",
+       [] {
+         goro::rwmutex mu;
+         mu.unlock_shared();
+       }},
       {"RWMutex.RUnlock2",
        [] {
          goro::rwmutex mu;

@@ -88,15 +88,14 @@ TEST_P(SelectConformanceTest, Select3) {
   // Selects with non-ready non-nil channels always block.
   {
     goro::chan<int> ch(0);
-    expect_blocks_until([ch] { goro::select(goro::recv(ch)); }, "select",
-                        [ch] { ch.send(1); }, "select on non-ready channel");
+    expect_blocks_until([ch] { goro::select(goro::recv(ch)); }, "select", [ch] { ch.send(1); },
+                        "select on non-ready channel");
   }
 
   // Selects with default cases don't block.
   expect_never_blocks([] { goro::select(goro::otherwise()); }, "select with only default");
-  expect_never_blocks(
-      [nilch] { EXPECT_EQ(goro::select(goro::recv(nilch), goro::otherwise()), 1); },
-      "select nil receive with default");
+  expect_never_blocks([nilch] { EXPECT_EQ(goro::select(goro::recv(nilch), goro::otherwise()), 1); },
+                      "select nil receive with default");
   expect_never_blocks(
       [nilch] { EXPECT_EQ(goro::select(goro::send(nilch, 7), goro::otherwise()), 1); },
       "select nil send with default");
@@ -121,9 +120,8 @@ TEST_P(SelectConformanceTest, Select3) {
                       "select receive on closed");
   expect_never_blocks(
       [closedch] {
-        goro::select(goro::recv(closedch, [](std::optional<int> v) {
-          EXPECT_EQ(v, std::nullopt);
-        }));
+        goro::select(
+            goro::recv(closedch, [](std::optional<int> v) { EXPECT_EQ(v, std::nullopt); }));
       },
       "select receive (v, ok) on closed");
   EXPECT_THROW(goro::select(goro::send(closedch, 7)), goro::closed_channel_error);
@@ -259,8 +257,7 @@ TEST_P(SelectConformanceTest, Nonblock) {
       ASSERT_TRUE(wait_parked(1, "chan send"));
     }
     std::optional<int> v;
-    EXPECT_EQ(goro::select(goro::recv(c, [&](std::optional<int> x) { v = x; }),
-                           goro::otherwise()),
+    EXPECT_EQ(goro::select(goro::recv(c, [&](std::optional<int> x) { v = x; }), goro::otherwise()),
               0)
         << "sender waiting";
     EXPECT_EQ(v, 234) << "sender value";

@@ -39,10 +39,9 @@ TEST_P(SleepConformanceTest, Sleep) {
     return goro::now() - start;
   });
   auto duration = slept.join();
-  EXPECT_GE(duration, delay) << "sleep_for(100ms) slept for only "
-                             << std::chrono::duration_cast<std::chrono::microseconds>(duration)
-                                    .count()
-                             << " us";
+  EXPECT_GE(duration, delay)
+      << "sleep_for(100ms) slept for only "
+      << std::chrono::duration_cast<std::chrono::microseconds>(duration).count() << " us";
   fibers.wait();
 }
 
@@ -161,9 +160,11 @@ TEST_P(SleepConformanceTest, AfterQueuing) {
   conformance::fiber_group fibers;
   auto t0 = goro::now();
   for (int slot : slots)
-    fibers.go([result, slot](goro::recv_chan<goro::time_point> ac) {
-      result.send({slot, *ac.recv()});
-    }, goro::after(slot * delta));
+    fibers.go(
+        [result, slot](goro::recv_chan<goro::time_point> ac) {
+          result.send({slot, *ac.recv()});
+        },
+        goro::after(slot * delta));
   for (std::size_t i = 0; i < std::size(slots); ++i) {
     auto r = recv_or_fail(result, "after result");
     if (!r) break;
@@ -211,8 +212,8 @@ TEST_P(SleepConformanceTest, SleepZeroDeadlock) {
 }
 
 // Go: TestReset (testReset): Reset of a pending timer reports true and moves its firing;
-// the timer does not fire before the new deadline (the time it carries), then fires; Reset of a fired and received
-// timer reports false.
+// the timer does not fire before the new deadline (the time it carries), then fires; Reset of a
+// fired and received timer reports false.
 TEST_P(SleepConformanceTest, Reset) {
   constexpr auto d = 25ms;
   goro::timer t0(2 * d);
@@ -263,8 +264,7 @@ TEST_P(SleepConformanceTest, TimerStopResetDiscardPendingValue) {
     goro::timer t(1ms);
     ASSERT_TRUE(conformance::wait_until([&] { return t.c().size() == 1; }, "timer fired"));
     EXPECT_TRUE(t.reset(std::chrono::hours(1))) << "reset of a fired, unreceived timer";
-    EXPECT_EQ(goro::select(goro::recv(t.c()), goro::otherwise()), 1)
-        << "stale value after reset";
+    EXPECT_EQ(goro::select(goro::recv(t.c()), goro::otherwise()), 1) << "stale value after reset";
     t.stop();
   }
 }

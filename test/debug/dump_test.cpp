@@ -1,18 +1,18 @@
 // goro::list_fibers / dump / leaked_fibers: names, states, wait reasons, spawn sites, and
 // backtraces of parked fibers that reach each fiber's own function.
+#include <algorithm>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <unistd.h>
+
+#include <gmock/gmock.h>
+
 #include <goro/debug.hpp>
 #include <goro/goro.hpp>
 #include <goro/net/tcp.hpp>
 #include <goro/stats.hpp>
-
-#include <algorithm>
-#include <string>
-#include <thread>
-
-#include <unistd.h>
-#include <vector>
-
-#include <gmock/gmock.h>
 
 #include "goro_test.hpp"
 
@@ -186,9 +186,8 @@ TEST_P(DumpTest, StatsCountFibersByStateTimersBlockingCallsAndPollerWakeUps) {
     return goro::blocking([&] { return ::read(fd, &c, 1); });
   });
   auto blocking_in_list = [](const goro::runtime_stats& s) {
-    return std::count_if(s.machine_list.begin(), s.machine_list.end(), [](const auto& m) {
-      return m.state == goro::machine_state::blocking;
-    });
+    return std::count_if(s.machine_list.begin(), s.machine_list.end(),
+                         [](const auto& m) { return m.state == goro::machine_state::blocking; });
   };
   for (;;) {  // until the blocker's machine is seen inside the call, in the count and the list
     auto s = goro::stats();

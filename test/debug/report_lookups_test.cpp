@@ -3,9 +3,6 @@
 // case in a child process, where every symbol lookup prints "symbol lookup N" (the report
 // ends the child before it could report a count); the parent counts those lines. A stack
 // overflow's report (overflow.cpp) walks no fiber: it does no lookup.
-#include <goro/goro.hpp>
-#include <goro/stats.hpp>
-
 #include <csignal>
 #include <cstdio>
 #include <stdexcept>
@@ -17,8 +14,11 @@
 #include <fmt/format.h>
 #include <gmock/gmock.h>
 
-#include "debug/unwind.hpp"
+#include <goro/goro.hpp>
+#include <goro/stats.hpp>
+
 #include "debug/fatal.hpp"
+#include "debug/unwind.hpp"
 #include "goro_test.hpp"
 
 namespace {
@@ -45,8 +45,7 @@ void print_lookup(std::uint64_t count) {
 MATCHER_P(LooksUpAtMost, n, "") {
   const std::string needle = "symbol lookup ";
   int count = 0;
-  for (auto at = arg.find(needle); at != std::string::npos; at = arg.find(needle, at + 1))
-    ++count;
+  for (auto at = arg.find(needle); at != std::string::npos; at = arg.find(needle, at + 1)) ++count;
   *result_listener << count << " symbol lookups";
   return count >= 1 && count <= n;
 }
@@ -78,8 +77,8 @@ TEST_F(ReportLookupsDeathTest, SigquitDumpLooksUpEachAddressOnce) {
         for (;;) ::pause();  // the runtime's SIGQUIT thread ends the process
       },
       ::testing::ExitedWithCode(2),
-      AllOf(HasSubstr(fmt::format("goro: {} fibers\n", parked_fibers)),
-            HasSubstr("wait_for_work"), LooksUpAtMost(two_places)));
+      AllOf(HasSubstr(fmt::format("goro: {} fibers\n", parked_fibers)), HasSubstr("wait_for_work"),
+            LooksUpAtMost(two_places)));
 }
 
 TEST_F(ReportLookupsDeathTest, DeadlockReportLooksUpEachAddressOnce) {
@@ -93,8 +92,8 @@ TEST_F(ReportLookupsDeathTest, DeadlockReportLooksUpEachAddressOnce) {
         });
       },
       ::testing::ExitedWithCode(2),
-      AllOf(HasSubstr("fatal error: all fibers are asleep - deadlock!"),
-            HasSubstr("wait_for_work"), LooksUpAtMost(two_places)));
+      AllOf(HasSubstr("fatal error: all fibers are asleep - deadlock!"), HasSubstr("wait_for_work"),
+            LooksUpAtMost(two_places)));
 }
 
 TEST_F(ReportLookupsDeathTest, LostExceptionReportLooksUpEachAddressOnce) {
@@ -108,8 +107,8 @@ TEST_F(ReportLookupsDeathTest, LostExceptionReportLooksUpEachAddressOnce) {
         goro::go({.name = "thrower"}, [] { throw std::runtime_error("nobody joins"); });
         for (;;) ::pause();  // the lost exception ends the process
       },
-      AllOf(HasSubstr("(thrower) ended with an unhandled exception"),
-            HasSubstr("wait_for_work"), LooksUpAtMost(two_places)));
+      AllOf(HasSubstr("(thrower) ended with an unhandled exception"), HasSubstr("wait_for_work"),
+            LooksUpAtMost(two_places)));
 }
 
 }  // namespace

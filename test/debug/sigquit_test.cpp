@@ -1,8 +1,5 @@
 // SIGQUIT prints every fiber and exits with status 2 (as Go), or only prints; the leak
 // report at shutdown names the fibers left behind. Each case in a child process.
-#include <goro/debug.hpp>
-#include <goro/goro.hpp>
-
 #include <algorithm>
 #include <csignal>
 #include <thread>
@@ -10,6 +7,9 @@
 #include <unistd.h>
 
 #include <gmock/gmock.h>
+
+#include <goro/debug.hpp>
+#include <goro/goro.hpp>
 
 #include "goro_test.hpp"
 

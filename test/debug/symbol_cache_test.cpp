@@ -3,16 +3,16 @@
 // every fiber. A lookup (libunwind's unw_get_proc_name) reads /proc/self/maps and maps the
 // program's ELF file: done per frame, it made a SIGQUIT dump of 200,000 parked fibers take
 // minutes. The verdicts count lookups (detail::symbol_lookups()), never time.
-#include <goro/debug.hpp>
-#include <goro/goro.hpp>
-#include <goro/stats.hpp>
-
 #include <algorithm>
 #include <cstdio>
 #include <thread>
 #include <vector>
 
 #include <gmock/gmock.h>
+
+#include <goro/debug.hpp>
+#include <goro/goro.hpp>
+#include <goro/stats.hpp>
 
 #include "debug/unwind.hpp"
 #include "goro_test.hpp"
@@ -53,9 +53,9 @@ TEST_P(SymbolCacheTest, ListOfFibersParkedInOnePlaceLooksUpEachAddressOnce) {
   ASSERT_EQ(fs.size(), static_cast<std::size_t>(parked_fibers));
   for (auto& f : fs) {  // every fiber still named in full, from the cache
     EXPECT_THAT(f.spawned_at, HasSubstr("park_workers"));
-    EXPECT_TRUE(std::any_of(f.backtrace.begin(), f.backtrace.end(),
-                            [](auto& frame) { return frame.find("wait_for_work") != frame.npos; }))
-        << goro::format_fibers({f});
+    EXPECT_TRUE(std::any_of(f.backtrace.begin(), f.backtrace.end(), [](auto& frame) {
+      return frame.find("wait_for_work") != frame.npos;
+    })) << goro::format_fibers({f});
   }
   EXPECT_GT(lookups, 0u);
   EXPECT_LE(lookups, one_place) << "symbol lookups for " << parked_fibers

@@ -9,7 +9,8 @@ int main() {
     s.spawn([&] {
       for (int v : ping) pong.send(v + 1);
     });
-    for (int i = 0; i < 4; ++i) s.spawn([] { goro::this_fiber::sleep_for(std::chrono::milliseconds(1)); });
+    for (int i = 0; i < 4; ++i)
+      s.spawn([] { goro::this_fiber::sleep_for(std::chrono::milliseconds(1)); });
     s.spawn([] { goro::blocking([] { return 0; }); });
     for (int i = 0; i < 200; ++i) {
       ping.send(i);

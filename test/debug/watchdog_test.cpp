@@ -1,13 +1,13 @@
 // The watchdog names a fiber that keeps its processor without a scheduling point (with its
 // backtrace) and one blocked in a system call outside goro::blocking. Each case in a child.
-#include <goro/goro.hpp>
-#include <goro/stats.hpp>
-
 #include <thread>
 
 #include <unistd.h>
 
 #include <gmock/gmock.h>
+
+#include <goro/goro.hpp>
+#include <goro/stats.hpp>
 
 #include "goro_test.hpp"
 

@@ -4,14 +4,14 @@
 // std::exception, within its timeout, without crashing (ASan+UBSan watch) or hanging. A GET,
 // then a HEAD on the same client: the second exercises reuse (or its refusal) and the parse
 // of a response without a body.
-#include <goro/net/http.hpp>
-#include <goro/spawn.hpp>
-
 #include <cstdint>
 #include <cstdlib>
 #include <exception>
 #include <mutex>
 #include <string>
+
+#include <goro/net/http.hpp>
+#include <goro/spawn.hpp>
 
 namespace {
 

@@ -1,12 +1,12 @@
 // libFuzzer target: arbitrary bytes sent to goro's HTTP server over loopback. Whatever
 // arrives, the server must answer with a status line or close the connection, within its
 // read timeout, without crashing (ASan+UBSan watch) or hanging.
-#include <goro/net/http.hpp>
-#include <goro/spawn.hpp>
-
 #include <cstdint>
 #include <cstdlib>
 #include <string>
+
+#include <goro/net/http.hpp>
+#include <goro/spawn.hpp>
 
 namespace {
 

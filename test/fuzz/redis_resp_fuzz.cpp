@@ -52,8 +52,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const std::string_view in(reinterpret_cast<const char*>(data) + 1, size - 1);
   const auto whole = parse(in, in.size() + 1);
   const auto split = parse(in, piece);
-  if (whole.commands != split.commands || whole.end != split.end ||
-      whole.error != split.error || whole.buffered != split.buffered)
+  if (whole.commands != split.commands || whole.end != split.end || whole.error != split.error ||
+      whole.buffered != split.buffered)
     std::abort();  // incremental parsing must not depend on how the bytes arrive
   for (auto& cmd : whole.commands) {
     std::string again;

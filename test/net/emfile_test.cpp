@@ -2,8 +2,6 @@
 // stderr, back off instead of spinning or failing, and accept the waiting connection once
 // descriptors are free again. Runs in a child process: it lowers RLIMIT_NOFILE and fills
 // the descriptor table.
-#include <goro/net/tcp.hpp>
-
 #include <string>
 #include <vector>
 
@@ -12,6 +10,8 @@
 #include <unistd.h>
 
 #include <gmock/gmock.h>
+
+#include <goro/net/tcp.hpp>
 
 #include "goro_test.hpp"
 

@@ -3,8 +3,6 @@
 // past the limits, URLs the client cannot serve, and response framing the client must not
 // trust (TE with CL, TE not ending in chunked, 1xx interim responses, HEAD, 204 with a body).
 // Each raw server is a listener whose connections run a scripted peer on fibers of their own.
-#include <goro/net/http.hpp>
-
 #include <atomic>
 #include <functional>
 #include <map>
@@ -15,6 +13,8 @@
 #include <vector>
 
 #include <gmock/gmock.h>
+
+#include <goro/net/http.hpp>
 
 #include "../net/http_wire.hpp"
 #include "goro_test.hpp"
@@ -159,13 +159,16 @@ TEST_P(HttpClientSecurityTest, BadMethodsTargetsAndHeadersThrowInvalidMessage) {
     EXPECT_THAT(attempt([](auto& rq) { rq.target = "/a#frag"; }), HasSubstr("target"));
     EXPECT_THAT(attempt([](auto& rq) { rq.target = "no-slash"; }), HasSubstr("target"));
     EXPECT_THAT(attempt([](auto& rq) { rq.target = ""; }), HasSubstr("target"));
-    EXPECT_THAT(attempt([](auto& rq) { rq.headers = {{"X-A", "1\r\nX-Evil: 1"}}; }),
+    EXPECT_THAT(attempt([](auto& rq) {
+                  rq.headers = {{"X-A", "1\r\nX-Evil: 1"}};
+                }),
                 HasSubstr("X-A"));
-    EXPECT_THAT(attempt([](auto& rq) { rq.headers = {{"X-A", std::string("a\0b", 3)}}; }),
+    EXPECT_THAT(attempt([](auto& rq) {
+                  rq.headers = {{"X-A", std::string("a\0b", 3)}};
+                }),
                 HasSubstr("X-A"));
     EXPECT_THAT(attempt([](auto& rq) { rq.headers = {{"X-A", "a\rb"}}; }), HasSubstr("X-A"));
-    EXPECT_THAT(attempt([](auto& rq) { rq.headers = {{"Bad Name", "v"}}; }),
-                HasSubstr("Bad Name"));
+    EXPECT_THAT(attempt([](auto& rq) { rq.headers = {{"Bad Name", "v"}}; }), HasSubstr("Bad Name"));
     EXPECT_THAT(attempt([](auto& rq) { rq.headers = {{"X:Y", "v"}}; }), HasSubstr("X:Y"));
     EXPECT_THAT(attempt([](auto& rq) { rq.headers = {{"", "v"}}; }), HasSubstr("header"));
     // What is valid goes out.

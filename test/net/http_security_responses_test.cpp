@@ -6,14 +6,14 @@
 // client still sending when it is answered (lingering close). The verdicts are the bytes on
 // the wire, how the connection ended and counts (log lines, fibers); the timeouts are small
 // so the tests are quick, but no verdict depends on how long anything took.
-#include <goro/net/http.hpp>
-
 #include <atomic>
 #include <mutex>
 #include <string>
 #include <vector>
 
 #include <gmock/gmock.h>
+
+#include <goro/net/http.hpp>
 
 #include "goro_test.hpp"
 #include "http_wire.hpp"
@@ -94,13 +94,13 @@ TEST_P(HttpSecurityResponsesTest, NonStdExceptionIsA500AndTheServerGoesOn) {
       },
       {.error_log = log.sink()});
   auto out = wire::roundtrip(r.addr,
-                      "GET /int HTTP/1.1\r\nHost: x\r\n\r\n"
-                      "GET /next HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+                             "GET /int HTTP/1.1\r\nHost: x\r\n\r\n"
+                             "GET /next HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
   EXPECT_THAT(out, StartsWith(generic_500)) << out;
   EXPECT_THAT(out, HasSubstr("\r\n\r\nInternal Server Error\n")) << out;
   EXPECT_THAT(out, HasSubstr("\r\n\r\nstill here")) << out;  // the same connection, kept alive
-  EXPECT_THAT(log.get(),
-              ::testing::ElementsAre("goro::http: handler for GET /int threw: a non-std exception"));
+  EXPECT_THAT(log.get(), ::testing::ElementsAre(
+                             "goro::http: handler for GET /int threw: a non-std exception"));
 }
 
 // issue 14: the 500's body carried the exception's what() (secrets in error messages reached
@@ -114,7 +114,8 @@ TEST_P(HttpSecurityResponsesTest, ExceptionTextNeverReachesTheClient) {
         throw std::runtime_error("db password=hunter2\nsecond line");
       },
       {.error_log = log.sink()});
-  auto out = wire::roundtrip(r.addr, "POST /login HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n");
+  auto out =
+      wire::roundtrip(r.addr, "POST /login HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n");
   EXPECT_THAT(out, StartsWith(generic_500)) << out;
   EXPECT_THAT(out, Not(HasSubstr("hunter2"))) << out;
   EXPECT_THAT(out, Not(HasSubstr("X-Partial"))) << out;  // nothing of the failed response
@@ -159,8 +160,8 @@ TEST_P(HttpSecurityResponsesTest, HeadAnswerHasContentLengthAndNoBody) {
     rs.body = rq.target == "/after" ? "after" : "hello world";
   });
   auto out = wire::roundtrip(r.addr,
-                      "HEAD /h HTTP/1.1\r\nHost: x\r\n\r\n"
-                      "GET /after HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+                             "HEAD /h HTTP/1.1\r\nHost: x\r\n\r\n"
+                             "GET /after HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
   auto [head, rest] = split_head(out);
   EXPECT_THAT(head, StartsWith("HTTP/1.1 200 OK\r\n")) << out;
   EXPECT_THAT(head, HasSubstr("\r\nContent-Length: 11\r\n")) << out;
@@ -178,9 +179,9 @@ TEST_P(HttpSecurityResponsesTest, NoContentAndNotModifiedHaveNoBodyNorContentLen
   });
   for (const char* status : {"204", "304"}) {
     auto out = wire::roundtrip(r.addr, fmt::format("GET /{} HTTP/1.1\r\nHost: x\r\n\r\n"
-                                            "GET /after HTTP/1.1\r\nHost: x\r\n"
-                                            "Connection: close\r\n\r\n",
-                                            status));
+                                                   "GET /after HTTP/1.1\r\nHost: x\r\n"
+                                                   "Connection: close\r\n\r\n",
+                                                   status));
     auto [head, rest] = split_head(out);
     EXPECT_THAT(head, StartsWith(fmt::format("HTTP/1.1 {} ", status))) << out;
     EXPECT_THAT(head, Not(HasSubstr("Content-Length"))) << out;
@@ -212,8 +213,10 @@ TEST_P(HttpSecurityResponsesTest, StatusOutOfRangeIsA500) {
     EXPECT_THAT(lines[i], HasSubstr(fmt::format("invalid response: status {} ", bad[i])))
         << lines[i];
   // The edges that are valid go out as set.
-  EXPECT_THAT(wire::roundtrip(r.addr, "GET /200 HTTP/1.1\r\nHost: x\r\n\r\n"), StartsWith("HTTP/1.1 200 "));
-  EXPECT_THAT(wire::roundtrip(r.addr, "GET /599 HTTP/1.1\r\nHost: x\r\n\r\n"), StartsWith("HTTP/1.1 599 "));
+  EXPECT_THAT(wire::roundtrip(r.addr, "GET /200 HTTP/1.1\r\nHost: x\r\n\r\n"),
+              StartsWith("HTTP/1.1 200 "));
+  EXPECT_THAT(wire::roundtrip(r.addr, "GET /599 HTTP/1.1\r\nHost: x\r\n\r\n"),
+              StartsWith("HTTP/1.1 599 "));
 }
 
 // issue 14: a client that pipelines requests for a large response and never reads pinned a
@@ -234,7 +237,7 @@ TEST_P(HttpSecurityResponsesTest, NeverReadingClientIsDroppedAndShutdownReturns)
       if (f.name == "http conn") return false;
     return true;
   });
-  r.reset();  // serve() returned too: the listener is closed
+  r.reset();                  // serve() returned too: the listener is closed
   auto rest = read_reply(s);  // what the kernel buffered, then the end
   EXPECT_NE(rest.end, "deadline");
   EXPECT_LT(rest.bytes.size(), std::size_t{2 * (32 << 20)});  // not both responses whole
@@ -274,7 +277,8 @@ TEST_P(HttpSecurityResponsesTest, SlowHeadOfTheNextRequestGets408) {
 TEST_P(HttpSecurityResponsesTest, SlowBodyGets408) {
   running r([](const http::request&, http::response& rs) { rs.body = "never"; },
             {.read_header_timeout = 1h, .read_timeout = 100ms, .idle_timeout = 1h});
-  auto out = wire::roundtrip(r.addr, "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\nhalf", false);
+  auto out = wire::roundtrip(r.addr, "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\nhalf",
+                             false);
   EXPECT_THAT(out, StartsWith("HTTP/1.1 408 Request Timeout\r\n")) << out;
 }
 

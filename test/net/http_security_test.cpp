@@ -72,7 +72,7 @@ TEST_P(HttpSecurityTest, TransferEncodingChunkedThenIdentityIs400) {
                     "400");
   expect_one_answer(
       wire::roundtrip(r.addr,
-                     smuggle("Transfer-Encoding: chunked\r\nTransfer-Encoding: identity\r\n")),
+                      smuggle("Transfer-Encoding: chunked\r\nTransfer-Encoding: identity\r\n")),
       "400");
 }
 
@@ -82,7 +82,7 @@ TEST_P(HttpSecurityTest, TransferEncodingChunkedTwiceIs400) {
                     "400");
   expect_one_answer(
       wire::roundtrip(r.addr,
-                     smuggle("Transfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n")),
+                      smuggle("Transfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n")),
       "400");
 }
 
@@ -94,10 +94,11 @@ TEST_P(HttpSecurityTest, TransferEncodingEmptyIs400) {
 
 TEST_P(HttpSecurityTest, TransferEncodingCodingBeforeChunkedIs501) {
   running r(echo);
-  expect_one_answer(wire::roundtrip(r.addr, smuggle("Transfer-Encoding: gzip, chunked\r\n")), "501");
+  expect_one_answer(wire::roundtrip(r.addr, smuggle("Transfer-Encoding: gzip, chunked\r\n")),
+                    "501");
   expect_one_answer(
       wire::roundtrip(r.addr,
-                     smuggle("Transfer-Encoding: GZIP\r\nTransfer-Encoding:\tChunked \r\n")),
+                      smuggle("Transfer-Encoding: GZIP\r\nTransfer-Encoding:\tChunked \r\n")),
       "501");
 }
 
@@ -127,10 +128,10 @@ TEST_P(HttpSecurityTest, ChunkedInHttp10WithKeepAliveIsServedThenClosed) {
   running r(echo);
   const std::string out =
       wire::roundtrip(r.addr,
-                     "POST /a HTTP/1.0\r\nConnection: keep-alive\r\n"
-                     "Transfer-Encoding: chunked\r\n\r\n"
-                     "5\r\nhello\r\n0\r\n\r\n"
-                     "GET /smuggled HTTP/1.0\r\nConnection: keep-alive\r\n\r\n");
+                      "POST /a HTTP/1.0\r\nConnection: keep-alive\r\n"
+                      "Transfer-Encoding: chunked\r\n\r\n"
+                      "5\r\nhello\r\n0\r\n\r\n"
+                      "GET /smuggled HTTP/1.0\r\nConnection: keep-alive\r\n\r\n");
   EXPECT_THAT(out, StartsWith("HTTP/1.1 200 OK\r\n"));
   EXPECT_THAT(out, HasSubstr("POST /a [hello]"));
   EXPECT_THAT(out, HasSubstr("Connection: close\r\n"));
@@ -238,13 +239,15 @@ TEST_P(HttpSecurityTest, ManyChunkExtensionsGet431) {
 // RFC 9112 §2.2: a leading empty line is ignored.
 TEST_P(HttpSecurityTest, LeadingEmptyLineIsIgnored) {
   running r(echo);
-  EXPECT_THAT(wire::roundtrip(r.addr, "\r\nGET /a HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"),
-              HasSubstr("GET /a []"));
+  EXPECT_THAT(
+      wire::roundtrip(r.addr, "\r\nGET /a HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"),
+      HasSubstr("GET /a []"));
   EXPECT_THAT(wire::roundtrip(r.addr, "\nGET /b HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"),
               HasSubstr("GET /b []"));
-  const std::string two = wire::roundtrip(r.addr,
-                                         "GET /c HTTP/1.1\r\nHost: x\r\n\r\n\r\n"
-                                         "GET /d HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+  const std::string two =
+      wire::roundtrip(r.addr,
+                      "GET /c HTTP/1.1\r\nHost: x\r\n\r\n\r\n"
+                      "GET /d HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
   EXPECT_THAT(two, HasSubstr("GET /c []"));
   EXPECT_THAT(two, HasSubstr("GET /d []"));
 }

@@ -1,11 +1,11 @@
 // goro::http on loopback: our client and curl against the server, keep-alive, pipelining,
 // malformed and oversized requests, handler exceptions, graceful shutdown.
-#include <goro/net/http.hpp>
-
 #include <cstdio>
 #include <string>
 
 #include <gmock/gmock.h>
+
+#include <goro/net/http.hpp>
 
 #include "goro_test.hpp"
 
@@ -26,7 +26,8 @@ class HttpTest : public goro_test::RuntimeTest {
     std::string addr;
     goro::join_handle<void> serving;
     running(http::handler h, http::server_options o = {})
-        : srv(std::move(h), o), ln(net::listen("127.0.0.1:0")),
+        : srv(std::move(h), o),
+          ln(net::listen("127.0.0.1:0")),
           addr(ln.local_address().to_string()),
           serving(goro::spawn([this] { srv.serve(ln); })) {}
     ~running() {

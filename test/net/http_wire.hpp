@@ -2,13 +2,13 @@
 // that sends the exact bytes a peer (or an attacker) sends and reads what comes back.
 #pragma once
 
-#include <goro/net/http.hpp>
-#include <goro/spawn.hpp>
-
 #include <chrono>
 #include <string>
 #include <string_view>
 #include <system_error>
+
+#include <goro/net/http.hpp>
+#include <goro/spawn.hpp>
 
 namespace goro_test::http_wire {
 
@@ -19,7 +19,8 @@ struct running {
   std::string addr;
   goro::join_handle<void> serving;
   explicit running(goro::http::handler h, goro::http::server_options o = {})
-      : srv(std::move(h), std::move(o)), ln(goro::net::listen("127.0.0.1:0")),
+      : srv(std::move(h), std::move(o)),
+        ln(goro::net::listen("127.0.0.1:0")),
         addr(ln.local_address().to_string()),
         serving(goro::spawn([this] { srv.serve(ln); })) {}
   ~running() {
@@ -48,7 +49,7 @@ inline std::string read_to_close(goro::net::stream& s,
 // Sends `bytes` on a new connection, half-closes it when `then_close` (the peer sees the
 // end of the request stream), and returns everything the server sent until it closed.
 inline std::string roundtrip(const std::string& addr, std::string_view bytes,
-                            bool then_close = true) {
+                             bool then_close = true) {
   auto s = goro::net::dial(addr, std::chrono::seconds(10));
   try {
     s.write_all(bytes.data(), bytes.size());

@@ -1,8 +1,6 @@
 // 10,000 concurrent TCP connections served by one process, each on its own fiber, on two
 // processors. The clients run in a child process (its own descriptor table: both ends in
 // one process would need 20,000 descriptors, this machine's hard limit).
-#include <goro/net/tcp.hpp>
-
 #include <atomic>
 #include <memory>
 #include <string>
@@ -12,6 +10,8 @@
 #include <unistd.h>
 
 #include <gmock/gmock.h>
+
+#include <goro/net/tcp.hpp>
 
 #include "goro_test.hpp"
 

@@ -1,7 +1,5 @@
 // TCP over the network poller, on real loopback sockets: echo from fibers and threads,
 // deadlines, resets, half-close, close while blocked, refused dials, many connections.
-#include <goro/net/tcp.hpp>
-
 #include <array>
 #include <atomic>
 #include <cstring>
@@ -16,6 +14,8 @@
 #include <unistd.h>
 
 #include <gmock/gmock.h>
+
+#include <goro/net/tcp.hpp>
 
 #include "goro_test.hpp"
 
@@ -147,7 +147,8 @@ TEST_P(TcpTest, PeerResetMidReadAndMidWrite) {
       ADD_FAILURE() << "no error after the peer's reset";
     } catch (const std::system_error& e) {
       EXPECT_TRUE(e.code().value() == ECONNRESET || e.code().value() == EPIPE) << e.what();
-      EXPECT_THAT(e.what(), ::testing::HasSubstr(round == 0 ? "read 127.0.0.1:" : "write 127.0.0.1:"));
+      EXPECT_THAT(e.what(),
+                  ::testing::HasSubstr(round == 0 ? "read 127.0.0.1:" : "write 127.0.0.1:"));
     }
   }
 }
@@ -230,8 +231,9 @@ TEST_P(TcpTest, StopTokenEndsABlockedCallAndTheStreamStaysUsable) {
     });
     goro_test::wait_until("the reader blocked", goro_test::parked(reader.id(), "io wait"));
     src.request_stop();
-    EXPECT_THAT(goro_test::bounded("the read ended", [&] { return reader.join(); }),
-                ::testing::MatchesRegex("goro::net: read 127\\.0\\.0\\.1:[0-9]+: operation canceled"));
+    EXPECT_THAT(
+        goro_test::bounded("the read ended", [&] { return reader.join(); }),
+        ::testing::MatchesRegex("goro::net: read 127\\.0\\.0\\.1:[0-9]+: operation canceled"));
   }
   {
     std::stop_source src;
@@ -295,7 +297,8 @@ TEST_P(TcpTest, RefusedDialNamesTheAddress) {
     ADD_FAILURE() << "dial succeeded";
   } catch (const std::system_error& e) {
     EXPECT_EQ(e.code().value(), ECONNREFUSED);
-    EXPECT_THAT(e.what(), ::testing::StartsWith("goro::net: dial 127.0.0.1:" + std::to_string(port)));
+    EXPECT_THAT(e.what(),
+                ::testing::StartsWith("goro::net: dial 127.0.0.1:" + std::to_string(port)));
   }
   EXPECT_THROW(net::dial("127.0.0.1:99999"), std::system_error);  // invalid port
   EXPECT_THROW(net::listen("not-an-address:1"), std::system_error);

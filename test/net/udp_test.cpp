@@ -1,10 +1,10 @@
 // UDP on the network poller: datagrams between fibers and a thread, a receive that parks
 // until a datagram comes, a read deadline, close while blocked.
-#include <goro/net/udp.hpp>
-
 #include <string>
 
 #include <gmock/gmock.h>
+
+#include <goro/net/udp.hpp>
 
 #include "goro_test.hpp"
 

@@ -1,15 +1,15 @@
 // goro::context: cancellation reaches every fiber of a deep and wide tree (counted),
 // deadlines fire, values are found up the tree, a child's cancel leaves its parent alone.
-#include <goro/context.hpp>
-#include <goro/net/tcp.hpp>
-#include <goro/wait_group.hpp>
-
 #include <atomic>
 #include <stop_token>
 #include <string>
 #include <vector>
 
 #include <gmock/gmock.h>
+
+#include <goro/context.hpp>
+#include <goro/net/tcp.hpp>
+#include <goro/wait_group.hpp>
 
 #include "goro_test.hpp"
 
@@ -121,7 +121,7 @@ TEST_P(ContextTest, ValuesAreFoundUpTheTreeAndShadowed) {
   auto c = goro::with_value(b, attempt, 3);
   auto d = goro::with_value(c, user, std::string("grace"));
   ASSERT_NE(c.value(user), nullptr);
-  EXPECT_EQ(*c.value(user), "ada");   // through a cancel node
+  EXPECT_EQ(*c.value(user), "ada");  // through a cancel node
   EXPECT_EQ(*c.value(attempt), 3);
   EXPECT_EQ(*d.value(user), "grace");  // shadowed
   EXPECT_EQ(a.value(attempt), nullptr);

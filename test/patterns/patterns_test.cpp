@@ -1,17 +1,6 @@
 // The channel patterns: every value delivered exactly once, outputs closed, producers
 // stopped when the reader stops, and no fiber left behind (the fixture checks that the
 // live-fiber count is back to zero after each case).
-#include <goro/patterns/actor.hpp>
-#include <goro/patterns/event_emitter.hpp>
-#include <goro/patterns/fan_in.hpp>
-#include <goro/patterns/fan_out.hpp>
-#include <goro/patterns/future.hpp>
-#include <goro/patterns/generator.hpp>
-#include <goro/patterns/pipeline.hpp>
-#include <goro/patterns/pubsub.hpp>
-#include <goro/patterns/rate_limiter.hpp>
-#include <goro/scope.hpp>
-
 #include <algorithm>
 #include <atomic>
 #include <map>
@@ -22,6 +11,17 @@
 #include <vector>
 
 #include <gmock/gmock.h>
+
+#include <goro/patterns/actor.hpp>
+#include <goro/patterns/event_emitter.hpp>
+#include <goro/patterns/fan_in.hpp>
+#include <goro/patterns/fan_out.hpp>
+#include <goro/patterns/future.hpp>
+#include <goro/patterns/generator.hpp>
+#include <goro/patterns/pipeline.hpp>
+#include <goro/patterns/pubsub.hpp>
+#include <goro/patterns/rate_limiter.hpp>
+#include <goro/scope.hpp>
 
 #include "goro_test.hpp"
 
@@ -65,7 +65,8 @@ std::vector<int> drain(const goro::recv_chan<int>& c) {
 TEST_P(PatternsTest, StagesDeliverEveryValueInOrderAndClose) {
   context bg;
   auto squares = pt::stage(bg, numbers(0, 1000), [](int x) { return x * x; });
-  auto plus1 = pt::stage(bg, squares, [](int x) { return x + 1; }, 16);
+  auto plus1 = pt::stage(
+      bg, squares, [](int x) { return x + 1; }, 16);
   auto got = drain(plus1);
   ASSERT_EQ(got.size(), 1000u);
   for (int i = 0; i < 1000; ++i) EXPECT_EQ(got[static_cast<std::size_t>(i)], i * i + 1);
@@ -162,7 +163,6 @@ TEST_P(PatternsTest, RateLimiterAllowsTheBurstThenPaces) {
   EXPECT_THROW(pt::rate_limiter(0, 1), goro::option_error);
 }
 
-
 TEST_P(PatternsTest, FanOutUnorderedDeliversEveryResultOnce) {
   auto out = pt::fan_out(context{}, numbers(0, 2000), 8, [](int x) {
     if (x % 7 == 0) goro::this_fiber::yield();  // finish out of order
@@ -214,7 +214,7 @@ TEST_P(PatternsTest, FutureContinuationsBrokenPromisesAndWhenAll) {
     orphan = p.get_future();
     orphan_then = orphan.then([](int x) { return x + 1; });
     EXPECT_EQ(goro::live_fibers(), before);  // nothing runs until the value is there
-  }  // the last copy of p goes unset
+  }                                          // the last copy of p goes unset
   EXPECT_THROW(orphan.get(), pt::promise_error);
   EXPECT_THROW(orphan_then.get(), pt::promise_error);
 
@@ -267,7 +267,8 @@ TEST_P(PatternsTest, EmitterGivesEveryListenerOfTheEventEachEventInOrder) {
   std::vector<int> paid_a, paid_b, refunded;
   pt::event_emitter<int> shop;
   shop.on("paid", [&](const int& o) { paid_a.push_back(o); });
-  auto b = shop.on("paid", [&](const int& o) { paid_b.push_back(o); }, 1);  // a tiny mailbox
+  auto b = shop.on(
+      "paid", [&](const int& o) { paid_b.push_back(o); }, 1);  // a tiny mailbox
   shop.on("refunded", [&](const int& o) { refunded.push_back(o); });
   EXPECT_EQ(shop.listener_count("paid"), 2u);
   for (int i = 0; i < 50; ++i) EXPECT_EQ(shop.emit("paid", i), 2u);  // none dropped
@@ -314,7 +315,8 @@ TEST_P(PatternsTest, PatternsInAScopeAreJoinedByItsWait) {
     });
     auto [a, b] = pt::tee(s, naturals);
     auto squares = pt::stage(s, a, [](int x) { return x * x; });
-    auto doubled = pt::fan_out(s, b, 3, [](int x) { return 2 * x; }, pt::order::kept);
+    auto doubled = pt::fan_out(
+        s, b, 3, [](int x) { return 2 * x; }, pt::order::kept);
     auto both = pt::merge(s, std::vector<goro::recv_chan<int>>{squares, doubled});
     for (int v : pt::or_done(s, both)) {
       got.push_back(v);

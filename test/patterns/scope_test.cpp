@@ -1,12 +1,12 @@
 // goro::scope: every fiber is joined, the first failure cancels the rest and is rethrown,
 // the others are kept, the limit bounds concurrency, no fiber outlives the scope.
-#include <goro/scope.hpp>
-
 #include <atomic>
 #include <stdexcept>
 #include <string>
 
 #include <gmock/gmock.h>
+
+#include <goro/scope.hpp>
 
 #include "goro_test.hpp"
 
@@ -20,7 +20,8 @@ TEST_P(ScopeTest, JoinsEveryFiberBeforeItEnds) {
   std::vector<int> results(100, 0);  // borrowed by the fibers from this frame
   {
     goro::scope s;
-    for (int i = 0; i < 100; ++i) s.spawn([&results, i] { results[static_cast<std::size_t>(i)] = i * i; });
+    for (int i = 0; i < 100; ++i)
+      s.spawn([&results, i] { results[static_cast<std::size_t>(i)] = i * i; });
     s.wait();
   }
   for (int i = 0; i < 100; ++i) EXPECT_EQ(results[static_cast<std::size_t>(i)], i * i);
@@ -83,8 +84,14 @@ TEST_P(ScopeTest, TrySpawnRefusesWhenTheLimitIsReached) {
   goro::scope s({}, 2);
   goro::chan<int> gate(0);  // closed to let the two running fibers end
   std::atomic<int> ran{0};
-  EXPECT_TRUE(s.try_spawn([&] { gate.recv(); ++ran; }));
-  EXPECT_TRUE(s.try_spawn([&] { gate.recv(); ++ran; }));
+  EXPECT_TRUE(s.try_spawn([&] {
+    gate.recv();
+    ++ran;
+  }));
+  EXPECT_TRUE(s.try_spawn([&] {
+    gate.recv();
+    ++ran;
+  }));
   EXPECT_FALSE(s.try_spawn([&] { ++ran; }));  // both slots taken: not run
   gate.close();
   s.wait();

@@ -1,7 +1,7 @@
 // samples/redis/glob.hpp: Redis' stringmatchlen.
-#include <gtest/gtest.h>
-
 #include "glob.hpp"
+
+#include <gtest/gtest.h>
 
 namespace {
 
@@ -26,7 +26,7 @@ TEST(GlobTest, MatchesAsRedisKeysDoes) {
   EXPECT_FALSE(glob_match("abc", "ABC"));  // case-sensitive
   EXPECT_FALSE(glob_match("*", ""));       // Redis: nothing matches the empty string
   EXPECT_TRUE(glob_match("", ""));
-  EXPECT_TRUE(glob_match("[abc", "c"));    // an unclosed class ends at the pattern's end
+  EXPECT_TRUE(glob_match("[abc", "c"));  // an unclosed class ends at the pattern's end
 }
 
 TEST(GlobTest, ManyStarsDoNotBacktrackExponentially) {

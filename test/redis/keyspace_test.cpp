@@ -1,4 +1,6 @@
 // samples/redis/keyspace.hpp: the sharded keyspace, its expiry, and INCR from many fibers.
+#include "keyspace.hpp"
+
 #include <string>
 #include <vector>
 
@@ -8,7 +10,6 @@
 #include <goro/goro.hpp>
 
 #include "goro_test.hpp"
-#include "keyspace.hpp"
 
 namespace {
 
@@ -69,7 +70,7 @@ TEST(KeyspaceTest, ExpiredKeyIsDeletedWhenRead) {
   ks.set("k", "v", {.expire_at = at});
   EXPECT_EQ(ks.volatile_size(), 1);
   while (redis::now_ms() <= at) {
-  }  // the clock passes the expiry time
+  }                         // the clock passes the expiry time
   EXPECT_EQ(ks.size(), 1);  // still there: nobody looked, no sweep ran
   EXPECT_EQ(ks.get("k"), std::nullopt);
   EXPECT_EQ(ks.size(), 0);

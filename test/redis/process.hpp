@@ -3,6 +3,7 @@
 // killed and the test fails with what it waited for, instead of hanging.
 #pragma once
 
+#include <cerrno>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -12,20 +13,20 @@
 #include <thread>
 #include <vector>
 
-#include <arpa/inet.h>
-#include <cerrno>
-#include <sys/un.h>
 #include <fcntl.h>
-#include <netinet/in.h>
 #include <poll.h>
 #include <signal.h>
 #include <spawn.h>
 #include <sys/socket.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <fmt/format.h>
 #include <gtest/gtest.h>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
 
 extern char** environ;
 
@@ -222,7 +223,8 @@ class child {
   std::string rest() {
     std::string out = std::move(pending_);
     char buf[4096];
-    for (ssize_t n; (n = ::read(out_, buf, sizeof buf)) > 0;) out.append(buf, static_cast<std::size_t>(n));
+    for (ssize_t n; (n = ::read(out_, buf, sizeof buf)) > 0;)
+      out.append(buf, static_cast<std::size_t>(n));
     return out;
   }
   std::string err() const { return err_.read(); }

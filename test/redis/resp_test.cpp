@@ -1,11 +1,11 @@
 // samples/redis/resp.hpp: the request parser (whole, byte by byte, malformed, limits), the
 // inline splitter, string2ll, and the writer read back by reply_reader.
+#include "resp.hpp"
+
 #include <string>
 #include <vector>
 
 #include <gtest/gtest.h>
-
-#include "resp.hpp"
 
 namespace {
 
@@ -41,7 +41,8 @@ std::pair<std::vector<args>, parse_status> parse(std::string_view bytes, bool by
 
 TEST(RespParserTest, MultibulkCommandsWholeAndByteByByte) {
   const char bytes[] =
-      "*1\r\n$4\r\nPING\r\n*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$5\r\na\r\nb\0\r\n*2\r\n$3\r\nGET\r\n$0\r\n\r\n";
+      "*1\r\n$4\r\nPING\r\n*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$5\r\na\r\nb\0\r\n*2\r\n$3\r\nGET\r\n$"
+      "0\r\n\r\n";
   const std::string with_nul(bytes, sizeof bytes - 1);
   for (bool bytewise : {false, true}) {
     auto [cmds, st] = parse(with_nul, bytewise);
@@ -69,8 +70,7 @@ TEST(RespParserTest, BigBulkArrivesInPieces) {
 
 TEST(RespParserTest, InlineCommandsAsRedisSplitsThem) {
   auto [cmds, st] = parse(
-      "PING\r\nset k \"a b\\x41\\n\"\nECHO 'it\\'s'\r\n\r\n   \r\nGET  k  \r\nx\"y z\"w\n",
-      true);
+      "PING\r\nset k \"a b\\x41\\n\"\nECHO 'it\\'s'\r\n\r\n   \r\nGET  k  \r\nx\"y z\"w\n", true);
   EXPECT_EQ(st, parse_status::error);  // the last: a closing quote not followed by a space
   ASSERT_EQ(cmds.size(), 4u);
   EXPECT_EQ(cmds[0], args{"PING"});
@@ -126,12 +126,13 @@ TEST(RespParserTest, LimitsOnBulkCountAndLineLength) {
   EXPECT_EQ(parse("*3\r\n", false, l).second, parse_status::need_more);
   EXPECT_EQ(parse("*4\r\n", false, l).second, parse_status::error);
   // Lines without their end, past the limit.
-  for (auto [bytes, why] : {std::pair{std::string(17, 'x'), "too big inline request"},
-                            std::pair{"*" + std::string(16, '1'), "too big mbulk count string"},
-                            std::pair{"*1\r\n$" + std::string(16, '1'), "too big bulk count string"},
-                            // With its end too: the verdict does not depend on the reads.
-                            std::pair{std::string(17, 'x') + "\r\n", "too big inline request"},
-                            std::pair{"*" + std::string(17, '1') + "\r\n", "too big mbulk count string"}}) {
+  for (auto [bytes, why] :
+       {std::pair{std::string(17, 'x'), "too big inline request"},
+        std::pair{"*" + std::string(16, '1'), "too big mbulk count string"},
+        std::pair{"*1\r\n$" + std::string(16, '1'), "too big bulk count string"},
+        // With its end too: the verdict does not depend on the reads.
+        std::pair{std::string(17, 'x') + "\r\n", "too big inline request"},
+        std::pair{"*" + std::string(17, '1') + "\r\n", "too big mbulk count string"}}) {
     redis::request_parser p(l);
     args a;
     p.feed(bytes);
@@ -165,7 +166,8 @@ TEST(RespWriterTest, EveryTypeReadsBackByteByByte) {
   redis::write_array(out, 2);
   redis::write_bulk(out, "x");
   redis::write_array(out, 0);
-  const char want_bytes[] = "+OK\r\n-ERR no\r\n:-7\r\n$4\r\na\r\n\0\r\n$-1\r\n*2\r\n$1\r\nx\r\n*0\r\n";
+  const char want_bytes[] =
+      "+OK\r\n-ERR no\r\n:-7\r\n$4\r\na\r\n\0\r\n$-1\r\n*2\r\n$1\r\nx\r\n*0\r\n";
   EXPECT_EQ(out, std::string(want_bytes, sizeof want_bytes - 1));
   using kind = redis::value::kind;
   const std::vector<redis::value> want = {

@@ -186,11 +186,25 @@ TEST(RedisServerTest, RepliesAndErrorsMatchRedisServer) {
   EXPECT_EQ(cli(std::to_string(ours.port()), {}, script), cli(sock, {}, script));
   // And raw requests: protocol errors (each closes the connection), inline commands.
   const std::string raws[] = {
-      "*2\r\n$3\r\nGET\r\n$-5\r\n", "*a\r\n", "$3\r\nfoo\r\n", "*1\r\n+PING\r\n",
-      "*1\r\n$4\r\nPINGx\r\n", "*1\r\n$600000000\r\n", "PING \"a\r\n", "*-1\r\n*0\r\nPING\r\n",
-      "\r\n\r\nPING a  b\r\n", "SET k \"a\\x41b c\"\r\nGET k\r\n", "PING 'a b'\r\n",
-      "*1\r\n$-1\r\n", "*1\r\n$0\r\n\r\n", "*1\r\n$4x\r\n", "*\r\n", "*1\r\n$\r\n",
-      "*2147483648\r\n", "*1\r\n$536870913\r\n", "QUIT\r\nPING\r\n",
+      "*2\r\n$3\r\nGET\r\n$-5\r\n",
+      "*a\r\n",
+      "$3\r\nfoo\r\n",
+      "*1\r\n+PING\r\n",
+      "*1\r\n$4\r\nPINGx\r\n",
+      "*1\r\n$600000000\r\n",
+      "PING \"a\r\n",
+      "*-1\r\n*0\r\nPING\r\n",
+      "\r\n\r\nPING a  b\r\n",
+      "SET k \"a\\x41b c\"\r\nGET k\r\n",
+      "PING 'a b'\r\n",
+      "*1\r\n$-1\r\n",
+      "*1\r\n$0\r\n\r\n",
+      "*1\r\n$4x\r\n",
+      "*\r\n",
+      "*1\r\n$\r\n",
+      "*2147483648\r\n",
+      "*1\r\n$536870913\r\n",
+      "QUIT\r\nPING\r\n",
       "*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$0\r\n\r\nGET k\r\nPING\n",
       "SUBSCRIBE a\r\nGET k\r\nPING\r\nPING x\r\nUNSUBSCRIBE\r\nPING\r\n",
       "PSUBSCRIBE a*\r\nPUNSUBSCRIBE\r\nUNSUBSCRIBE x\r\nPUNSUBSCRIBE\r\nQUIT\r\n",
@@ -309,12 +323,13 @@ TEST(RedisServerTest, IncrFromFiftyConcurrentClientsAddsUpExactly) {
   constexpr int clients = 50, each = 200;
   std::vector<std::unique_ptr<child>> running;
   for (int i = 0; i < clients; ++i)
-    running.push_back(std::make_unique<child>(std::vector<std::string>{
-        cli_path(), "-p", std::to_string(s.port()), "-r", std::to_string(each), "incr", "counter"}));
+    running.push_back(std::make_unique<child>(
+        std::vector<std::string>{cli_path(), "-p", std::to_string(s.port()), "-r",
+                                 std::to_string(each), "incr", "counter"}));
   int lines = 0;
   for (auto& c : running) {
     while (auto l = c->line()) ++lines;  // to its end: every reply an integer
-    EXPECT_EQ(c->stop(SIGTERM) , 0);
+    EXPECT_EQ(c->stop(SIGTERM), 0);
   }
   EXPECT_EQ(lines, clients * each);
   EXPECT_EQ(cli(s.port(), {"get", "counter"}), fmt::format("\"{}\"\n", clients * each));
@@ -394,7 +409,7 @@ TEST(RedisServerTest, ShutdownAnswersTheCommandsItReadThenCloses) {
   std::string req;
   for (int i = 0; i < 100000; ++i) req += "INCR n\r\n";
   std::thread sender([&] { c.send(req, true); });  // cut short once the server closes
-  EXPECT_EQ(c.read(4), ":1\r\n");  // serving has begun
+  EXPECT_EQ(c.read(4), ":1\r\n");                  // serving has begun
   std::string rest;
   bool closed = false, reset = false;
   std::thread reader([&] { rest = c.read_to_close(&closed, &reset); });

@@ -1,10 +1,10 @@
-#include <goro/blocking.hpp>
-
 #include <atomic>
 #include <latch>
 #include <stdexcept>
 
 #include <unistd.h>
+
+#include <goro/blocking.hpp>
 
 #include "goro_test.hpp"
 
@@ -86,7 +86,9 @@ TEST_P(BlockingTest, ManyConcurrentBlockingCalls) {
   EXPECT_EQ(done.load(), n);
 }
 
-TEST_P(BlockingTest, FromAPlainThreadJustCalls) { EXPECT_EQ(goro::blocking([] { return 3; }), 3); }
+TEST_P(BlockingTest, FromAPlainThreadJustCalls) {
+  EXPECT_EQ(goro::blocking([] { return 3; }), 3);
+}
 
 GORO_INSTANTIATE(BlockingTest, 1, 2, 4);
 

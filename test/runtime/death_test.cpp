@@ -101,7 +101,10 @@ TEST_F(DeathTest, StackOverflowIsNamedOnAStackPastTheFirstGuardBatch) {
         gate.add(1);
         parked.add(100);
         for (int i = 0; i < 100; ++i)
-          goro::go({.stack_size = 64 * 1024}, [&] { parked.done(); gate.wait(); });
+          goro::go({.stack_size = 64 * 1024}, [&] {
+            parked.done();
+            gate.wait();
+          });
         parked.wait();
         overflow_named("late-recursor");
       },
@@ -123,8 +126,7 @@ TEST_F(DeathTest, StackOverflowIsNamedBeyondTheGuardBudget) {
   // Budget of one guard: a first fiber takes it, the recursing one has only its canary.
   EXPECT_DEATH(
       {
-        goro::start({.procs = 1, .guard = goro::stack_guard::mprotect,
-                     .mprotect_guard_budget = 1});
+        goro::start({.procs = 1, .guard = goro::stack_guard::mprotect, .mprotect_guard_budget = 1});
         goro::wait_group gate;
         gate.add(1);
         goro::go([&] { gate.wait(); });
@@ -140,9 +142,7 @@ TEST_F(DeathTest, StackOverflowIsNamedBeyondTheGuardBudget) {
 TEST_F(DeathTest, WildPointerInAFiberIsNotCalledAnOverflow) {
   // The fault goes to the previous handler (the default SIGSEGV, or ASan's report).
   EXPECT_EXIT(
-      {
-        goro::spawn([] { *reinterpret_cast<volatile int*>(opaque_address()) = 1; }).join();
-      },
+      { goro::spawn([] { *reinterpret_cast<volatile int*>(opaque_address()) = 1; }).join(); },
       [](int status) { return !WIFEXITED(status) || WEXITSTATUS(status) != 0; },
       ::testing::Not(::testing::HasSubstr("overflowed")));
 }

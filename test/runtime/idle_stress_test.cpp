@@ -21,7 +21,12 @@ TEST_P(IdleTest, ParkedFibersCostNoWakeups) {
   const int n = 1000;
   parked.add(n);
   finished.add(n);
-  for (int i = 0; i < n; ++i) goro::go([&] { parked.done(); gate.wait(); finished.done(); });
+  for (int i = 0; i < n; ++i)
+    goro::go([&] {
+      parked.done();
+      gate.wait();
+      finished.done();
+    });
   goro_test::bounded("every fiber started", [&] { parked.wait(); });
   // Wait until the runtime has settled: every processor idle, no machine spinning, every
   // machine's thread asleep in a kernel wait, and none of them switched since the check

@@ -2,14 +2,14 @@
 // child process each: an exception nobody receives still ends the process naming the fiber,
 // as Go's panic does; joining a fiber that shutdown abandoned unfinished throws instead of
 // waiting forever (the abandoned fiber stays counted alive, hence the child process).
-#include <goro/runtime.hpp>
-#include <goro/spawn.hpp>
-#include <goro/wait_group.hpp>
-
 #include <cstdio>
 #include <cstdlib>
 #include <stdexcept>
 #include <thread>
+
+#include <goro/runtime.hpp>
+#include <goro/spawn.hpp>
+#include <goro/wait_group.hpp>
 
 #include "goro_test.hpp"
 

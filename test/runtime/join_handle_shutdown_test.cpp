@@ -2,13 +2,13 @@
 // stack, which shutdown used to unmap as soon as no fiber was running (the handle still held
 // the ended fiber). Dropping or joining the handle then was a SIGSEGV on an unmapped stack.
 // Now the handle stays usable: join() returns the result, dropping it frees the result.
-#include <goro/runtime.hpp>
-#include <goro/spawn.hpp>
-#include <goro/wait_group.hpp>
-
 #include <memory>
 #include <stdexcept>
 #include <string>
+
+#include <goro/runtime.hpp>
+#include <goro/spawn.hpp>
+#include <goro/wait_group.hpp>
 
 #include "goro_test.hpp"
 #include "stack_pool.hpp"
@@ -33,7 +33,7 @@ TEST(JoinHandleAfterShutdownTest, DroppingTheHandleFreesTheResult) {
     auto h = spawn_run_and_shut_down([shared] { return shared; });
     EXPECT_FALSE(goro::running());
     EXPECT_EQ(shared.use_count(), 2);  // the result, on the ended fiber's stack
-  }  // dropped unjoined after shutdown
+  }                                    // dropped unjoined after shutdown
   EXPECT_EQ(shared.use_count(), 1);
 }
 

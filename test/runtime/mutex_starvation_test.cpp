@@ -10,15 +10,15 @@
 // With several processors that window is a few instructions wide; here unlock() is split in
 // its two halves with a scheduling point between them, and the deterministic scheduler
 // (goro::testing::run) tries the orders of A, B and the owner seed by seed.
-#include <goro/mutex.hpp>
-#include <goro/spawn.hpp>
-#include <goro/testing.hpp>
-#include <goro/this_fiber.hpp>
-
 #include <cstdint>
 #include <string>
 
 #include <gtest/gtest.h>
+
+#include <goro/mutex.hpp>
+#include <goro/spawn.hpp>
+#include <goro/testing.hpp>
+#include <goro/this_fiber.hpp>
 
 namespace goro::detail {
 

@@ -1,9 +1,9 @@
-#include <goro/runtime.hpp>
-
 #include <algorithm>
 #include <cstdlib>
 #include <string>
 #include <thread>
+
+#include <goro/runtime.hpp>
 
 #include "goro_test.hpp"
 

@@ -2,11 +2,11 @@
 // park/ready. Hunts: a ready() that comes before the parking fiber's switch-out finished
 // (ready-before-park), and a wake that is lost between "decide to wait" and "parked".
 // A lost wakeup hangs the test (ctest timeout); a double wake aborts in ready() (F1).
-#include <goro/detail/fiber_api.hpp>
-
 #include <atomic>
 #include <thread>
 #include <vector>
+
+#include <goro/detail/fiber_api.hpp>
 
 #include "goro_test.hpp"
 

@@ -1,6 +1,5 @@
 // The processor run queue on its own (runtime/src/run_queue.hpp), with fake fiber pointers.
 #include "run_queue.hpp"
-#include "global_queue.hpp"
 
 #include <atomic>
 #include <functional>
@@ -8,6 +7,7 @@
 #include <thread>
 #include <vector>
 
+#include "global_queue.hpp"
 #include "goro_test.hpp"
 
 namespace {

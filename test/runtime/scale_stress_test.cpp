@@ -44,7 +44,8 @@ void park_many(long n, long max_rss_per_fiber) {
       passed.fetch_add(1, std::memory_order_relaxed);
       finished.done();
     });
-  goro_test::bounded("every fiber started", [&] { parked.wait(); }, goro_test::long_bound);
+  goro_test::bounded(
+      "every fiber started", [&] { parked.wait(); }, goro_test::long_bound);
   long per_fiber = (rss_bytes() - rss0) / n;
   long vmas = vma_count() - vma0;
   ::testing::Test::RecordProperty("rss_per_fiber", std::to_string(per_fiber));
@@ -53,10 +54,11 @@ void park_many(long n, long max_rss_per_fiber) {
   EXPECT_LT(vmas, 65530 - vma0) << "must fit the default vm.max_map_count";
   EXPECT_EQ(passed.load(), 0);
   gate.done();
-  goro_test::bounded("every fiber passed the gate", [&] { finished.wait(); },
-                     goro_test::long_bound);
+  goro_test::bounded(
+      "every fiber passed the gate", [&] { finished.wait(); }, goro_test::long_bound);
   EXPECT_EQ(passed.load(), n);
-  goro_test::bounded("shutdown", [] { goro::shutdown(); }, goro_test::long_bound);
+  goro_test::bounded(
+      "shutdown", [] { goro::shutdown(); }, goro_test::long_bound);
   EXPECT_EQ(goro::live_fibers(), 0);
   EXPECT_EQ(goro::detail::stack_pool::instance().mapped_bytes(), 0u) << "pool not unmapped";
 }
@@ -172,7 +174,8 @@ TEST(ScaleTest, IdleStacksGiveTheirPagesBack) {
 // canaries beyond it; the VMA budget is never exceeded.
 TEST(ScaleTest, MprotectFallbackStaysWithinItsVmaBudget) {
   const long budget = 2000, n = goro_test::sanitizer_tier() ? 5000 : 20'000;
-  goro::start({.procs = 2, .guard = goro::stack_guard::mprotect,
+  goro::start({.procs = 2,
+               .guard = goro::stack_guard::mprotect,
                .mprotect_guard_budget = static_cast<std::size_t>(budget)});
   long vma0 = vma_count();
   gated_fibers fibers(n);

@@ -4,10 +4,6 @@
 // generous bound that only guards against a hang, for the wake-up that a missing backstop
 // would lose. The chaos build (GORO_CHAOS) widens the windows between a publish and its
 // wake-up; its lane runs this binary too.
-#include <goro/blocking.hpp>
-#include <goro/net/tcp.hpp>
-#include <goro/select.hpp>
-
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
@@ -20,8 +16,12 @@
 
 #include <gmock/gmock.h>
 
-#include "goro_test.hpp"
+#include <goro/blocking.hpp>
 #include <goro/detail/futex.hpp>
+#include <goro/net/tcp.hpp>
+#include <goro/select.hpp>
+
+#include "goro_test.hpp"
 #include "monitor.hpp"
 #include "scheduler.hpp"
 
@@ -130,8 +130,7 @@ bool idle_timers_watched() {
   goro::detail::guard g(s.lock);
   std::int64_t next = goro::detail::no_deadline;
   for (auto* p = s.pidle; p; p = p->idle_link) next = std::min(next, p->timers.next());
-  return next == goro::detail::no_deadline ||
-         (s.timed_waiter && s.timed_deadline.load() <= next);
+  return next == goro::detail::no_deadline || (s.timed_waiter && s.timed_deadline.load() <= next);
 }
 
 bool has_timed_waiter() {
@@ -166,7 +165,7 @@ void take_the_role_holder(Waiter waiter, HasRole has_role, Work work) {
   ASSERT_TRUE(hold_until(has_role)) << "the waiter's machine never took the role";
   auto& s = goro::detail::sched();
   s.nmspinning.fetch_add(1);  // the stand-in spinner
-  struct release_the_hog {  // also when a check fails: shutdown would wait for the hog
+  struct release_the_hog {    // also when a check fails: shutdown would wait for the hog
     std::atomic<bool>& done;
     ~release_the_hog() { done.store(true); }
   } release{done};
@@ -195,7 +194,8 @@ TEST(SeamTest, TheTimedWaiterTakenForWorkLeavesAWatcherBehind) {
     goro::chan<int> quit(0);
     take_the_role_holder(
         [&] { goro::select(goro::recv(quit), goro::timeout(std::chrono::hours(1))); },
-        has_timed_waiter, [&] {
+        has_timed_waiter,
+        [&] {
           watched = hold_until(idle_timers_watched);
           quit.close();  // as a plain thread: the waiter returns
         });
@@ -363,8 +363,8 @@ TEST(SeamTest, IdleThreadsBeyondTheProcessorsNeedsAreRetired) {
                         s.monitor_deadline - goro::detail::monotonic_ns());
   }
   EXPECT_LE(machines, static_cast<std::size_t>(2 * procs))
-      << "idle threads were not retired; monitor retired "
-      << goro::detail::monitor_stats().retired << "; " << state;
+      << "idle threads were not retired; monitor retired " << goro::detail::monitor_stats().retired
+      << "; " << state;
   auto again = goro::spawn(one_burst);  // retired machines come back
   again.join();
   goro::shutdown();

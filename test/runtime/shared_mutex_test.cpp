@@ -1,5 +1,3 @@
-#include <goro/shared_mutex.hpp>
-
 #include <algorithm>
 #include <atomic>
 #include <cstdint>
@@ -7,6 +5,8 @@
 #include <shared_mutex>
 #include <thread>
 #include <vector>
+
+#include <goro/shared_mutex.hpp>
 
 #include "goro_test.hpp"
 

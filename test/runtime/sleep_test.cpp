@@ -1,8 +1,8 @@
-#include <goro/this_fiber.hpp>
-
 #include <atomic>
 #include <chrono>
 #include <random>
+
+#include <goro/this_fiber.hpp>
 
 #include "goro_test.hpp"
 

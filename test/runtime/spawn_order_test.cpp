@@ -1,18 +1,18 @@
 // The order in which spawned fibers run (run_queue.hpp): the newest fresh fiber first, so a
 // fork-join tree runs depth first and keeps few fibers alive at once.
-#include <goro/chan.hpp>
-#include <goro/debug.hpp>
-#include <goro/this_fiber.hpp>
-#include <goro/time.hpp>
-#include <goro/runtime.hpp>
-#include <goro/spawn.hpp>
-#include <goro/wait_group.hpp>
-
 #include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <thread>
+
+#include <goro/chan.hpp>
+#include <goro/debug.hpp>
+#include <goro/runtime.hpp>
+#include <goro/spawn.hpp>
+#include <goro/this_fiber.hpp>
+#include <goro/time.hpp>
+#include <goro/wait_group.hpp>
 
 #include "goro_test.hpp"
 

@@ -1,12 +1,12 @@
-#include <goro/runtime.hpp>
-#include <goro/spawn.hpp>
-#include <goro/wait_group.hpp>
-
 #include <atomic>
 #include <memory>
 #include <stdexcept>
 #include <string>
 #include <vector>
+
+#include <goro/runtime.hpp>
+#include <goro/spawn.hpp>
+#include <goro/wait_group.hpp>
 
 #include "goro_test.hpp"
 

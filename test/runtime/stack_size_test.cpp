@@ -2,13 +2,13 @@
 // minimum, sizes round up to pages, 1 GiB is the most, and anything above it is refused
 // with goro::option_error naming the value and the range (it used to wrap: 1 << 62 was a
 // SIGSEGV in fiber_create, SIZE_MAX silently gave 16 KiB).
-#include <goro/error.hpp>
-#include <goro/spawn.hpp>
-
 #include <cstddef>
 #include <cstdint>
 #include <limits>
 #include <string>
+
+#include <goro/error.hpp>
+#include <goro/spawn.hpp>
 
 #include "fiber.hpp"
 #include "goro_test.hpp"
@@ -51,9 +51,7 @@ void expect_refused(std::size_t size) {
   EXPECT_EQ(goro::live_fibers(), before);
 }
 
-TEST_P(StackSizeTest, ZeroIsTheDefault) {
-  EXPECT_EQ(stack_of_a_fiber_spawned_with(0), 64 * KiB);
-}
+TEST_P(StackSizeTest, ZeroIsTheDefault) { EXPECT_EQ(stack_of_a_fiber_spawned_with(0), 64 * KiB); }
 
 TEST_P(StackSizeTest, TinyIsRaisedToTheMinimum) {
   EXPECT_EQ(stack_of_a_fiber_spawned_with(1), 16 * KiB);

@@ -1,19 +1,19 @@
-#include <goro/condition_variable.hpp>
-#include <goro/mutex.hpp>
-#include <goro/once.hpp>
-#include <goro/barrier.hpp>
-#include <goro/latch.hpp>
-#include <goro/semaphore.hpp>
-#include <goro/testing.hpp>
-
 #include <atomic>
-#include <stop_token>
 #include <mutex>
 #include <stdexcept>
+#include <stop_token>
 #include <thread>
 #include <vector>
 
 #include <unistd.h>
+
+#include <goro/barrier.hpp>
+#include <goro/condition_variable.hpp>
+#include <goro/latch.hpp>
+#include <goro/mutex.hpp>
+#include <goro/once.hpp>
+#include <goro/semaphore.hpp>
+#include <goro/testing.hpp>
 
 #include "goro_test.hpp"
 

@@ -1,19 +1,19 @@
 // goro::testing: one seed, one interleaving (and one flight-recorder trace); another seed,
 // another interleaving; a virtual clock that makes an hour of timers take no time; and the
 // migrate mode that resumes every fiber on another thread.
-#include <goro/testing.hpp>
-
 #include <algorithm>
 #include <chrono>
 #include <map>
 #include <sstream>
 #include <string>
-#include <unistd.h>
 #include <vector>
+
+#include <unistd.h>
 
 #include <goro/context.hpp>
 #include <goro/scope.hpp>
 #include <goro/select.hpp>
+#include <goro/testing.hpp>
 #include <goro/trace.hpp>
 
 #include "goro_test.hpp"
@@ -45,7 +45,8 @@ std::vector<std::string> trace_steps(const std::string& json) {
     const std::string ph = e["ph"].str();
     if (ph == "M") continue;  // track names
     std::string step = e["cat"].str() == "run" ? std::string("run") : e["name"].str();
-    if (e["args"].has("fiber")) step += " f" + std::to_string(fiber_index(e["args"]["fiber"].num()));
+    if (e["args"].has("fiber"))
+      step += " f" + std::to_string(fiber_index(e["args"]["fiber"].num()));
     if (e["args"].has("end")) step += " " + e["args"]["end"].str();
     if (e["args"].has("reason")) step += " " + e["args"]["reason"].str();
     steps.push_back(step);
@@ -73,10 +74,18 @@ outcome workers_program(std::uint64_t seed, bool migrate = false) {
             out.log += static_cast<char>('a' + w);
           }
           switch ((w + i) % 4) {
-            case 0: goro::this_fiber::yield(); break;
-            case 1: (void)tokens.try_send(i); break;
-            case 2: goro::select(goro::recv(tokens), goro::timeout(2ms)); break;
-            case 3: goro::this_fiber::sleep_for(1ms); break;
+            case 0:
+              goro::this_fiber::yield();
+              break;
+            case 1:
+              (void)tokens.try_send(i);
+              break;
+            case 2:
+              goro::select(goro::recv(tokens), goro::timeout(2ms));
+              break;
+            case 3:
+              goro::this_fiber::sleep_for(1ms);
+              break;
           }
         }
         wg.done();
@@ -107,7 +116,8 @@ TEST(DeterministicTest, AnotherSeedGivesAnotherInterleaving) {
   EXPECT_NE(a.log, c.log);
   EXPECT_NE(a.trace, c.trace);
   // The same steps, only in another order.
-  EXPECT_EQ(std::count(a.log.begin(), a.log.end(), 'c'), std::count(c.log.begin(), c.log.end(), 'c'));
+  EXPECT_EQ(std::count(a.log.begin(), a.log.end(), 'c'),
+            std::count(c.log.begin(), c.log.end(), 'c'));
 }
 
 TEST(DeterministicTest, AnHourOfTimersTakesNoTime) {
@@ -295,11 +305,11 @@ TEST(DeterministicTest, WaitLetsEveryOtherFiberSettle) {
       EXPECT_EQ(handled, i);
     }
     EXPECT_EQ(sum, 6);
-    EXPECT_FALSE(slept);            // a timer that is not due does not count as work
-    EXPECT_EQ(goro::now(), t0);     // and the clock did not move
+    EXPECT_FALSE(slept);         // a timer that is not due does not count as work
+    EXPECT_EQ(goro::now(), t0);  // and the clock did not move
     requests.close();
     goro::testing::wait();
-    sleeper.join();                 // now the clock jumps
+    sleeper.join();  // now the clock jumps
     EXPECT_TRUE(slept);
     EXPECT_EQ(goro::now() - t0, std::chrono::hours(1));
     server.join();

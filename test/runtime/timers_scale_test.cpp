@@ -8,11 +8,11 @@
 #include <random>
 #include <vector>
 
+#include <goro/detail/futex.hpp>
 #include <goro/testing.hpp>
 
-#include <goro/detail/futex.hpp>
-#include "goro_test.hpp"
 #include "deterministic/mode.hpp"
+#include "goro_test.hpp"
 #include "scheduler.hpp"
 
 namespace {

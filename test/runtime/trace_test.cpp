@@ -1,15 +1,16 @@
-#include <goro/debug.hpp>
-#include <goro/net/tcp.hpp>
-#include <goro/trace.hpp>
-
 #include <chrono>
 #include <cstdio>
 #include <fstream>
 #include <map>
 #include <set>
 #include <sstream>
-#include <unistd.h>
 #include <vector>
+
+#include <unistd.h>
+
+#include <goro/debug.hpp>
+#include <goro/net/tcp.hpp>
+#include <goro/trace.hpp>
 
 #include "goro_test.hpp"
 #include "json_lite.hpp"
@@ -21,10 +22,10 @@ using goro_test::json::value;
 
 // What a trace holds, once checked for well-formedness (check_trace).
 struct trace_summary {
-  std::map<std::string, int> instants;            // by name
-  std::map<std::string, std::uint64_t> counts;    // sum of args.count by instant name
-  std::set<std::uint64_t> spawned, ran, exited;   // fiber ids
-  std::map<std::string, int> park_reasons;        // slices that ended in a park
+  std::map<std::string, int> instants;           // by name
+  std::map<std::string, std::uint64_t> counts;   // sum of args.count by instant name
+  std::set<std::uint64_t> spawned, ran, exited;  // fiber ids
+  std::map<std::string, int> park_reasons;       // slices that ended in a park
   int slices = 0;
   std::set<int> tracks;
 };

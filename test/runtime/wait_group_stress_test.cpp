@@ -2,12 +2,12 @@
 // while the done() that released it is still returning (WG1 in wait_group.hpp). Each round
 // frees the wait_group right after wait(); AddressSanitizer reports any later touch by
 // done(). Also: stop requests racing with the last done() never lose a waiter.
-#include <goro/wait_group.hpp>
-
 #include <atomic>
 #include <memory>
 #include <stop_token>
 #include <thread>
+
+#include <goro/wait_group.hpp>
 
 #include "goro_test.hpp"
 
@@ -19,7 +19,7 @@ TEST_P(WaitGroupStressTest, FreedRightAfterWaitWhileDoneReturns) {
   constexpr int rounds = 100'000;
   std::atomic<goro::wait_group*> slot{nullptr};
   std::atomic<bool> finished{false};
-  long dones = 0;  // the doer's own
+  long dones = 0;         // the doer's own
   std::thread doer([&] {  // calls done() on whatever wait_group is published
     while (!finished.load(std::memory_order_acquire))
       if (auto* wg = slot.exchange(nullptr, std::memory_order_acq_rel)) {

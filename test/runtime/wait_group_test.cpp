@@ -1,10 +1,10 @@
-#include <goro/wait_group.hpp>
-
 #include <atomic>
 #include <thread>
 #include <vector>
 
 #include <unistd.h>
+
+#include <goro/wait_group.hpp>
 
 #include "goro_test.hpp"
 
@@ -36,7 +36,11 @@ TEST_P(WaitGroupTest, WorkBeforeDoneIsVisibleAfterWait) {
   int slots[n] = {};  // plain ints: wait() must order them
   goro::wait_group wg;
   wg.add(n);
-  for (int i = 0; i < n; ++i) goro::go([&, i] { slots[i] = i + 1; wg.done(); });
+  for (int i = 0; i < n; ++i)
+    goro::go([&, i] {
+      slots[i] = i + 1;
+      wg.done();
+    });
   wg.wait();
   for (int i = 0; i < n; ++i) EXPECT_EQ(slots[i], i + 1);
 }
@@ -90,7 +94,11 @@ TEST_P(WaitGroupTest, ReusedAcrossRounds) {
   std::atomic<int> n{0};
   for (int round = 0; round < 50; ++round) {
     wg.add(10);
-    for (int i = 0; i < 10; ++i) goro::go([&] { n.fetch_add(1); wg.done(); });
+    for (int i = 0; i < 10; ++i)
+      goro::go([&] {
+        n.fetch_add(1);
+        wg.done();
+      });
     wg.wait();
     ASSERT_EQ(n.load(), (round + 1) * 10);
   }

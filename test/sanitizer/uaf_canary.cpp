@@ -8,12 +8,12 @@
 int main() {
   goro::start({.procs = 2});
   int v = goro::spawn([] {
-    int* p = new int(7);
-    goro::this_fiber::yield();
-    delete p;
-    goro::this_fiber::yield();
-    return read_freed(p);  // the bug
-  }).join();
+            int* p = new int(7);
+            goro::this_fiber::yield();
+            delete p;
+            goro::this_fiber::yield();
+            return read_freed(p);  // the bug
+          }).join();
   std::printf("read %d\n", v);
   goro::shutdown();
 }

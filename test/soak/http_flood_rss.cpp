@@ -2,12 +2,12 @@
 // trailers, to a goro::http server in this process; prints VmRSS before and after and the
 // server's peak_buffered_bytes(). Not a test (RSS is the process's, not a count): the figure
 // behind the head budget's claim. Run: build/release/test/soak/http_flood_rss
-#include <goro/goro.hpp>
-#include <goro/net/http.hpp>
-
 #include <cstdio>
 #include <fstream>
 #include <string>
+
+#include <goro/goro.hpp>
+#include <goro/net/http.hpp>
 
 namespace {
 
@@ -60,13 +60,15 @@ int main() {
     std::printf("VmRSS before: %ld kB\n", before);
     std::printf("chunk extension: %s\n",
                 flood(addr, "POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n1;e=",
-                      "aaaaaaaaaaaaaaaa").c_str());
+                      "aaaaaaaaaaaaaaaa")
+                    .c_str());
     std::printf("VmRSS after chunk extension: %ld kB\n", rss_kb());
     std::printf("trailers: %s\n",
                 flood(addr,
                       "POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
                       "5\r\nhello\r\n0\r\n",
-                      "X-Trailer: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\r\n").c_str());
+                      "X-Trailer: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\r\n")
+                    .c_str());
     const long after = rss_kb();
     std::printf("VmRSS after trailers: %ld kB (rise %ld kB)\n", after, after - before);
     std::printf("peak_buffered_bytes: %zu\n", srv.peak_buffered_bytes());

@@ -11,8 +11,6 @@
 // runtime never has grounds for a deadlock verdict, and any report is a false one.
 //
 // --help: soak_server [--mode http|echo] [--port N=0] [--procs N=2]
-#include <signal.h>
-
 #include <atomic>
 #include <cstdint>
 #include <memory>
@@ -21,6 +19,8 @@
 #include <string_view>
 #include <system_error>
 #include <thread>
+
+#include <signal.h>
 
 #include <fmt/core.h>
 
@@ -55,9 +55,9 @@ void serve_http(goro::net::listener& ln, goro::chan<int>& stop) {
 // registers once stopping is set; shutdown closes the listener and every open stream.
 struct echo_server {
   goro::mutex mu;
-  bool stopping = false;                                   // guarded by mu
-  std::set<std::shared_ptr<goro::net::stream>> open;       // guarded by mu
-  goro::wait_group active;                                 // connection fibers
+  bool stopping = false;                              // guarded by mu
+  std::set<std::shared_ptr<goro::net::stream>> open;  // guarded by mu
+  goro::wait_group active;                            // connection fibers
   // Tallies, read once every connection fiber ended (after active.wait(), which orders
   // them): relaxed.
   std::atomic<std::uint64_t> connections{0}, bytes{0}, errors{0};

@@ -232,7 +232,8 @@ inline auto thread_asleep(int tid) {
     std::ifstream syscall_file(fmt::format("/proc/self/task/{}/syscall", tid));
     long nr = -1;  // the file reads "running" (no number) unless the thread is in a syscall
     if (!(syscall_file >> nr)) return false;
-    for (long wait : {SYS_futex, SYS_poll, SYS_ppoll, SYS_epoll_wait, SYS_epoll_pwait, SYS_epoll_pwait2})
+    for (long wait :
+         {SYS_futex, SYS_poll, SYS_ppoll, SYS_epoll_wait, SYS_epoll_pwait, SYS_epoll_pwait2})
       if (nr == wait) return true;
     return false;
   };

@@ -76,10 +76,19 @@ class parser {
         if (i_ >= s_.size()) fail("bad escape");
         char e = s_[i_++];
         switch (e) {
-          case '"': case '\\': case '/': out += e; break;
-          case 'n': out += '\n'; break;
-          case 't': out += '\t'; break;
-          default: fail("unsupported escape");
+          case '"':
+          case '\\':
+          case '/':
+            out += e;
+            break;
+          case 'n':
+            out += '\n';
+            break;
+          case 't':
+            out += '\t';
+            break;
+          default:
+            fail("unsupported escape");
         }
       } else {
         out += c;
@@ -94,12 +103,18 @@ class parser {
     if (c == '{') {
       ++i_;
       auto o = std::make_shared<object>();
-      if (peek() == '}') { ++i_; return {o}; }
+      if (peek() == '}') {
+        ++i_;
+        return {o};
+      }
       for (;;) {
         std::string k = string();
         expect(':');
         if (!o->emplace(k, parse()).second) fail("duplicate key");
-        if (peek() == ',') { ++i_; continue; }
+        if (peek() == ',') {
+          ++i_;
+          continue;
+        }
         expect('}');
         return {o};
       }
@@ -107,10 +122,16 @@ class parser {
     if (c == '[') {
       ++i_;
       auto a = std::make_shared<array>();
-      if (peek() == ']') { ++i_; return {a}; }
+      if (peek() == ']') {
+        ++i_;
+        return {a};
+      }
       for (;;) {
         a->push_back(parse());
-        if (peek() == ',') { ++i_; continue; }
+        if (peek() == ',') {
+          ++i_;
+          continue;
+        }
         expect(']');
         return {a};
       }

@@ -9,8 +9,8 @@
 # Every stack carved from a slab ends with a fiber control block (fiber_at(top)); the blocks
 # that carry fiber_magic are live fibers (invariant F4 of runtime/src/fiber.hpp). The pool,
 # the scheduler and the two layout constants are reached through the extern "C" symbols of
-# runtime/src/debug_hooks.hpp, and every type through the debug information that
-# debug_hooks.cpp carries in any build type. Nothing is called in the inferior and nothing is
+# runtime/src/debug/hooks.hpp, and every type through the debug information that
+# debug/hooks.cpp carries in any build type. Nothing is called in the inferior and nothing is
 # written to it, so a core file works as well as a live process.
 #
 # How `goro bt` unwinds a fiber that is not running: its saved Boost.Context fcontext

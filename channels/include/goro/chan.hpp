@@ -49,14 +49,16 @@ class recv_result {
   T& value() & { return v_.value(); }  // std::bad_optional_access without a value
   T&& value() && { return std::move(v_).value(); }
   template <class U>
-  T value_or(U&& u) && { return std::move(v_).value_or(std::forward<U>(u)); }
+  T value_or(U&& u) && {
+    return std::move(v_).value_or(std::forward<U>(u));
+  }
   // The value alone (empty unless received), as the std::optional<T> of recv().
   std::optional<T> take() && { return std::move(v_); }
   // Compares as that optional: == std::nullopt when there is no value, == v when it is v.
   friend bool operator==(const recv_result& r, std::nullopt_t) noexcept { return !r.v_; }
   template <class U>
-    requires(!std::is_same_v<std::remove_cvref_t<U>, std::nullopt_t>)
-  friend bool operator==(const recv_result& r, const U& v) {
+  requires(!std::is_same_v<std::remove_cvref_t<U>, std::nullopt_t>) friend bool operator==(
+      const recv_result& r, const U& v) {
     return r.v_ && *r.v_ == v;
   }
 

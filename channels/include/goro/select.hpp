@@ -119,8 +119,7 @@ auto send(const chan<T>& ch, V&& v, Fn fn = {}) {
 template <class T, class V, class Fn = detail::no_handler>
 auto send(chan<T>&& ch, V&& v, Fn fn = {}) {  // a temporary: the case owns it
   detail::chan_core* c = ch.core();
-  return detail::send_case<T, Fn, chan<T>>{c, T(std::forward<V>(v)), std::move(fn),
-                                           std::move(ch)};
+  return detail::send_case<T, Fn, chan<T>>{c, T(std::forward<V>(v)), std::move(fn), std::move(ch)};
 }
 template <class T, class V, class Fn = detail::no_handler>
 auto send(send_chan<T>&& ch, V&& v, Fn fn = {}) {  // a temporary view: the case owns a handle
@@ -182,13 +181,14 @@ selected select(Cases&&... cases) {
         }
         ++k;
       } else if constexpr (detail::kind_of<C>::deadline) {
-        auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(
-                      c.at.time_since_epoch()).count();
+        auto ns =
+            std::chrono::duration_cast<std::chrono::nanoseconds>(c.at.time_since_epoch()).count();
         if (deadline_ns < 0 || ns < deadline_ns) deadline_ns = ns < 0 ? 0 : ns;
       }
     };
     (fill(std::get<I>(args)), ...);
-  }(std::index_sequence_for<Cases...>{});
+  }
+  (std::index_sequence_for<Cases...>{});
 
   const int r = detail::select_impl(sc.data(), waiters.data(), n, defaults > 0, deadline_ns);
 
@@ -213,8 +213,8 @@ selected select(Cases&&... cases) {
       } else if constexpr (detail::kind_of<C>::deadline) {
         // The earliest deadline fired (the first of equal ones).
         if (r == detail::select_timeout && !deadline_done &&
-            std::chrono::duration_cast<std::chrono::nanoseconds>(c.at.time_since_epoch())
-                    .count() <= (deadline_ns > 0 ? deadline_ns : 0)) {
+            std::chrono::duration_cast<std::chrono::nanoseconds>(c.at.time_since_epoch()).count() <=
+                (deadline_ns > 0 ? deadline_ns : 0)) {
           deadline_done = true;
           position = pos;
           result.what = selected::kind::timeout;
@@ -229,7 +229,8 @@ selected select(Cases&&... cases) {
       }
     };
     (run(std::get<I>(args), static_cast<int>(I)), ...);
-  }(std::index_sequence_for<Cases...>{});
+  }
+  (std::index_sequence_for<Cases...>{});
   return result;
 }
 

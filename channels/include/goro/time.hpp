@@ -49,9 +49,9 @@ std::int64_t checked_period(std::chrono::nanoseconds d);  // throws goro::option
 struct timer_state;
 timer_state* timer_make(chan<time_point> c, std::function<void()> fn);
 bool timer_arm(timer_state* s, std::int64_t ns);  // (re)arms; true if it was pending
-bool timer_stop(timer_state* s) noexcept;          // true if it was pending
-void timer_free(timer_state* s) noexcept;          // stops, then frees
-void timer_detach(timer_state* s) noexcept;        // frees after it fires (now if not armed)
+bool timer_stop(timer_state* s) noexcept;         // true if it was pending
+void timer_free(timer_state* s) noexcept;         // stops, then frees
+void timer_detach(timer_state* s) noexcept;       // frees after it fires (now if not armed)
 }  // namespace detail
 
 // A channel that receives the time once, `d` from now (at once if d <= 0).
@@ -65,8 +65,8 @@ recv_chan<time_point> after(std::chrono::duration<Rep, Period> d) {
 template <class Rep, class Period>
 recv_chan<time_point> tick(std::chrono::duration<Rep, Period> d) {
   chan<time_point> c(1);
-  detail::tick_start(detail::checked_period(std::chrono::nanoseconds(detail::saturated_ns(d))),
-                     c, false);
+  detail::tick_start(detail::checked_period(std::chrono::nanoseconds(detail::saturated_ns(d))), c,
+                     false);
   return c;
 }
 
@@ -82,8 +82,8 @@ class ticker {
   explicit ticker(std::chrono::duration<Rep, Period> d)
       : ch_(1),
         s_(detail::tick_start(
-            detail::checked_period(std::chrono::nanoseconds(detail::saturated_ns(d))), ch_,
-            true)) {}
+            detail::checked_period(std::chrono::nanoseconds(detail::saturated_ns(d))), ch_, true)) {
+  }
   ticker(const ticker&) = delete;
   ticker& operator=(const ticker&) = delete;
   // Movable: the ticking goes with it; the moved-from ticker is stopped, its c() nil and
@@ -108,8 +108,7 @@ class ticker {
   // constructor does, and leaves the ticker as it was.
   template <class Rep, class Period>
   void reset(std::chrono::duration<Rep, Period> d) {
-    const auto period =
-        detail::checked_period(std::chrono::nanoseconds(detail::saturated_ns(d)));
+    const auto period = detail::checked_period(std::chrono::nanoseconds(detail::saturated_ns(d)));
     if (!ch_) throw timer_error("goro: reset of a moved-from ticker");
     stop();
     s_ = detail::tick_start(period, ch_, true);

@@ -17,8 +17,8 @@
 
 #include <cstddef>
 #include <exception>
-#include <string>
 #include <mutex>
+#include <string>
 #include <type_traits>
 #include <utility>
 #include <vector>
@@ -102,7 +102,7 @@ class scope {
   std::size_t limit_;
   semaphore slots_;
   wait_group running_;
-  mutable std::mutex mu_;                  // guards the three below
+  mutable std::mutex mu_;  // guards the three below
   std::exception_ptr first_;
   std::vector<std::exception_ptr> others_;
   bool first_seen_ = false;

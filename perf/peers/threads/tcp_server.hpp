@@ -16,11 +16,12 @@
 #include <utility>
 #include <vector>
 
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
 namespace perf {
 
@@ -47,8 +48,7 @@ class thread_server {
     a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
     socklen_t len = sizeof a;
     if (lfd_ < 0 || bind(lfd_, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0 ||
-        listen(lfd_, 4096) != 0 ||
-        getsockname(lfd_, reinterpret_cast<sockaddr*>(&a), &len) != 0) {
+        listen(lfd_, 4096) != 0 || getsockname(lfd_, reinterpret_cast<sockaddr*>(&a), &len) != 0) {
       std::perror("listen 127.0.0.1:0");
       std::exit(1);
     }

@@ -49,7 +49,8 @@ inline std::chrono::steady_clock::time_point deadline_after_ns(std::int64_t ns) 
 // now() + d, saturated: the deadline of every `d from now` in goro (sleep_for, timeout,
 // with_timeout).
 template <class Rep, class Period>
-std::chrono::steady_clock::time_point deadline_after(std::chrono::duration<Rep, Period> d) noexcept {
+std::chrono::steady_clock::time_point deadline_after(
+    std::chrono::duration<Rep, Period> d) noexcept {
   return deadline_after_ns(saturated_ns(d));
 }
 

@@ -39,7 +39,7 @@ class once {
 
  private:
   static constexpr std::uint32_t idle = 0, running = 1, done = 2;
-  bool begin();                // true: the caller must run f
+  bool begin();  // true: the caller must run f
   void finish(bool succeeded);
 
   std::atomic<std::uint32_t> state_{idle};

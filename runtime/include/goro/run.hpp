@@ -63,10 +63,9 @@ int run_main(std::size_t stack_size, F& fn) {
   struct stopper {
     ~stopper() { shutdown(); }
   } stop;
-  spawn_options main_opts{.stack_size = stack_size > (std::size_t{1} << 20)
-                                            ? stack_size
-                                            : (std::size_t{1} << 20),
-                          .name = "main"};
+  spawn_options main_opts{
+      .stack_size = stack_size > (std::size_t{1} << 20) ? stack_size : (std::size_t{1} << 20),
+      .name = "main"};
   auto h = spawn(main_opts, [&fn]() -> int {
     detail::main_fiber_running(true);
     struct disarm {

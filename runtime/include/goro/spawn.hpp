@@ -161,8 +161,7 @@ auto spawn(const spawn_options& opts, Fn&& fn, Args&&... args) {
 }
 
 template <class Fn, class... Args>
-  requires(!std::is_same_v<std::decay_t<Fn>, spawn_options>)
-auto spawn(Fn&& fn, Args&&... args) {
+requires(!std::is_same_v<std::decay_t<Fn>, spawn_options>) auto spawn(Fn&& fn, Args&&... args) {
   return spawn(spawn_options{}, std::forward<Fn>(fn), std::forward<Args>(args)...);
 }
 
@@ -174,8 +173,7 @@ void go(const spawn_options& opts, Fn&& fn, Args&&... args) {
 }
 
 template <class Fn, class... Args>
-  requires(!std::is_same_v<std::decay_t<Fn>, spawn_options>)
-void go(Fn&& fn, Args&&... args) {
+requires(!std::is_same_v<std::decay_t<Fn>, spawn_options>) void go(Fn&& fn, Args&&... args) {
   go(spawn_options{}, std::forward<Fn>(fn), std::forward<Args>(args)...);
 }
 

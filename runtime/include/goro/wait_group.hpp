@@ -29,8 +29,8 @@ class wait_group {
   void add(std::int64_t n = 1);  // raises (or, negative, lowers) the count
   // (Go's rule: a positive add() that starts a new round must not race with the wait()s of
   // the round ending.)
-  void done() { add(-1); }       // lowers it; at zero it wakes every waiter
-  void wait();                   // returns at zero. A scheduling point.
+  void done() { add(-1); }  // lowers it; at zero it wakes every waiter
+  void wait();              // returns at zero. A scheduling point.
   // Returns true at zero, or false as soon as a stop is requested on st (at once if it
   // already was and the count is not zero).
   bool wait(std::stop_token st);

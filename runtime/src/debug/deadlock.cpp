@@ -15,9 +15,9 @@
 
 #include "debug/fatal.hpp"
 #include "fiber.hpp"
-#include "trace/record.hpp"
 #include "net/netpoll.hpp"
 #include "scheduler.hpp"
+#include "trace/record.hpp"
 
 namespace goro::detail {
 
@@ -45,12 +45,12 @@ void active_thread_end() noexcept {
 }
 
 bool deadlocked_locked(scheduler& s) {
-  if (!main_running.load(std::memory_order_seq_cst) ||
-      s.stopping.load(std::memory_order_seq_cst) ||
+  if (!main_running.load(std::memory_order_seq_cst) || s.stopping.load(std::memory_order_seq_cst) ||
       active_threads.load(std::memory_order_seq_cst) != 0 || netpoll_waiters() != 0)
     return false;
   // Every machine idle: none runs a fiber, spins, or sits in goro::blocking.
-  if (static_cast<std::size_t>(s.nmidle.load(std::memory_order_seq_cst)) != live_machines_locked(s) ||
+  if (static_cast<std::size_t>(s.nmidle.load(std::memory_order_seq_cst)) !=
+          live_machines_locked(s) ||
       s.npidle.load(std::memory_order_seq_cst) != s.nprocs || s.gq.size() != 0)
     return false;
   for (auto* p : s.ps)
@@ -95,7 +95,7 @@ void report_deadlock() {
   }
   write_stderr(out.data(), out.size());
   trace_at_dump();  // GORO_TRACE / options.trace_path: the events that led here
-  ::_exit(2);  // as Go; no atexit handlers: they would wait for the sleeping fibers
+  ::_exit(2);       // as Go; no atexit handlers: they would wait for the sleeping fibers
 }
 
 }  // namespace goro::detail

@@ -6,18 +6,17 @@
 //      meanwhile; the dump then stores `parked` again (release).
 // DU2: the walk sees a control block's id, name and spawn site through F4 (magic, acquire);
 //      a fiber that is not parked is reported from those and its state alone.
-#include <goro/debug.hpp>
-
 #include <algorithm>
 #include <cstring>
 #include <string_view>
 
-
 #include <fmt/format.h>
+
+#include <goro/debug.hpp>
+#include <goro/detail/futex.hpp>
 
 #include "debug/unwind.hpp"
 #include "fiber.hpp"
-#include <goro/detail/futex.hpp>
 #include "scheduler.hpp"
 #include "trace/record.hpp"
 
@@ -51,7 +50,8 @@ void collect(fiber* f, bool backtraces, const fiber* self, detail::unwind_cache&
     // DU1: held parked until the store below.
     c.info.state = "parked";
     c.info.wait_reason = detail::to_string(f->reason);
-    c.info.waiting = std::chrono::nanoseconds(std::max<std::int64_t>(0, detail::coarse_monotonic_ns() - f->parked_since));
+    c.info.waiting = std::chrono::nanoseconds(
+        std::max<std::int64_t>(0, detail::coarse_monotonic_ns() - f->parked_since));
     if (backtraces) c.pcs = detail::backtrace_of_saved(f->ctx.fctx, rules);
     f->state.store(fiber_state::parked, std::memory_order_release);
   } else {

@@ -32,7 +32,7 @@ template <class... Args>
 }  // namespace goro::detail
 
 // GORO_CHECK(cond, fmt, args...): an internal invariant; on failure, a fatal error.
-#define GORO_CHECK(cond, ...)                              \
-  do {                                                     \
+#define GORO_CHECK(cond, ...)                                             \
+  do {                                                                    \
     if (__builtin_expect(!(cond), 0)) ::goro::detail::fatal(__VA_ARGS__); \
   } while (0)

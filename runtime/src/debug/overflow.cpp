@@ -38,9 +38,10 @@ void on_segv(int sig, siginfo_t* info, void* uctx) {
     }
     if (where) {
       fiber_label l(f);
-      fatal("{} overflowed its {} KiB stack (fault at {}, {}); raise it with spawn options "
-            "{{.stack_size = ...}}",
-            l.text, f->stk.size / 1024, static_cast<const void*>(addr), where);
+      fatal(
+          "{} overflowed its {} KiB stack (fault at {}, {}); raise it with spawn options "
+          "{{.stack_size = ...}}",
+          l.text, f->stk.size / 1024, static_cast<const void*>(addr), where);
     }
   }
   // Not an overflow: hand the signal to whoever had it before (default: core dump). The
@@ -67,8 +68,8 @@ void install_overflow_handler() {
 }
 
 void* make_altstack() {
-  void* p = ::mmap(nullptr, altstack_size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
-                   -1, 0);
+  void* p =
+      ::mmap(nullptr, altstack_size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
   if (p == MAP_FAILED) return nullptr;
   stack_t ss{};
   ss.ss_sp = p;

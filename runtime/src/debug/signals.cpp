@@ -41,7 +41,7 @@ void read_loop(int fd) {
     std::fflush(stdout);
     const char head[] = "SIGQUIT: quit\n\n";
     write_stderr(head, sizeof head - 1);
-    goro::dump(stderr);  // and the trace file, if there is one
+    goro::dump(stderr);               // and the trace file, if there is one
     if (exit_after_dump) ::_exit(2);  // as Go
   }
 }

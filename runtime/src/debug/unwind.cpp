@@ -5,8 +5,8 @@
 #include <atomic>
 #include <cstring>
 #include <memory>
-#include <string_view>
 #include <mutex>
+#include <string_view>
 
 #include <cxxabi.h>
 #include <dlfcn.h>
@@ -236,8 +236,8 @@ std::string symbolize(std::uintptr_t pc) {
     unw_word_t off = 0;
     if (u.init_local(&cur, &uc) == 0 && u.get_proc_name(&cur, name, sizeof name, &off) == 0) {
       int status = 0;
-      std::unique_ptr<char, void (*)(void*)> dem(abi::__cxa_demangle(name, nullptr, nullptr, &status),
-                                                 std::free);
+      std::unique_ptr<char, void (*)(void*)> dem(
+          abi::__cxa_demangle(name, nullptr, nullptr, &status), std::free);
       std::string fn = status == 0 && dem ? dem.get() : name;
       if (fn.size() > 200) fn = fn.substr(0, 197) + "...";  // lambdas in templates run long
       return file.empty() ? fmt::format("{}+{:#x}", fn, off)

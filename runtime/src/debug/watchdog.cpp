@@ -19,9 +19,10 @@
 
 #include <fmt/format.h>
 
-#include "debug/unwind.hpp"
-#include "debug/fatal.hpp"
 #include <goro/detail/futex.hpp>
+
+#include "debug/fatal.hpp"
+#include "debug/unwind.hpp"
 #include "scheduler.hpp"
 
 namespace goro::detail {
@@ -33,8 +34,8 @@ constexpr std::size_t max_frames = 48;
 struct sample {
   enum : std::uint32_t { idle, requested, answered };
   std::atomic<std::uint32_t> state{idle};  // WD1; also the futex the watchdog waits on
-  int target = 0;                // thread id; written before `requested`
-  std::uint64_t fiber_id = 0;    // written by the handler before `answered`
+  int target = 0;                          // thread id; written before `requested`
+  std::uint64_t fiber_id = 0;              // written by the handler before `answered`
   std::uintptr_t pcs[max_frames] = {};
   std::size_t frames = 0;
 };
@@ -131,8 +132,8 @@ struct seen {  // the same look since `since`
   std::int64_t since;
   bool reported;
 };
-std::vector<seen> last;       // the monitor's thread only
-std::int64_t next_scan = 0;   // the monitor's thread only
+std::vector<seen> last;      // the monitor's thread only
+std::int64_t next_scan = 0;  // the monitor's thread only
 
 std::int64_t tick_ns() {
   return std::chrono::nanoseconds(std::clamp(threshold / 4, std::chrono::milliseconds(5),

@@ -41,8 +41,7 @@ bool others_can_wake() {
 // while an idle machine is blocked in the poller (N3): it readies them itself, through the
 // global queue, and a second poller could take the eventfd wake-up meant for it.
 bool io_ready() {
-  return netpoll_waiters() > 0 && !sched().poller.load(std::memory_order_acquire) &&
-         netpoll(0) > 0;
+  return netpoll_waiters() > 0 && !sched().poller.load(std::memory_order_acquire) && netpoll(0) > 0;
 }
 
 }  // namespace

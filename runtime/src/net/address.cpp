@@ -1,6 +1,4 @@
 // goro::net::address: parsing, resolving and printing socket addresses.
-#include <goro/net/address.hpp>
-
 #include <cerrno>
 #include <charconv>
 #include <cstdio>
@@ -8,11 +6,13 @@
 #include <string>
 #include <system_error>
 
-#include <arpa/inet.h>
 #include <netdb.h>
-#include <netinet/in.h>
 
 #include <goro/blocking.hpp>
+#include <goro/net/address.hpp>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
 
 namespace goro::net {
 
@@ -84,9 +84,9 @@ address address::resolve(std::string_view text) {
   hints.ai_socktype = SOCK_STREAM;
   addrinfo* res = nullptr;
   // A lookup may take seconds: hand the processor to another thread meanwhile.
-  int rc = goro::blocking([&] { return ::getaddrinfo(host.c_str(), port_text.c_str(), &hints, &res); });
-  if (rc != 0 || !res)
-  {
+  int rc =
+      goro::blocking([&] { return ::getaddrinfo(host.c_str(), port_text.c_str(), &hints, &res); });
+  if (rc != 0 || !res) {
     std::string what = "goro::net: lookup \"";
     what.append(host).append("\": ").append(::gai_strerror(rc));
     throw std::system_error(EHOSTUNREACH, std::generic_category(), what);
@@ -98,7 +98,8 @@ address address::resolve(std::string_view text) {
 
 std::uint16_t address::port() const noexcept {
   if (ss_.ss_family == AF_INET) return ntohs(reinterpret_cast<const sockaddr_in*>(&ss_)->sin_port);
-  if (ss_.ss_family == AF_INET6) return ntohs(reinterpret_cast<const sockaddr_in6*>(&ss_)->sin6_port);
+  if (ss_.ss_family == AF_INET6)
+    return ntohs(reinterpret_cast<const sockaddr_in6*>(&ss_)->sin6_port);
   return 0;
 }
 

@@ -13,9 +13,10 @@
 #include <sys/eventfd.h>
 #include <unistd.h>
 
+#include <goro/detail/futex.hpp>
+
 #include "chaos.hpp"
 #include "debug/fatal.hpp"
-#include <goro/detail/futex.hpp>
 #include "scheduler.hpp"
 #include "trace/record.hpp"
 
@@ -213,7 +214,7 @@ poll_desc* netpoll_open(int fd) {
 void netpoll_close(poll_desc* pd) noexcept {
   poller& p = instance();
   pd->closing.store(true, std::memory_order_seq_cst);  // before unblock's load (Dekker)
-  pd->seq.fetch_add(1, std::memory_order_acq_rel);  // N2: events in flight are stale now
+  pd->seq.fetch_add(1, std::memory_order_acq_rel);     // N2: events in flight are stale now
   ::epoll_ctl(p.epfd, EPOLL_CTL_DEL, pd->fd, nullptr);
   unblock(pd, io_mode::read, false);
   unblock(pd, io_mode::write, false);
@@ -228,8 +229,8 @@ void netpoll_free(poll_desc* pd) noexcept {
 
 io_wait netpoll_check(poll_desc* pd, io_mode mode) noexcept {
   if (pd->closing.load(std::memory_order_acquire)) return io_wait::closed;
-  if (expired((mode == io_mode::read ? pd->rdeadline : pd->wdeadline)
-                  .load(std::memory_order_acquire)))
+  if (expired(
+          (mode == io_mode::read ? pd->rdeadline : pd->wdeadline).load(std::memory_order_acquire)))
     return io_wait::timeout;
   return io_wait::ready;
 }
@@ -237,7 +238,7 @@ io_wait netpoll_check(poll_desc* pd, io_mode mode) noexcept {
 void netpoll_set_deadline(poll_desc* pd, io_mode mode, std::int64_t deadline_ns) noexcept {
   (mode == io_mode::read ? pd->rdeadline : pd->wdeadline)
       .store(deadline_ns, std::memory_order_seq_cst);  // before unblock's load (Dekker)
-  unblock(pd, mode, false);  // a parked waiter re-reads its deadline
+  unblock(pd, mode, false);                            // a parked waiter re-reads its deadline
 }
 
 void netpoll_interrupt(poll_desc* pd, io_mode mode) noexcept { unblock(pd, mode, false); }
@@ -264,8 +265,8 @@ io_wait netpoll_wait(poll_desc* pd, io_mode mode, const std::atomic<bool>* stop)
     // Re-read closing, the deadline and the stop flag after publishing `waiting` (Dekker
     // with unblock's callers: netpoll_close, netpoll_set_deadline, netpoll_interrupt); if
     // one changed, withdraw (unless an event made the slot ready).
-    if (pd->closing.load(std::memory_order_seq_cst) || dl.load(std::memory_order_seq_cst) != deadline ||
-        stop_requested(stop)) {
+    if (pd->closing.load(std::memory_order_seq_cst) ||
+        dl.load(std::memory_order_seq_cst) != deadline || stop_requested(stop)) {
       std::uintptr_t w = slot_waiting;
       s.compare_exchange_strong(w, 0, std::memory_order_seq_cst);
       continue;
@@ -311,7 +312,7 @@ void netpoll_abandon_waiters() noexcept {
 
 namespace {
 std::atomic<std::uint64_t> readied_total{0};  // stats only: relaxed
-std::atomic<std::int64_t> last_poll{0};        // N5
+std::atomic<std::int64_t> last_poll{0};       // N5
 }  // namespace
 
 std::int64_t netpoll_last_poll() noexcept { return last_poll.load(std::memory_order_relaxed); }

@@ -9,9 +9,9 @@
 //     arrived and was not consumed), waiting (a fiber is committing to park) or the
 //     parked fiber's pointer. A waiter moves 0 -> waiting before it parks and, after its
 //     switch-out, waiting -> fiber (commit); an event swaps the slot to ready and a
-//     deadline, close, deadline change or stop request swaps it to 0, each readying the fiber it took
-//     out. A commit that finds the slot changed readies its fiber itself (the fiber is
-//     parked by then), so no wake-up is lost.
+//     deadline, close, deadline change or stop request swaps it to 0, each readying the fiber it
+//     took out. A commit that finds the slot changed readies its fiber itself (the fiber is parked
+//     by then), so no wake-up is lost.
 // N2: poll_descs are never freed (reused through a free list); epoll events carry the
 //     descriptor's sequence number, bumped at close, so a stale event is ignored.
 // N3: waiters counts fibers committed to waiting; while it is non-zero and every processor
@@ -43,11 +43,11 @@ struct fiber;
 
 struct poll_desc {
   int fd = -1;
-  std::atomic<std::uintptr_t> rg{0}, wg{0};      // N1
-  std::atomic<std::uint32_t> seq{0};             // N2
+  std::atomic<std::uintptr_t> rg{0}, wg{0};  // N1
+  std::atomic<std::uint32_t> seq{0};         // N2
   std::atomic<bool> closing{false};
   std::atomic<std::int64_t> rdeadline{-1}, wdeadline{-1};  // CLOCK_MONOTONIC ns; < 0: none
-  poll_desc* next_free = nullptr;                // the pool's lock
+  poll_desc* next_free = nullptr;                          // the pool's lock
 };
 
 enum class io_mode : std::uint8_t { read, write };

@@ -1,23 +1,22 @@
 // goro::net TCP: listen, accept, dial and the stream's calls, on the network poller.
-#include <goro/net/tcp.hpp>
-
+#include <algorithm>
 #include <atomic>
 #include <cerrno>
-#include <algorithm>
 #include <cstdio>
 #include <cstring>
 #include <system_error>
 
-#include <netinet/in.h>
-#include <netinet/tcp.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <goro/detail/futex.hpp>
+#include <goro/net/tcp.hpp>
 #include <goro/this_fiber.hpp>
 
-#include <goro/detail/futex.hpp>
 #include "net/net_fd.hpp"
 #include "net/sys.hpp"
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 
 namespace goro::net {
 
@@ -179,9 +178,7 @@ stream listener::accept(std::stop_token st) {
   }
 }
 
-void listener::set_deadline(time_point t) noexcept {
-  detail::set_deadline(fd_, io_mode::read, t);
-}
+void listener::set_deadline(time_point t) noexcept { detail::set_deadline(fd_, io_mode::read, t); }
 
 address listener::local_address() const { return fd_ ? fd_->local : address{}; }
 

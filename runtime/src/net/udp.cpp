@@ -1,11 +1,11 @@
 // goro::net::udp_socket on the network poller.
-#include <goro/net/udp.hpp>
-
 #include <cerrno>
 #include <system_error>
 
 #include <sys/socket.h>
 #include <unistd.h>
+
+#include <goro/net/udp.hpp>
 
 #include "net/net_fd.hpp"
 #include "net/sys.hpp"

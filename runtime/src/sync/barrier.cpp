@@ -1,9 +1,9 @@
 // goro::barrier.
 // B1: the completion function runs under no lock, after the last arrival and before any waiter of
 //     the phase is woken (none can arrive for the next phase before).
-#include <goro/barrier.hpp>
-
 #include <fmt/format.h>
+
+#include <goro/barrier.hpp>
 #include <goro/error.hpp>
 
 namespace goro {

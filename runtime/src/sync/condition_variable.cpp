@@ -3,7 +3,6 @@
 //      after its switch-out (invariant 1), so a notify that follows the unlock always finds it,
 //      parked.
 #include <goro/condition_variable.hpp>
-
 #include <goro/error.hpp>
 
 namespace goro {

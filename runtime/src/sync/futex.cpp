@@ -1,11 +1,11 @@
-#include <goro/detail/futex.hpp>
-
 #include <climits>
 #include <ctime>
 
 #include <linux/futex.h>
 #include <sys/syscall.h>
 #include <unistd.h>
+
+#include <goro/detail/futex.hpp>
 
 namespace goro::detail {
 
@@ -20,8 +20,8 @@ void futex_wait(std::atomic<std::uint32_t>& word, std::uint32_t expected,
   }
   // FUTEX_WAIT_BITSET takes an absolute CLOCK_MONOTONIC deadline (plain FUTEX_WAIT a
   // relative one); private: the word is never shared across processes.
-  ::syscall(SYS_futex, reinterpret_cast<std::uint32_t*>(&word), FUTEX_WAIT_BITSET_PRIVATE,
-            expected, tsp, nullptr, FUTEX_BITSET_MATCH_ANY);
+  ::syscall(SYS_futex, reinterpret_cast<std::uint32_t*>(&word), FUTEX_WAIT_BITSET_PRIVATE, expected,
+            tsp, nullptr, FUTEX_BITSET_MATCH_ANY);
 }
 
 void futex_wake(std::atomic<std::uint32_t>& word, int n) noexcept {

@@ -14,9 +14,8 @@
 //     arriving goroutines must queue"): only a lock free and not starving is free. Only the
 //     waiter the mutex was handed to ends starvation mode (X3), or unlock() when no one
 //     else waits; a newcomer never clears a starving bit it did not set.
-#include <goro/mutex.hpp>
-
 #include <goro/error.hpp>
+#include <goro/mutex.hpp>
 
 namespace goro {
 
@@ -37,8 +36,8 @@ void mutex::lock_slow() {
     // Queue first, then look at the lock word (X1): from here on unlock() takes q_lock_.
     const bool front = losses >= 2;  // lost twice after being woken: go first, and starve
     front ? q_.push_front(&w) : q_.push_back(&w);
-    std::uint32_t s = state_.fetch_or(waiters_bit | (front ? starving_bit : 0),
-                                      std::memory_order_acq_rel);
+    std::uint32_t s =
+        state_.fetch_or(waiters_bit | (front ? starving_bit : 0), std::memory_order_acq_rel);
     if ((s & (locked_bit | starving_bit)) == 0) {
       // Released before we queued, and not in starvation mode: take ourselves out and
       // compete again. The starving bit, if set, is ours (it was clear before our fetch_or)
@@ -53,7 +52,7 @@ void mutex::lock_slow() {
     // Locked, or free in starvation mode: an unlock() is between its halves and will hand
     // the mutex to the head of the queue (X4). Either way its unlock_slow() sees us (X1).
     w.wait(q_lock_, detail::wait_reason::mutex);  // q_lock_ released after the switch-out
-    if (w.data == &handed) {  // X2: we own it
+    if (w.data == &handed) {                      // X2: we own it
       if (!front) {  // X3: handed to a waiter that was not starving: back to normal mode
         q_lock_.lock();
         state_.fetch_and(~(starving_bit | (q_.empty() ? waiters_bit : 0)),

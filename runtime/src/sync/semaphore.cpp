@@ -1,10 +1,10 @@
 // goro::semaphore.
 // SM1: a waiter is admitted (its units added to held_) by release() under lock_ before it is woken;
 //      it returns without re-checking.
-#include <goro/semaphore.hpp>
-
 #include <fmt/format.h>
+
 #include <goro/error.hpp>
+#include <goro/semaphore.hpp>
 
 namespace goro {
 

@@ -17,11 +17,10 @@
 //      under lock_. The fast paths skip lock_ only when no one can be queued for them:
 //      unlock() with no reader pending and no writer queued, unlock_shared() with no writer.
 // Misuse is detected before any change: state_ and the fields of RW3 stay as they were.
-#include <goro/shared_mutex.hpp>
-
 #include <utility>
 
 #include <goro/error.hpp>
+#include <goro/shared_mutex.hpp>
 
 namespace goro {
 

@@ -1,11 +1,11 @@
-#include <goro/wait_group.hpp>
-
 #include <limits>
 #include <optional>
 #include <utility>
 
 #include <fmt/format.h>
+
 #include <goro/error.hpp>
+#include <goro/wait_group.hpp>
 
 #include "chaos.hpp"
 

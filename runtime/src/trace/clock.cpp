@@ -1,10 +1,10 @@
 // The flight recorder's clock (see clock.hpp).
 #include "trace/clock.hpp"
 
+#include <mutex>
+
 #include <cpuid.h>
 #include <time.h>
-
-#include <mutex>
 
 namespace goro::detail {
 

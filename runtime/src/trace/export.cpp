@@ -20,11 +20,16 @@ namespace {
 
 const char* end_name(std::uint64_t action) {
   switch (static_cast<switch_action>(action)) {
-    case switch_action::yield: return "yield";
-    case switch_action::park: return "park";
-    case switch_action::exit: return "exit";
-    case switch_action::requeue: return "block";
-    case switch_action::run: break;
+    case switch_action::yield:
+      return "yield";
+    case switch_action::park:
+      return "park";
+    case switch_action::exit:
+      return "exit";
+    case switch_action::requeue:
+      return "block";
+    case switch_action::run:
+      break;
   }
   return "switch";
 }
@@ -55,13 +60,15 @@ struct writer {
       if (r.read(i, e)) evs.push_back(e);
     if (evs.empty()) return;
     if (tid == shared_trace_tid) {
-      event(R"j({{"name":"thread_name","ph":"M","pid":0,"tid":{},"args":{{"name":"threads (no P)"}}}})j",
-            tid);
+      event(
+          R"j({{"name":"thread_name","ph":"M","pid":0,"tid":{},"args":{{"name":"threads (no P)"}}}})j",
+          tid);
     } else {
       event(R"({{"name":"thread_name","ph":"M","pid":0,"tid":{},"args":{{"name":"P{}"}}}})", tid,
             tid);
-      event(R"({{"name":"thread_sort_index","ph":"M","pid":0,"tid":{},"args":{{"sort_index":{}}}}})",
-            tid, tid);
+      event(
+          R"({{"name":"thread_sort_index","ph":"M","pid":0,"tid":{},"args":{{"sort_index":{}}}}})",
+          tid, tid);
     }
     // Instants are written as they come; a slice when it closes, so its start may precede
     // the instants within it: buffer the track, then write it in start order.
@@ -77,17 +84,21 @@ struct writer {
     auto close = [&](std::int64_t end, const char* why, const char* reason) {
       if (!open) return;
       open = false;
-      std::string args = reason ? fmt::format(R"("fiber":{},"end":"{}","reason":"{}")",
-                                              open_fiber, why, reason)
-                                : fmt::format(R"("fiber":{},"end":"{}")", open_fiber, why);
-      items.push_back({open_ns, fmt::format(
-          R"({{"name":"fiber {}","cat":"run","ph":"X","pid":0,"tid":{},"ts":{:.3f},"dur":{:.3f},"args":{{{}}}}})",
-          open_fiber, tid, us(open_ns), us(end - open_ns), args)});
+      std::string args =
+          reason ? fmt::format(R"("fiber":{},"end":"{}","reason":"{}")", open_fiber, why, reason)
+                 : fmt::format(R"("fiber":{},"end":"{}")", open_fiber, why);
+      items.push_back(
+          {open_ns,
+           fmt::format(
+               R"({{"name":"fiber {}","cat":"run","ph":"X","pid":0,"tid":{},"ts":{:.3f},"dur":{:.3f},"args":{{{}}}}})",
+               open_fiber, tid, us(open_ns), us(end - open_ns), args)});
     };
     auto instant = [&](std::int64_t ns, const char* name, std::string args) {
-      items.push_back({ns, fmt::format(
-          R"({{"name":"{}","cat":"sched","ph":"i","s":"t","pid":0,"tid":{},"ts":{:.3f},"args":{{{}}}}})",
-          name, tid, us(ns), args)});
+      items.push_back(
+          {ns,
+           fmt::format(
+               R"({{"name":"{}","cat":"sched","ph":"i","s":"t","pid":0,"tid":{},"ts":{:.3f},"args":{{{}}}}})",
+               name, tid, us(ns), args)});
     };
     for (const trace_event& e : evs) {
       const std::int64_t ns = std::max(last, clock.ns(e.ticks));  // TC2
@@ -129,8 +140,8 @@ struct writer {
           instant(ns, "ready", fmt::format(R"("fiber":{})", e.fiber));
           break;
         case trace_kind::steal:
-          instant(ns, "steal", fmt::format(R"("from":"P{}","count":{})", e.arg & 0xffff,
-                                           e.arg >> 16));
+          instant(ns, "steal",
+                  fmt::format(R"("from":"P{}","count":{})", e.arg & 0xffff, e.arg >> 16));
           break;
         case trace_kind::timers:
           instant(ns, "timer fire", fmt::format(R"("count":{})", e.arg));
@@ -161,10 +172,11 @@ std::string trace_json() {
   writer w;
   w.out = "{\"traceEvents\":[\n";
   w.event(R"({{"name":"process_name","ph":"M","pid":0,"tid":0,"args":{{"name":"goro"}}}})");
-  for_each_trace_ring([](int tid, const trace_ring& r, void* a) { static_cast<writer*>(a)->track(tid, r); },
-                      &w);
-  w.out += fmt::format("\n],\"displayTimeUnit\":\"ns\",\"otherData\":{{\"clock\":\"{}\",\"overwritten\":{}}}}}\n",
-                       trace_uses_tsc ? "tsc" : "monotonic", goro::trace::overwritten());
+  for_each_trace_ring(
+      [](int tid, const trace_ring& r, void* a) { static_cast<writer*>(a)->track(tid, r); }, &w);
+  w.out += fmt::format(
+      "\n],\"displayTimeUnit\":\"ns\",\"otherData\":{{\"clock\":\"{}\",\"overwritten\":{}}}}}\n",
+      trace_uses_tsc ? "tsc" : "monotonic", goro::trace::overwritten());
   return w.out;
 }
 

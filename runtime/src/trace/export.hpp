@@ -14,7 +14,7 @@
 
 namespace goro::detail {
 
-inline constexpr int max_trace_procs = 1024;         // as options::procs
+inline constexpr int max_trace_procs = 1024;              // as options::procs
 inline constexpr int shared_trace_tid = max_trace_procs;  // plain threads' track
 
 // Calls fn on every ring that exists: processors' by id, then the shared one.

@@ -39,8 +39,8 @@ enum class trace_stamp { own, slice };
 
 // Anywhere: in p's ring if there is a p (the caller's own), else in the shared ring (whose
 // events always stamp their own time).
-inline void trace_put_any(processor* p, trace_kind kind, std::uint64_t fiber,
-                          std::uint64_t arg = 0, trace_stamp stamp = trace_stamp::own) noexcept {
+inline void trace_put_any(processor* p, trace_kind kind, std::uint64_t fiber, std::uint64_t arg = 0,
+                          trace_stamp stamp = trace_stamp::own) noexcept {
   if (p) {
     if (stamp == trace_stamp::slice) {
       trace_put_untimed(p, kind, fiber, arg);

@@ -103,7 +103,7 @@ class trace_ring {
     std::atomic<std::uint64_t> word{0};  // kind | arg << 8
   };
   std::atomic<std::uint64_t> head_{0};  // TR2
-  std::uint64_t last_ticks_ = 0;         // the writer's: the time of its last timed event
+  std::uint64_t last_ticks_ = 0;        // the writer's: the time of its last timed event
   slot slots_[capacity];
 };
 

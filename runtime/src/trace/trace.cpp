@@ -1,8 +1,6 @@
 // The flight recorder's rings and its switch: start, stop, the shared ring of plain
 // threads, GORO_TRACE (see goro/trace.hpp, trace/ring.hpp).
 // Lock order: `control`, then scheduler::lock.
-#include <goro/trace.hpp>
-
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
@@ -12,6 +10,7 @@
 #include <fmt/format.h>
 
 #include <goro/error.hpp>
+#include <goro/trace.hpp>
 
 #include "scheduler.hpp"
 #include "trace/export.hpp"
@@ -29,7 +28,7 @@ checked_mutex control;  // serializes start, stop and the trace file
 std::atomic<trace_ring*> rings[max_trace_procs];
 // The ring of plain threads: created once under `control`, then never changed.
 std::atomic<trace_ring*> shared_ring{nullptr};
-spinlock shared_lock;               // serializes writers of shared_ring
+spinlock shared_lock;                             // serializes writers of shared_ring
 std::string trace_path GORO_GUARDED_BY(control);  // the GORO_TRACE file, or empty
 
 trace_ring* ring_for(int id) {
@@ -44,7 +43,7 @@ trace_ring* ring_for(int id) {
 
 void forget_recorded() {
   for (auto& slot : rings)
-    if (trace_ring* r = slot.load(std::memory_order_acquire))  // pairs with ring_for's CAS
+    if (trace_ring* r = slot.load(std::memory_order_acquire))   // pairs with ring_for's CAS
       r->from.store(r->head(), std::memory_order_relaxed);      // a hint (ring.hpp)
   trace_ring* r = shared_ring.load(std::memory_order_relaxed);  // control held
   r->from.store(r->head(), std::memory_order_relaxed);
@@ -72,8 +71,8 @@ void write_file_locked() GORO_REQUIRES(control) {
   if (trace_path.empty()) return;
   std::FILE* f = std::fopen(trace_path.c_str(), "w");
   if (!f) {
-    std::string msg = fmt::format("goro: GORO_TRACE={}: cannot write: {}\n", trace_path,
-                                  std::strerror(errno));
+    std::string msg =
+        fmt::format("goro: GORO_TRACE={}: cannot write: {}\n", trace_path, std::strerror(errno));
     std::fwrite(msg.data(), 1, msg.size(), stderr);
     return;
   }

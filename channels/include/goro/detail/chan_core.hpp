@@ -33,7 +33,9 @@ struct elem_ops {
 template <class T>
 inline constexpr elem_ops elem_ops_for{
     [](void* d, void* s) { ::new (d) T(std::move(*static_cast<T*>(s))); },
-    [](void* o, void* s) { static_cast<std::optional<T>*>(o)->emplace(std::move(*static_cast<T*>(s))); },
+    [](void* o, void* s) {
+      static_cast<std::optional<T>*>(o)->emplace(std::move(*static_cast<T*>(s)));
+    },
     [](void* p) { static_cast<T*>(p)->~T(); }, sizeof(T)};
 
 // Shared by the waiters of one select: which case won (-1: none yet; a timeout is -2).
@@ -42,11 +44,11 @@ struct select_state {
 };
 
 struct chan_waiter : waiter {
-  void* elem = nullptr;          // send: the value (a T); receive: a std::optional<T>
-  bool ok = false;               // set by the waker (H4): transferred, or false if closed
-  bool queued = false;           // H2
-  select_state* sel = nullptr;   // H3
-  int index = 0;                 // this waiter's case in its select
+  void* elem = nullptr;         // send: the value (a T); receive: a std::optional<T>
+  bool ok = false;              // set by the waker (H4): transferred, or false if closed
+  bool queued = false;          // H2
+  select_state* sel = nullptr;  // H3
+  int index = 0;                // this waiter's case in its select
 };
 
 // A channel's queue of senders or receivers: a waiter_fifo (the links are the waiters' own
@@ -71,8 +73,8 @@ class wait_queue {
       // H3: a select's waiter is ours only if we are the first to claim its select. The
       // acq_rel pairs with the other claimants (other channels' wakers, the select's timer).
       int none = -1;
-      if (w->sel && !w->sel->winner.compare_exchange_strong(none, w->index,
-                                                            std::memory_order_acq_rel))
+      if (w->sel &&
+          !w->sel->winner.compare_exchange_strong(none, w->index, std::memory_order_acq_rel))
         continue;  // its select already finished: skip it (its owner unlinks the rest)
       return w;
     }
@@ -95,7 +97,7 @@ struct chan_core {
   std::size_t head = 0;   // index of the oldest buffered element
   wait_queue recvq, sendq;
   const elem_ops* ops;
-  char* buf;              // cap elements of ops->size bytes, right after this object
+  char* buf;  // cap elements of ops->size bytes, right after this object
   std::size_t alloc_align;
   std::atomic<std::int64_t> refs{1};
   // Called when the last handle goes, before the channel is freed: an internal sender
@@ -129,7 +131,7 @@ struct select_case {
   chan_core* c = nullptr;  // nullptr: a nil channel, never ready
   bool is_send = false;
   void* elem = nullptr;
-  bool ok = false;         // receive: a value arrived (false: closed)
+  bool ok = false;  // receive: a value arrived (false: closed)
 };
 inline constexpr int select_default = -1;
 inline constexpr int select_timeout = -2;

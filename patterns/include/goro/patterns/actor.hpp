@@ -27,10 +27,9 @@ class actor {
  public:
   explicit actor(State initial = State{}, std::size_t mailbox = 64)
       : mailbox_(mailbox),
-        loop_(goro::spawn({.name = "actor"},
-                          [box = mailbox_, s = std::move(initial)]() mutable {
-                            for (auto& msg : box) msg(s);
-                          })) {}
+        loop_(goro::spawn({.name = "actor"}, [box = mailbox_, s = std::move(initial)]() mutable {
+          for (auto& msg : box) msg(s);
+        })) {}
   actor(const actor&) = delete;
   actor& operator=(const actor&) = delete;
   ~actor() {

@@ -49,8 +49,7 @@ class event_emitter {
 
   // Registers fn for the event `name`, on a new fiber with a mailbox of `mailbox` events.
   // After close(): throws std::logic_error.
-  listener_id on(std::string name, std::function<void(const Event&)> fn,
-                 std::size_t mailbox = 16) {
+  listener_id on(std::string name, std::function<void(const Event&)> fn, std::size_t mailbox = 16) {
     chan<Event> box(mailbox);
     std::lock_guard g(mu_);
     if (closed_) throw std::logic_error("goro::patterns::event_emitter: on() after close()");

@@ -6,7 +6,8 @@
 // Problem: an expensive step over a stream, spread over several fibers without unbounded
 // spawning, with results collected by one reader.
 //
-//   auto sizes = goro::patterns::fan_out(ctx, urls, 8, [](std::string u) { return fetch(u).size(); },
+//   auto sizes = goro::patterns::fan_out(ctx, urls, 8, [](std::string u) { return fetch(u).size();
+//   },
 //                                        goro::patterns::order::kept);
 //   for (auto s : sizes) total += s;
 #pragma once
@@ -31,8 +32,7 @@ struct counts_down {
 };
 
 template <class T, class Fn, class U = std::invoke_result_t<Fn&, T>>
-recv_chan<U> fan_out(spawn_target at, recv_chan<T> in, int workers, Fn f,
-                     order o = order::any) {
+recv_chan<U> fan_out(spawn_target at, recv_chan<T> in, int workers, Fn f, order o = order::any) {
   const context& ctx = at.ctx();
   chan<U> out(0);
   auto running = std::make_shared<wait_group>();

@@ -43,7 +43,7 @@ struct shared_state {
   std::exception_ptr error;
   bool set = false;
   std::vector<std::function<void()>> continuations;  // started (each on a fiber) at set
-  chan<std::monostate> ready{0};  // closed once set
+  chan<std::monostate> ready{0};                     // closed once set
 
   // Sets the value (or the exception); false if it was set already.
   template <class Set>

@@ -8,9 +8,9 @@
 // Problem: a chain of fibers connected by channels must not leak a fiber when a consumer
 // stops early, and each link must say "no more values" (close) exactly once.
 //
-//   auto nums = goro::patterns::generate<int>(ctx, [](auto emit) { for (int i = 0;; ++i) if (!emit(i)) return; });
-//   auto squares = goro::patterns::stage(ctx, nums, [](int x) { return x * x; });
-//   for (int s : squares) if (s > 100) { cancel(); break; }   // every fiber then ends
+//   auto nums = goro::patterns::generate<int>(ctx, [](auto emit) { for (int i = 0;; ++i) if
+//   (!emit(i)) return; }); auto squares = goro::patterns::stage(ctx, nums, [](int x) { return x *
+//   x; }); for (int s : squares) if (s > 100) { cancel(); break; }   // every fiber then ends
 #pragma once
 
 #include <optional>
@@ -19,8 +19,8 @@
 
 #include <goro/chan.hpp>
 #include <goro/context.hpp>
-#include <goro/select.hpp>
 #include <goro/patterns/spawn_target.hpp>
+#include <goro/select.hpp>
 #include <goro/spawn.hpp>
 
 namespace goro::patterns {

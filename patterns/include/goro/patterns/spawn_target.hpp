@@ -27,8 +27,8 @@ namespace goro::patterns {
 
 class spawn_target {
  public:
-  spawn_target(const context& ctx) : ctx_(ctx) {}                // NOLINT: implicit by design
-  spawn_target(scope& s) : ctx_(s.ctx()), scope_(&s) {}          // NOLINT: implicit by design
+  spawn_target(const context& ctx) : ctx_(ctx) {}        // NOLINT: implicit by design
+  spawn_target(scope& s) : ctx_(s.ctx()), scope_(&s) {}  // NOLINT: implicit by design
 
   const context& ctx() const noexcept { return ctx_; }
 

@@ -61,10 +61,10 @@ struct new_fiber {
 // `joinable`: a join_handle holds a second reference until join() or detach().
 new_fiber fiber_create(const spawn_options& opts, std::size_t size, std::size_t align,
                        const payload_ops* ops, bool joinable);
-void fiber_start(fiber* f);                  // makes a created fiber runnable
-void fiber_discard(fiber* f) noexcept;       // frees a created fiber that never started
-void fiber_join(fiber* f);                   // waits for the end; rethrows its exception
-void fiber_detach(fiber* f) noexcept;        // drops the handle's reference
+void fiber_start(fiber* f);                    // makes a created fiber runnable
+void fiber_discard(fiber* f) noexcept;         // frees a created fiber that never started
+void fiber_join(fiber* f);                     // waits for the end; rethrows its exception
+void fiber_detach(fiber* f) noexcept;          // drops the handle's reference
 void fiber_release_joined(fiber* f) noexcept;  // drops the handle's reference after join
 std::uint64_t fiber_id(const fiber* f) noexcept;
 
@@ -83,13 +83,13 @@ void ready(fiber* f);
 // W1: linked and unlinked only under its queue's lock.
 // W2: wake() is called after the unlink; `this` may be destroyed as soon as wake() starts.
 struct waiter {
-  fiber* f = current_fiber();           // nullptr: a plain thread, blocked on *word
+  fiber* f = current_fiber();  // nullptr: a plain thread, blocked on *word
   std::atomic<std::uint32_t> own_word{0};
   // Plain thread: 1 once woken (a futex word). Several waiters of one select share one.
   std::atomic<std::uint32_t>* word = &own_word;
   waiter* next = nullptr;
   waiter* prev = nullptr;
-  void* data = nullptr;                 // what the waker hands over (e.g. a channel value)
+  void* data = nullptr;  // what the waker hands over (e.g. a channel value)
 
   waiter() = default;
   waiter(const waiter&) = delete;

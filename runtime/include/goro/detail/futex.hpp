@@ -1,6 +1,6 @@
 // Internal. futex: the kernel wait/wake on a 32-bit word that idle machines and plain
-// threads block on (DESIGN invariant 2); channels' select waits on it on a plain thread. Callers loop on their condition: wakes may be
-// spurious.
+// threads block on (DESIGN invariant 2); channels' select waits on it on a plain thread. Callers
+// loop on their condition: wakes may be spurious.
 #pragma once
 
 #include <atomic>

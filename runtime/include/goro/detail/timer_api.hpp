@@ -27,10 +27,10 @@ inline std::int64_t deadline_after(std::int64_t now, std::int64_t ns) noexcept {
 
 struct timer {
   enum : std::uint8_t { idle, queued, firing, detached };  // detached: T5
-  std::int64_t when = 0;              // CLOCK_MONOTONIC ns
-  void (*fire)(timer*) = nullptr;     // called on the machine that runs the heap, lock_ free;
-                                      // ends the timer's use with done() (T3)
-  std::size_t index = 0;              // position in the heap while queued (lock_)
+  std::int64_t when = 0;                                   // CLOCK_MONOTONIC ns
+  void (*fire)(timer*) = nullptr;  // called on the machine that runs the heap, lock_ free;
+                                   // ends the timer's use with done() (T3)
+  std::size_t index = 0;           // position in the heap while queued (lock_)
   std::atomic<std::uint8_t> state{idle};
 
   // For fire(): the timer is no longer used (T3). Pairs with the acquire in wait_fired().

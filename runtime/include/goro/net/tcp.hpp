@@ -46,8 +46,8 @@
 #include <chrono>
 #include <cstddef>
 #include <stdexcept>
-#include <string>
 #include <stop_token>
+#include <string>
 #include <string_view>
 #include <system_error>
 #include <utility>
@@ -115,10 +115,10 @@ class stream : private detail::fd_handle {
   // thread, concurrently with calls on it.
   using fd_handle::close;
 
-  void set_deadline(time_point t) noexcept;        // read and write
-  void set_read_deadline(time_point t) noexcept;   // no_deadline: none
+  void set_deadline(time_point t) noexcept;       // read and write
+  void set_read_deadline(time_point t) noexcept;  // no_deadline: none
   void set_write_deadline(time_point t) noexcept;
-  void set_no_delay(bool on);                      // TCP_NODELAY (on by default, as Go)
+  void set_no_delay(bool on);  // TCP_NODELAY (on by default, as Go)
 
   address local_address() const;
   address remote_address() const;

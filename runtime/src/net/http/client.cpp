@@ -9,21 +9,21 @@
 //      a body, or any request with an Idempotency-Key or X-Idempotency-Key (Go's transport).
 // HC4: bytes held unparsed (the connection's buffer) never pass max_header_bytes plus one
 //      read: Beast's header_limit bounds a head, not a chunked body's chunk lines and trailers.
-#include <goro/net/http/client.hpp>
-
-#include <sys/socket.h>
-
 #include <algorithm>
 #include <cerrno>
 #include <cstdint>
 #include <limits>
 #include <optional>
 
+#include <sys/socket.h>
+
 #include <boost/asio/buffer.hpp>
 #include <boost/beast/http/error.hpp>
 #include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/string_body.hpp>
 #include <fmt/format.h>
+
+#include <goro/net/http/client.hpp>
 
 #include "net/sys.hpp"
 #include "wire.hpp"
@@ -43,8 +43,8 @@ using parser = bhttp::response_parser<bhttp::string_body>;
 constexpr int max_interim_responses = 5;
 
 bool replayable(const request& rq) {
-  const bool idempotent = rq.method == "GET" || rq.method == "HEAD" || rq.method == "OPTIONS" ||
-                          rq.method == "TRACE";
+  const bool idempotent =
+      rq.method == "GET" || rq.method == "HEAD" || rq.method == "OPTIONS" || rq.method == "TRACE";
   return (idempotent && rq.body.empty()) || !rq.header_value("idempotency-key").empty() ||
          !rq.header_value("x-idempotency-key").empty();
 }
@@ -92,10 +92,9 @@ struct response_reader {
         if (ec && ec != bhttp::error::need_more) fail(ec, head);
         if (head ? p.is_header_done() : p.is_done()) return true;
         if (buf.size() > opts.max_header_bytes)  // keeps HC4
-          bad_response(host_port,
-                       fmt::format("{} over max_header_bytes ({})",
-                                   head ? "head" : "a chunk line or the trailers",
-                                   opts.max_header_bytes));
+          bad_response(host_port, fmt::format("{} over max_header_bytes ({})",
+                                              head ? "head" : "a chunk line or the trailers",
+                                              opts.max_header_bytes));
         if (!ec && used > 0 && !buf.empty()) continue;
       }
       char tmp[16 * 1024];
@@ -132,8 +131,8 @@ struct response_reader {
       const int status = static_cast<int>(m.result_int());
       if (status / 100 == 1 && status != 101) {  // 100 Continue, 103 Early Hints: no body
         if (interim == max_interim_responses)
-          bad_response(host_port, fmt::format("more than {} 1xx interim responses",
-                                                max_interim_responses));
+          bad_response(host_port,
+                       fmt::format("more than {} 1xx interim responses", max_interim_responses));
         continue;
       }
       // RFC 9112 section 6.3: Transfer-Encoding overrides Content-Length, and a message with
@@ -195,8 +194,8 @@ response client::send(const request& rq) {
     if (failure && !reused) std::rethrow_exception(failure);
     throw std::system_error(
         std::make_error_code(std::errc::connection_reset),
-        fmt::format("goro::http: {} {} to {}: the connection closed before a response{}",
-                    rq.method, rq.target, host_port_,
+        fmt::format("goro::http: {} {} to {}: the connection closed before a response{}", rq.method,
+                    rq.target, host_port_,
                     reused ? " (the request may have been processed: it is not idempotent, so "
                              "it is not sent again)"
                            : ""));

@@ -24,7 +24,8 @@ void request_clock::before_read() noexcept {
   if (!head_read_) read_any_ = true;
   if (read_set_) return;
   read_set_ = true;
-  const auto limit = head_read_ ? o_.read_timeout : std::min(o_.read_header_timeout, o_.read_timeout);
+  const auto limit =
+      head_read_ ? o_.read_timeout : std::min(o_.read_header_timeout, o_.read_timeout);
   s_.set_read_deadline(deadline_from(t0_, limit));  // keeps HD2
 }
 

@@ -8,8 +8,6 @@
 // HS3: once its handler has returned, a connection whose client stops cooperating ends
 //      within bounded time (deadlines.hpp HD1..HD3, linger.hpp): shutdown() waits for no
 //      client, only for handlers.
-#include <goro/net/http/server.hpp>
-
 #include <algorithm>
 #include <atomic>
 #include <list>
@@ -20,6 +18,7 @@
 
 #include <goro/error.hpp>
 #include <goro/mutex.hpp>
+#include <goro/net/http/server.hpp>
 #include <goro/spawn.hpp>
 #include <goro/wait_group.hpp>
 
@@ -108,10 +107,10 @@ response error_answer(int status, std::string body) {
 void check_options(const server_options& o) {
   auto duration = [](std::chrono::nanoseconds d, std::string_view name) {
     if (d.count() <= 0)
-      throw option_error(fmt::format(
-          "goro::http::server: server_options::{} is {}ns: want a positive duration "
-          "(std::chrono::nanoseconds::max() for none)",
-          name, d.count()));
+      throw option_error(
+          fmt::format("goro::http::server: server_options::{} is {}ns: want a positive duration "
+                      "(std::chrono::nanoseconds::max() for none)",
+                      name, d.count()));
   };
   auto size = [](std::size_t n, std::string_view name) {
     if (n == 0)
@@ -138,12 +137,12 @@ struct server::state {
     std::shared_ptr<net::stream> s;
     std::atomic<bool> idle{true};
   };
-  goro::mutex mu;                            // HS1: guards the three below
+  goro::mutex mu;  // HS1: guards the three below
   bool stopping = false;
   net::listener* ln = nullptr;
   std::list<std::shared_ptr<conn>> conns;
-  std::atomic<bool> stop_flag{false};        // stopping, readable without mu
-  goro::wait_group active;                   // HS1: connection fibers
+  std::atomic<bool> stop_flag{false};  // stopping, readable without mu
+  goro::wait_group active;             // HS1: connection fibers
   std::atomic<std::uint64_t> served{0};
   std::atomic<std::size_t> peak_buffered{0};
 

@@ -38,11 +38,16 @@ std::string quoted(std::string_view s) {
 
 std::string byte_name(unsigned char c) {
   switch (c) {
-    case '\r': return "a CR";
-    case '\n': return "an LF";
-    case '\0': return "a NUL";
-    case ' ': return "a space";
-    default: return fmt::format("byte 0x{:02x}", c);
+    case '\r':
+      return "a CR";
+    case '\n':
+      return "an LF";
+    case '\0':
+      return "a NUL";
+    case ' ':
+      return "a space";
+    default:
+      return fmt::format("byte 0x{:02x}", c);
   }
 }
 
@@ -85,8 +90,8 @@ void check_method(std::string_view method) {
 void check_target(std::string_view target) {
   if (target.empty()) invalid("request target is empty (\"/\" is the root)");
   if (target != "*" && target[0] != '/' && !iequals(target.substr(0, 7), "http://"))
-    invalid(fmt::format("request target {} is not \"/path\", \"*\" or \"http://...\"",
-                        quoted(target)));
+    invalid(
+        fmt::format("request target {} is not \"/path\", \"*\" or \"http://...\"", quoted(target)));
   for (std::size_t i = 0; i < target.size(); ++i) {
     const auto c = static_cast<unsigned char>(target[i]);
     if (c <= 0x20 || c == 0x7f)
@@ -96,8 +101,7 @@ void check_target(std::string_view target) {
       invalid(fmt::format("request target {} holds a non-ASCII byte at {}: percent-encode it",
                           quoted(target), i));
     if (c == '#')
-      invalid(fmt::format("request target {} holds a '#': a fragment is not sent",
-                          quoted(target)));
+      invalid(fmt::format("request target {} holds a '#': a fragment is not sent", quoted(target)));
   }
 }
 
@@ -151,8 +155,8 @@ url parse_url(std::string_view text) {
     invalid(fmt::format("URL {} has no scheme: want http://host[:port][/path]", quoted(text)));
   const auto scheme = text.substr(0, sep);
   if (iequals(scheme, "https"))
-    invalid(fmt::format("URL {}: https is not supported: use a TLS-terminating proxy",
-                        quoted(text)));
+    invalid(
+        fmt::format("URL {}: https is not supported: use a TLS-terminating proxy", quoted(text)));
   if (!iequals(scheme, "http"))
     invalid(fmt::format("URL {}: scheme {} is not supported (only http)", quoted(text),
                         quoted(scheme)));
@@ -171,9 +175,9 @@ url parse_url(std::string_view text) {
 }
 
 bool iequals(std::string_view a, std::string_view b) noexcept {
-  return a.size() == b.size() &&
-         std::equal(a.begin(), a.end(), b.begin(),
-                    [](char x, char y) { return ascii_lower(x) == ascii_lower(y); });
+  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+           return ascii_lower(x) == ascii_lower(y);
+         });
 }
 
 std::string_view find_header(const std::vector<header>& hs, std::string_view name) noexcept {
@@ -186,7 +190,9 @@ namespace {
 
 // A number in decimal, without a format call (serialize_head runs for every answer).
 struct decimal {
-  explicit decimal(std::uint64_t n) noexcept { end = std::to_chars(text, text + sizeof text, n).ptr; }
+  explicit decimal(std::uint64_t n) noexcept {
+    end = std::to_chars(text, text + sizeof text, n).ptr;
+  }
   std::string_view view() const noexcept { return {text, static_cast<std::size_t>(end - text)}; }
   char text[20];
   char* end;
@@ -207,8 +213,8 @@ std::string serialize_head(const response& rs, bool keep_alive, std::size_t room
     throw invalid_message(fmt::format("status {} is outside 100..599", rs.status));
   const auto code = bhttp::int_to_status(static_cast<unsigned>(rs.status));
   // An unknown status goes out with an empty reason phrase (RFC 9112 §4 allows it).
-  const auto reason = code == bhttp::status::unknown ? boost::beast::string_view()
-                                                       : bhttp::obsolete_reason(code);
+  const auto reason =
+      code == bhttp::status::unknown ? boost::beast::string_view() : bhttp::obsolete_reason(code);
   std::string out;
   out.reserve(64 + 32 * rs.headers.size() + room);
   out.append("HTTP/1.1 ").append(decimal(static_cast<unsigned>(rs.status)).view()).append(" ");
@@ -243,8 +249,7 @@ std::string serialize(const request& rq, std::string_view host) {
       continue;
     out.append(h.name).append(": ").append(h.value).append("\r\n");
   }
-  if (!rq.body.empty() || rq.method == "POST" || rq.method == "PUT" ||
-      rq.method == "PATCH")
+  if (!rq.body.empty() || rq.method == "POST" || rq.method == "PUT" || rq.method == "PATCH")
     out.append(fmt::format("Content-Length: {}\r\n", rq.body.size()));
   if (!rq.keep_alive) out.append("Connection: close\r\n");
   out.append("\r\n").append(rq.body);
