@@ -6,6 +6,7 @@
 // they print `port=<port>` once listening on 127.0.0.1, and stop when their stdin ends.
 // Not goro code: it depends on nothing but the standard library and Linux's /proc.
 #pragma once
+#include <atomic>
 #include <cerrno>
 #include <chrono>
 #include <cstdint>
@@ -84,6 +85,24 @@ using clock = std::chrono::steady_clock;
 inline double ns_between(clock::time_point a, clock::time_point b) {
   return std::chrono::duration<double, std::nano>(b - a).count();
 }
+
+// The start of a two-party measurement (yield): the clock starts once both parties run, so
+// that neither measures its operation alone (a yield with nobody to switch to costs a few
+// ns, and how many a party does before the other starts depends on scheduling). Each party
+// calls arrive(yield) first; the first to arrive yields until the second does, and the
+// second reads the clock. `start` is read after both are joined (the join orders it).
+struct pair_start {
+  std::atomic<int> arrived{0};
+  clock::time_point start{};
+  template <class Yield>
+  void arrive(Yield yield) {
+    if (arrived.fetch_add(1) == 1) {
+      start = clock::now();
+      return;
+    }
+    while (arrived.load() < 2) yield();
+  }
+};
 
 inline void print_metric(const char* name, double value, const char* unit) {
   std::printf("metric=%s value=%.6g unit=%s\n", name, value, unit);

@@ -1,5 +1,6 @@
 // yield (Boost.Fiber peer): two fibers each call boost::this_fiber::yield() N times.
-// Measures yield (ns/yield: wall time from the first spawn to the second join, divided by 2N).
+// Measures yield (ns/yield: wall time from the moment both fibers run (perf::pair_start) to
+// the second join, divided by 2N).
 // --help: boost_fiber_yield [--n N=1000000] [--procs P]
 #include <cstdint>
 
@@ -11,14 +12,15 @@
 int main(int argc, char** argv) {
   auto args = perf::parse_or_exit(argc, argv, 1'000'000);
   perf::work_stealing_pool pool(args.procs);
-  auto yielder = [n = args.n] {
+  perf::pair_start gate;
+  auto yielder = [n = args.n, &gate] {
+    gate.arrive([] { boost::this_fiber::yield(); });
     for (std::int64_t i = 0; i < n; ++i) boost::this_fiber::yield();
   };
-  auto t0 = perf::clock::now();
   boost::fibers::fiber a(std::allocator_arg, perf::stack_16k(), yielder);
   boost::fibers::fiber b(std::allocator_arg, perf::stack_16k(), yielder);
   a.join();
   b.join();
   auto t1 = perf::clock::now();
-  perf::print_metric("yield", perf::ns_between(t0, t1) / (2.0 * args.n), "ns/yield");
+  perf::print_metric("yield", perf::ns_between(gate.start, t1) / (2.0 * args.n), "ns/yield");
 }

@@ -1,5 +1,7 @@
 // yield (Go peer): two goroutines each call runtime.Gosched() N times. Measures yield
-// (ns/yield: wall time from the first `go` until both are done, divided by 2N).
+// (ns/yield: wall time from the moment both goroutines run until both are done, divided by
+// 2N; the first to run yields until the second does, which reads the clock: neither
+// measures a yield alone, as in the C++ programs' perf::pair_start).
 // Usage: yield [--n N=1000000] [--procs P (GOMAXPROCS)]
 package main
 
@@ -8,6 +10,7 @@ import (
 	"fmt"
 	"runtime"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -20,9 +23,17 @@ func main() {
 	}
 	var wg sync.WaitGroup
 	wg.Add(2)
-	t0 := time.Now()
+	var arrived int32
+	var t0 time.Time // written by the second to arrive; read after wg.Wait (ordered by it)
 	for g := 0; g < 2; g++ {
 		go func() {
+			if atomic.AddInt32(&arrived, 1) == 2 {
+				t0 = time.Now()
+			} else {
+				for atomic.LoadInt32(&arrived) < 2 {
+					runtime.Gosched()
+				}
+			}
 			for i := 0; i < *n; i++ {
 				runtime.Gosched()
 			}
