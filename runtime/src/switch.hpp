@@ -1,5 +1,5 @@
-// Internal. switch: `context` and `switch_to`, the one context switch of the runtime (DESIGN
-// invariant 5), on raw Boost.Context fcontext, carrying everything that must travel with
+// Internal. switch: `context` and `switch_to`, the one context switch of the runtime
+// (invariant 5), on raw Boost.Context fcontext, carrying everything that must travel with
 // an execution context:
 // C1: the saved registers (fctx), written by the side that is switched *to*, from the
 //     transfer it receives: a context is "fully saved" only once that store is done, and

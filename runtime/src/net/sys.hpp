@@ -2,7 +2,7 @@
 // as a value (as Go's syscall package does), so that no fiber code reads errno after a
 // scheduling point.
 // E1: errno is thread-local, and a fiber moves between threads at every scheduling point
-//     (DESIGN.md, invariant 3). __errno_location() is declared const, so the compiler may
+//     (invariant 3). __errno_location() is declared const, so the compiler may
 //     compute errno's address once and keep it across the park of a retry loop (clang does,
 //     in stream::read's loop): resumed on another machine, the fiber reads the old thread's
 //     errno. A reset read that way as EAGAIN parks the read again, and the edge-triggered

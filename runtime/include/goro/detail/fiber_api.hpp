@@ -39,7 +39,7 @@ const char* to_string(wait_reason r) noexcept;
 void ensure_started();
 
 // The running fiber, or nullptr on a thread that is not running a fiber. Never inlined:
-// the answer changes at scheduling points (DESIGN invariant 3).
+// the answer changes at scheduling points (invariant 3).
 fiber* current_fiber() noexcept;
 
 // A random number for the runtime's choices (select's poll order): from the caller's
@@ -68,7 +68,7 @@ void fiber_detach(fiber* f) noexcept;          // drops the handle's reference
 void fiber_release_joined(fiber* f) noexcept;  // drops the handle's reference after join
 std::uint64_t fiber_id(const fiber* f) noexcept;
 
-// --- park / ready: the one waiting mechanism (DESIGN invariant 1) ---
+// --- park / ready: the one waiting mechanism (invariant 1) ---
 // Parks the current fiber. Once its context is fully saved, the scheduler calls
 // unlock(arg) on the other side of the switch; a waker that finds the fiber under the
 // lock that unlock() releases therefore always finds it parked.

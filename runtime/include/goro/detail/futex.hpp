@@ -1,5 +1,5 @@
 // Internal. futex: the kernel wait/wake on a 32-bit word that idle machines and plain
-// threads block on (DESIGN invariant 2); channels' select waits on it on a plain thread. Callers
+// threads block on (invariant 2); channels' select waits on it on a plain thread. Callers
 // loop on their condition: wakes may be spurious.
 #pragma once
 

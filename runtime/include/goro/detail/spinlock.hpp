@@ -1,6 +1,6 @@
 // Internal. spinlock: a tiny test-and-test-and-set lock for wait queues.
 // S1: it is the lock a parking fiber holds across its switch-out; the scheduler releases it
-//     on the other side of the switch, possibly on another thread (DESIGN invariant 3), so
+//     on the other side of the switch, possibly on another thread (invariant 3), so
 //     it must be an atomic, never a pthread mutex.
 // S2: critical sections are a few instructions (link/unlink a waiter); after a few hundred
 //     spins a contender yields its thread (S3: how it spins).
