@@ -10,8 +10,10 @@
 // With several processors that window is a few instructions wide; here unlock() is split in
 // its two halves with a scheduling point between them, and the deterministic scheduler
 // (goro::testing::run) tries the orders of A, B and the owner seed by seed.
+#include <atomic>
 #include <cstdint>
 #include <string>
+#include <thread>
 
 #include <gtest/gtest.h>
 
@@ -30,6 +32,13 @@ struct mutex_test_peer {
   // unlock()'s second half: wake or hand off, as the word before release() asks.
   static void finish_release(mutex& m, std::uint32_t prev) {
     if (prev != mutex::locked_bit) m.unlock_slow(prev);
+  }
+  // Starvation mode switched on, as a waiter that lost twice does when it queues (here by
+  // the test, which queued a waiter that has not lost: lock_slow() would need two losses).
+  static void start_starving(mutex& m) {
+    m.q_lock_.lock();
+    m.state_.fetch_or(mutex::starving_bit, std::memory_order_relaxed);
+    m.q_lock_.unlock();
   }
   static bool starving(const mutex& m) {
     return m.state_.load(std::memory_order_relaxed) & mutex::starving_bit;
@@ -117,6 +126,56 @@ TEST(MutexStarvationTest, ASecondStarvingWaiterInTheUnlockWindowKeepsStarvationM
   // Not vacuous: the interleaving happened (about half of the seeds choose it).
   RecordProperty("seeds_that_reached_it", reached);
   EXPECT_GT(reached, 0);
+}
+
+// X5 (sync/mutex.cpp): the unlock_slow() that hands the mutex off need not be the last
+// owner's. The owner O releases the lock bit (unlock()'s first half); before its second half
+// runs, N takes the free mutex, writes, and releases it in turn; starvation mode begins; then
+// O's second half hands the mutex to the queued waiter W. N's writes reach W only through
+// the lock word (N never touches the queue and never wakes W): W must acquire it. Plain
+// threads, so that ThreadSanitizer (the tsan lane) sees three threads and exactly the
+// synchronization the mutex provides: N and O never synchronize with each other, and N's
+// progress is read with relaxed loads. Before the fix, TSan reported a data race on `data`
+// between N's write and W's.
+TEST(MutexStarvationTest, AWaiterHandedTheMutexSeesTheWritesOfAnOwnerBetweenTheHalves) {
+  goro::mutex mu;
+  long data = 0;  // written by the owners in turn, under mu
+  std::atomic<bool> n_released{false}, n_may_finish{false};
+  std::string order;  // who wrote, in turn (under mu)
+  mu.lock();          // O: this thread
+  std::thread w([&] {
+    mu.lock();  // queues behind O; handed the mutex by O's second half
+    data += 10;
+    order += 'W';
+    mu.unlock();
+  });
+  int yields = 0;
+  while (peer::queued(mu) == 0) {
+    std::this_thread::yield();
+    ASSERT_LT(++yields, 10'000'000) << "W never queued";
+  }
+  const std::uint32_t prev_o = peer::release(mu);  // O's first half: the lock bit is clear
+  std::thread n([&] {
+    ASSERT_TRUE(mu.try_lock()) << "the mutex is free and not starving";
+    data += 1;
+    order += 'N';
+    const std::uint32_t prev_n = peer::release(mu);
+    n_released.store(true, std::memory_order_relaxed);  // no order: O must not sync with N
+    while (!n_may_finish.load(std::memory_order_relaxed)) std::this_thread::yield();
+    peer::finish_release(mu, prev_n);  // W owns or owned the mutex: nothing to hand on
+  });
+  while (!n_released.load(std::memory_order_relaxed)) std::this_thread::yield();
+  peer::start_starving(mu);
+  peer::finish_release(mu, prev_o);  // O's second half: hands the mutex to W
+  w.join();
+  n_may_finish.store(true, std::memory_order_relaxed);
+  n.join();
+  EXPECT_EQ(order, "NW");
+  EXPECT_EQ(data, 11);
+  EXPECT_FALSE(peer::starving(mu)) << "starvation mode outlived its last waiter";
+  EXPECT_EQ(peer::queued(mu), 0);
+  EXPECT_TRUE(mu.try_lock()) << "the mutex was left locked";
+  mu.unlock();
 }
 
 }  // namespace

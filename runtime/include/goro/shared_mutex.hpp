@@ -106,11 +106,12 @@ class shared_mutex {
   [[noreturn]] static void throw_unlock_shared();
 
   std::atomic<std::uint64_t> state_{0};
-  detail::spinlock lock_;              // guards the fields below
-  std::uint32_t departing_ = 0;        // holders a present writer waits for (RW3)
-  detail::waiter* drainer_ = nullptr;  // that writer, while departing_ > 0 (RW3)
-  detail::waiter_fifo writers_;        // writers waiting for another writer (RW1)
-  detail::waiter_fifo readers_;        // pending readers that parked (RW4)
+  detail::spinlock lock_;
+  // Holders a present writer waits for, and that writer while departing_ > 0 (RW3).
+  std::uint32_t departing_ GORO_GUARDED_BY(lock_) = 0;
+  detail::waiter* drainer_ GORO_GUARDED_BY(lock_) = nullptr;
+  detail::waiter_fifo writers_ GORO_GUARDED_BY(lock_);  // waiting for another writer (RW1)
+  detail::waiter_fifo readers_ GORO_GUARDED_BY(lock_);  // pending readers that parked (RW4)
 };
 
 using rwmutex = shared_mutex;  // Go's name

@@ -49,8 +49,8 @@ class wait_group {
   // Guarded by lock_: the queued waiters (a queued waiter's `data` is non-null until it is
   // dequeued), and the releases for waiters that registered but had not queued yet when
   // add() reached zero (they take one instead of queueing).
-  detail::waiter_fifo waiters_;
-  std::uint32_t released_ = 0;
+  detail::waiter_fifo waiters_ GORO_GUARDED_BY(lock_);
+  std::uint32_t released_ GORO_GUARDED_BY(lock_) = 0;
 
   bool wait_impl(std::stop_token* st);
 };

@@ -14,6 +14,13 @@
 //     arriving goroutines must queue"): only a lock free and not starving is free. Only the
 //     waiter the mutex was handed to ends starvation mode (X3), or unlock() when no one
 //     else waits; a newcomer never clears a starving bit it did not set.
+// X5: the unlock_slow() that hands the mutex off is not always the last owner's: between
+//     our fetch_sub and our q_lock_, another locker can take the free mutex (try_lock, not
+//     starving yet), run its whole critical section and unlock; a waiter then sets
+//     starving_bit, and our unlock_slow() hands the mutex on. Its owner's writes reach the
+//     new owner only through state_ (its release fetch_sub), never through q_lock_ or our
+//     wake: so the handed waiter acquires state_ itself (as Go's Lock ends in
+//     race.Acquire(m) on every path), and the hand-off's fetch_or releases our own writes.
 #include <goro/error.hpp>
 #include <goro/mutex.hpp>
 
@@ -53,6 +60,11 @@ void mutex::lock_slow() {
     // the mutex to the head of the queue (X4). Either way its unlock_slow() sees us (X1).
     w.wait(q_lock_, detail::wait_reason::mutex);  // q_lock_ released after the switch-out
     if (w.data == &handed) {                      // X2: we own it
+      // X5. Acquire: pairs with the release fetch_sub of every unlock() before the hand-off
+      // (all later changes of state_ are RMWs: they continue its release sequence), and
+      // with the hand-off's release fetch_or. The wake alone orders only the unlock_slow()
+      // that handed off, which may not be the last owner's.
+      (void)state_.load(std::memory_order_acquire);
       if (!front) {  // X3: handed to a waiter that was not starving: back to normal mode
         q_lock_.lock();
         state_.fetch_and(~(starving_bit | (q_.empty() ? waiters_bit : 0)),
@@ -89,11 +101,12 @@ void mutex::unlock_slow(std::uint32_t prev) {
     // q_lock_, which we hold).
     // Starvation ends when no one else waits (or, X3, when the new owner was not starving).
     const std::uint32_t clear = empty ? waiters_bit | starving_bit : 0;
-    state_.fetch_or(locked_bit, std::memory_order_relaxed);
-    if (clear) state_.fetch_and(~clear, std::memory_order_relaxed);
+    // Release: pairs with the new owner's acquire load of state_ after its wake-up (X5).
+    // (Not a fence: ThreadSanitizer ignores fences, and a release fence after a relaxed
+    // load never made another unlocker's writes ours.)
+    state_.fetch_or(locked_bit, std::memory_order_release);
+    if (clear) state_.fetch_and(~clear, std::memory_order_relaxed);  // an RMW: keeps X5's chain
     w->data = &handed;
-    // Release: the new owner sees our writes (through the wake, which also orders them).
-    std::atomic_thread_fence(std::memory_order_release);
   } else if (empty) {
     state_.fetch_and(~(waiters_bit | starving_bit), std::memory_order_relaxed);  // X1
   }

@@ -15,7 +15,7 @@ rate_limited_log::rate_limited_log(std::function<time_point()> now,
 void rate_limited_log::operator()(std::string_view line) {
   std::string with_count;
   {
-    std::lock_guard g(mu_);
+    goro::detail::guard g(mu_);
     const auto now = now_();
     if (!started_ || now - window_start_ >= std::chrono::seconds(1)) {  // keeps HE1
       started_ = true;

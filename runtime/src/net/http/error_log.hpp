@@ -12,6 +12,8 @@
 #include <mutex>
 #include <string_view>
 
+#include <goro/detail/thread_safety.hpp>
+
 namespace goro::http::detail {
 
 class rate_limited_log {
@@ -27,11 +29,11 @@ class rate_limited_log {
   std::function<time_point()> now_;
   std::function<void(std::string_view)> sink_;
   const int per_second_;
-  std::mutex mu_;
-  time_point window_start_{};  // guarded by mu_; HE1
-  int sent_ = 0;               // guarded by mu_; HE1
-  std::uint64_t dropped_ = 0;  // guarded by mu_; HE1
-  bool started_ = false;       // guarded by mu_
+  goro::detail::checked_mutex mu_;
+  time_point window_start_ GORO_GUARDED_BY(mu_){};  // HE1
+  int sent_ GORO_GUARDED_BY(mu_) = 0;               // HE1
+  std::uint64_t dropped_ GORO_GUARDED_BY(mu_) = 0;  // HE1
+  bool started_ GORO_GUARDED_BY(mu_) = false;
 };
 
 // The default log: stderr through a rate_limited_log on the steady clock.
