@@ -16,25 +16,22 @@
 #define GORO_CAPABILITY(name) GORO_TSA(capability(name))
 #define GORO_SCOPED_CAPABILITY GORO_TSA(scoped_lockable)
 #define GORO_GUARDED_BY(lock) GORO_TSA(guarded_by(lock))
-#define GORO_PT_GUARDED_BY(lock) GORO_TSA(pt_guarded_by(lock))
 #define GORO_REQUIRES(...) GORO_TSA(requires_capability(__VA_ARGS__))
 #define GORO_ACQUIRE(...) GORO_TSA(acquire_capability(__VA_ARGS__))
 #define GORO_RELEASE(...) GORO_TSA(release_capability(__VA_ARGS__))
 #define GORO_TRY_ACQUIRE(...) GORO_TSA(try_acquire_capability(__VA_ARGS__))
-#define GORO_EXCLUDES(...) GORO_TSA(locks_excluded(__VA_ARGS__))
 #define GORO_RETURN_CAPABILITY(lock) GORO_TSA(lock_returned(lock))
 #define GORO_NO_THREAD_SAFETY_ANALYSIS GORO_TSA(no_thread_safety_analysis)
 
 namespace goro::detail {
 
-// std::mutex as a capability the analysis knows (libstdc++'s is not annotated). The same
-// lock; std::unique_lock and condition variables take it through native().
+// std::mutex as a capability the analysis knows (libstdc++'s is not annotated): the same
+// lock, locked through guard<checked_mutex>.
 class GORO_CAPABILITY("mutex") checked_mutex {
  public:
   void lock() GORO_ACQUIRE() { m_.lock(); }
   bool try_lock() GORO_TRY_ACQUIRE(true) { return m_.try_lock(); }
   void unlock() GORO_RELEASE() { m_.unlock(); }
-  std::mutex& native() noexcept { return m_; }
 
  private:
   std::mutex m_;
