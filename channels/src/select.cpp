@@ -3,7 +3,8 @@
 // and park, with a timer for a deadline (pass 2); then unlink the waiters nobody took and
 // read the winner (pass 3). Invariants H1-H4 are in chan_core.hpp.
 // Lock order: the select's channel locks by ascending address, then a timer heap's lock.
-#include <algorithm>
+#include <cstddef>
+#include <new>
 
 #include <goro/detail/chan_core.hpp>
 #include <goro/detail/futex.hpp>
@@ -37,16 +38,28 @@ class select_plan {
   select_plan(const select_case* cases, int n)
       : order_(n <= small ? order_buf_ : new int[n]),
         locked_(n <= small ? lock_buf_ : new chan_core*[n]) {
+    // Fisher-Yates, each step's index from 16 random bits (multiply-shift: j in [0, i]), so
+    // one draw serves two cases.
+    std::uint32_t bits = 0;
     for (int i = 0; i < n; ++i) {
-      const int j = static_cast<int>(fast_random() % static_cast<std::uint32_t>(i + 1));
+      if (i % 2 == 1) bits = fast_random();
+      const int j = static_cast<int>(((bits & 0xffff) * static_cast<std::uint32_t>(i + 1)) >> 16);
+      bits >>= 16;
       order_[i] = order_[j];
       order_[j] = i;
     }
+    // The distinct channels by address (insertion: a select has a handful of cases).
     int nl = 0;
-    for (int i = 0; i < n; ++i)
-      if (cases[i].c) locked_[nl++] = cases[i].c;
-    std::sort(locked_, locked_ + nl);
-    nl = static_cast<int>(std::unique(locked_, locked_ + nl) - locked_);
+    for (int i = 0; i < n; ++i) {
+      chan_core* c = cases[i].c;
+      if (!c) continue;
+      int k = nl;
+      while (k > 0 && locked_[k - 1] > c) --k;
+      if (k > 0 && locked_[k - 1] == c) continue;  // a second case on one channel
+      for (int m = nl; m > k; --m) locked_[m] = locked_[m - 1];
+      locked_[k] = c;
+      ++nl;
+    }
     locks_ = {locked_, nl};
   }
   ~select_plan() {
@@ -136,7 +149,7 @@ void fire_select_timeout(timer* t) {
 void wait_for_a_case(select_case* cases, chan_waiter* waiters, int n, const select_plan& plan,
                      select_state& sel, std::int64_t deadline_ns) {
   for (int i = 0; i < n; ++i) {
-    chan_waiter& w = waiters[i];
+    chan_waiter& w = waiters[i];  // constructed by make_waiters
     w.sel = &sel;
     w.index = i;
     w.word = &waiters[0].own_word;  // one futex word for a thread
@@ -173,6 +186,14 @@ void wait_for_a_case(select_case* cases, chan_waiter* waiters, int n, const sele
   if (sp.heap) timer_remove(sp.heap, &t);  // gone from the heap, or its fire() is done (T3)
 }
 
+// Constructs the n waiters of a select that waits in `room` (waiter_room).
+chan_waiter* make_waiters(std::byte* room, int n) {
+  fiber* f = current_fiber();
+  auto* w = reinterpret_cast<chan_waiter*>(room);
+  for (int i = 0; i < n; ++i) ::new (static_cast<void*>(w + i)) chan_waiter(f);
+  return std::launder(w);
+}
+
 // Pass 3: unlinks the waiters nobody took (H2), under the locks again, and reads the winner.
 int finish(select_case* cases, chan_waiter* waiters, int n, const select_plan& plan,
            const select_state& sel) {
@@ -193,7 +214,7 @@ int finish(select_case* cases, chan_waiter* waiters, int n, const select_plan& p
 
 }  // namespace
 
-int select_impl(select_case* cases, chan_waiter* waiters, int n, bool has_default,
+int select_impl(select_case* cases, std::byte* room, int n, bool has_default,
                 std::int64_t deadline_ns) {
   const select_plan plan(cases, n);
   plan.locks().lock();
@@ -203,6 +224,7 @@ int select_impl(select_case* cases, chan_waiter* waiters, int n, bool has_defaul
     return select_default;
   }
   select_state sel;
+  chan_waiter* waiters = make_waiters(room, n);
   wait_for_a_case(cases, waiters, n, plan, sel, deadline_ns);
   return finish(cases, waiters, n, plan, sel);
 }

@@ -164,7 +164,7 @@ selected select(Cases&&... cases) {
   static_assert(defaults <= 1, "goro::select: at most one otherwise() case");
   static_assert(n + defaults + deadlines == sizeof...(Cases), "goro::select: unknown case");
   std::array<detail::select_case, n == 0 ? 1 : n> sc{};
-  std::array<detail::chan_waiter, n == 0 ? 1 : n> waiters;
+  detail::waiter_room<n == 0 ? 1 : n> waiters;
   std::int64_t deadline_ns = -1;
 
   // Fill the type-erased cases, in argument order.
@@ -190,7 +190,7 @@ selected select(Cases&&... cases) {
   }
   (std::index_sequence_for<Cases...>{});
 
-  const int r = detail::select_impl(sc.data(), waiters.data(), n, defaults > 0, deadline_ns);
+  const int r = detail::select_impl(sc.data(), waiters.bytes, n, defaults > 0, deadline_ns);
 
   // Run the chosen case's handler; return its position among the arguments.
   selected result;

@@ -15,6 +15,7 @@
 #include <cstdint>
 #include <new>
 #include <optional>
+#include <type_traits>
 #include <utility>
 
 #include <goro/detail/fiber_api.hpp>
@@ -44,6 +45,7 @@ struct select_state {
 };
 
 struct chan_waiter : waiter {
+  using waiter::waiter;
   void* elem = nullptr;         // send: the value (a T); receive: a std::optional<T>
   bool ok = false;              // set by the waker (H4): transferred, or false if closed
   bool queued = false;          // H2
@@ -133,12 +135,22 @@ struct select_case {
   void* elem = nullptr;
   bool ok = false;  // receive: a value arrived (false: closed)
 };
+// Room for a select's n waiters on its caller's stack. Only a select that waits (pass 2)
+// constructs them, so one that finds a case ready builds none. They are never destroyed:
+// a chan_waiter is trivially destructible.
+template <int N>
+struct waiter_room {
+  alignas(chan_waiter) std::byte bytes[N * sizeof(chan_waiter)];
+};
+static_assert(std::is_trivially_destructible_v<chan_waiter>);
+
 inline constexpr int select_default = -1;
 inline constexpr int select_timeout = -2;
 // Runs one ready case, chosen uniformly at random among the ready ones; else returns
 // select_default if `has_default`; else blocks until one is ready or the deadline
-// (CLOCK_MONOTONIC ns, < 0: none) passes (select_timeout). `waiters` has n elements.
-int select_impl(select_case* cases, chan_waiter* waiters, int n, bool has_default,
+// (CLOCK_MONOTONIC ns, < 0: none) passes (select_timeout). `room`: a waiter_room's bytes,
+// for n waiters.
+int select_impl(select_case* cases, std::byte* room, int n, bool has_default,
                 std::int64_t deadline_ns);
 
 }  // namespace goro::detail

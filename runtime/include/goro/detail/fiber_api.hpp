@@ -92,6 +92,7 @@ struct waiter {
   void* data = nullptr;  // what the waker hands over (e.g. a channel value)
 
   waiter() = default;
+  explicit waiter(fiber* fib) noexcept : f(fib) {}  // f: the caller's current_fiber()
   waiter(const waiter&) = delete;
   waiter& operator=(const waiter&) = delete;
 
