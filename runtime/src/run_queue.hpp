@@ -39,7 +39,7 @@ class run_queue {
   // Owner only. May run in parallel with steal_into(), never with the owner's other calls.
   // `fresh`: f has never run (a spawn), so the owner takes it before older fibers (Q4).
   // False when full.
-  bool push(fiber* f, bool fresh = false) noexcept {
+  [[gnu::always_inline]] bool push(fiber* f, bool fresh = false) noexcept {
     const auto v = reinterpret_cast<std::uintptr_t>(f) | (fresh ? 1u : 0u);
     for (;;) {
       // Acquire pairs with thieves' release CAS: the slots they took are free again (Q2).
@@ -54,7 +54,7 @@ class run_queue {
 
   // Owner only. The next fiber by the rule above (the back if fresh, else the front), or
   // nullptr if empty.
-  fiber* pop() noexcept {
+  [[gnu::always_inline]] fiber* pop() noexcept {
     for (;;) {
       const std::uint64_t w = word_.load(std::memory_order_acquire);  // pairs as in push()
       const std::uint16_t front = front_of(w), back = back_of(w);

@@ -52,10 +52,10 @@
 
 namespace goro::detail {
 
-namespace {
-
 // Never destroyed: machines may outlive statics. Published for debuggers (DH1).
 scheduler* g_sched = goro_debug_scheduler = new scheduler;
+
+namespace {
 
 constexpr std::uint32_t global_queue_interval = 61;  // as Go: a prime, to avoid patterns
 constexpr std::uint32_t runnext_streak_limit = 61;
@@ -91,7 +91,8 @@ fiber* gq_get_locked(scheduler& s, processor* p, bool batch) GORO_REQUIRES(s.loc
 // Owner of p only. The next fiber to run: runnext (a bounded number of times in a row, so
 // that two fibers readying each other cannot starve the queue), else the queue's next
 // (its newest fresh fiber, else its oldest: run_queue.hpp), or its oldest if `oldest`.
-fiber* runq_get(processor* p, bool oldest = false) {
+// Inline: the switch path's (switch_out) and the scheduler loop's.
+[[gnu::always_inline]] inline fiber* runq_get(processor* p, bool oldest = false) {
   if (p->deterministic) [[unlikely]]
     return pick_runnable(p);  // the deterministic mode: no runnext
   // Acquire pairs with the release exchange in runq_put(): the fiber's state is visible.
@@ -181,8 +182,6 @@ bool spin_for_work(scheduler& s) {
 }
 
 }  // namespace
-
-scheduler& sched() { return *g_sched; }
 
 void pidle_put_locked(scheduler& s, processor* p) {
   p->m = nullptr;
@@ -294,14 +293,17 @@ void report_canary_overflow(const fiber* f) {
       l.text, f->stk.size / 1024);
 }
 
-void after_switch(machine* m, switch_record* r) {
+namespace {
+// after_switch's body, inline in switch_out (the direct switch's path).
+[[gnu::always_inline]] inline void finish_switch_out(machine* m, switch_record* r) {
   fiber* f = r->prev;
   if (!f) return;  // the scheduler switched to us: nothing to do
   check_stack(f);
   switch (r->action) {
     case switch_action::yield:
       f->state.store(fiber_state::runnable, std::memory_order_relaxed);
-      runq_put(m->p, f, false);
+      if (!m->p->runq.push(f)) [[unlikely]]  // runq_put(m->p, f, false), inline
+        runq_put_slow(m->p, f, false);
       break;
     case switch_action::park:
       m->p->parks.inc();
@@ -322,6 +324,9 @@ void after_switch(machine* m, switch_record* r) {
       break;
   }
 }
+}  // namespace
+
+void after_switch(machine* m, switch_record* r) { finish_switch_out(m, r); }
 
 void switch_out(machine* m, fiber* f, switch_record& rec, bool dying) {
   rec.prev = f;
@@ -347,7 +352,7 @@ void switch_out(machine* m, fiber* f, switch_record& rec, bool dying) {
     r = switch_to(f->ctx, m->sched_ctx, &rec, m->eh, dying);
   }
   // f runs again, maybe on another machine: re-read it (M3).
-  after_switch(current_m(), r);
+  finish_switch_out(current_m(), r);
 }
 
 // The local queue is full: move its older half to the global queue (Go's runqputslow),
@@ -356,7 +361,7 @@ void switch_out(machine* m, fiber* f, switch_record& rec, bool dying) {
 // whole global backlog: behind a million spawns queued there, they were a second late.
 // Here the fibers that ran before go to the global queue's ring for them, which takers
 // serve before the fresh ones (global_queue.hpp), and the fresh ones to the fresh ring.
-// Kept out of line: the fast path stays small.
+// Kept out of line: the fast path (runq_put, scheduler.hpp) stays small.
 [[gnu::noinline]] void runq_put_slow(processor* p, fiber* f, bool fresh) {
   constexpr std::uint32_t half = run_queue::capacity / 2;
   fiber* batch[half + 1];
@@ -373,17 +378,6 @@ void switch_out(machine* m, fiber* f, switch_record& rec, bool dying) {
   guard g(s.lock);
   s.gq.push_batch(ran, nr);
   s.gq.push_fresh(batch, nf);
-}
-
-void runq_put(processor* p, fiber* f, bool next, bool fresh) {
-  if (next && !p->deterministic) {
-    // Release: pairs with the acquire exchange in runq_get() / thieves' CAS.
-    f = p->runnext.exchange(f, std::memory_order_acq_rel);
-    if (!f) return;  // the old runnext (if any) goes to the tail
-  }
-  fresh = fresh && !next;  // a displaced runnext: readied, so it ran before
-  if (!p->runq.push(f, fresh)) [[unlikely]]
-    runq_put_slow(p, f, fresh);
 }
 
 void global_put(fiber* f, gq_at where) {
@@ -471,10 +465,8 @@ processor* take_idle_processor() {
   return pidle_get_locked(s);
 }
 
-void wakep() {
+void wakep_slow() {
   auto& s = sched();
-  // R2: the caller's push happened before these loads (seq_cst).
-  if (s.npidle.load(std::memory_order_seq_cst) == 0) return;
   int zero = 0;
   if (s.nmspinning.load(std::memory_order_seq_cst) != 0 ||
       !s.nmspinning.compare_exchange_strong(zero, 1, std::memory_order_seq_cst))

@@ -71,7 +71,10 @@ struct scheduler {
   std::atomic<int> nmblocking{0};  // machines inside goro::blocking (stats only: relaxed)
 };
 
-scheduler& sched();
+// The one scheduler (created before main, never freed). Inline: every ready and spawn asks
+// it whether a machine is idle.
+extern scheduler* g_sched;
+inline scheduler& sched() { return *g_sched; }
 
 // Switches the running fiber f out (rec says why): directly to the next fiber of m's
 // processor when there is one, else to m's scheduler. Returns when f runs again.
@@ -80,10 +83,21 @@ void switch_out(machine* m, fiber* f, switch_record& rec, bool dying = false);
 // that switched out back in a queue (yield, block), marks it parked and releases the
 // waker's lock (park), or frees it (exit). Invariant 1 is kept here.
 void after_switch(machine* m, switch_record* r);
+// runq_put's path when p's queue is full: half of it moves to the global queue.
+void runq_put_slow(processor* p, fiber* f, bool fresh);
 // Puts a runnable fiber on `p`'s queue (in runnext if `next`; else at the back, taken
 // before older fibers if `fresh`: it never ran, see run_queue.hpp), spilling to the global
-// queue when full. Owner of p only.
-void runq_put(processor* p, fiber* f, bool next, bool fresh = false);
+// queue when full. Owner of p only. Inline: the path of every ready, spawn and yield.
+inline void runq_put(processor* p, fiber* f, bool next, bool fresh = false) {
+  if (next && !p->deterministic) {
+    // Release: pairs with the acquire exchange in runq_get() / thieves' CAS.
+    f = p->runnext.exchange(f, std::memory_order_acq_rel);
+    if (!f) return;  // the old runnext (if any) goes to the tail
+  }
+  fresh = fresh && !next;  // a displaced runnext: readied, so it ran before
+  if (!p->runq.push(f, fresh)) [[unlikely]]
+    runq_put_slow(p, f, fresh);
+}
 // Puts a runnable fiber on the global run queue and wakes a machine if one is needed.
 // Where global_put queues (global_queue.hpp): at the tail of the fibers that ran before,
 // at their head, or with the fresh ones (a spawn from a plain thread).
@@ -99,8 +113,14 @@ void hand_off(processor* p);
 processor* take_idle_processor();
 // Wakes every idle machine (shutdown).
 void wake_all_idle_machines();
+// wakep's path when a processor is idle.
+void wakep_slow();
 // Wakes an idle machine to look for work if there is an idle processor and no spinner.
-void wakep();
+// Inline: a busy runtime (no idle processor) pays one load.
+inline void wakep() {
+  // R2: the caller's push happened before this load (seq_cst).
+  if (sched().npidle.load(std::memory_order_seq_cst) != 0) wakep_slow();
+}
 // A processor holding a timer due at `when` was just given back by a machine that goes to
 // sleep next: a timed waiter due later is woken to re-compute its wait (R3). With no timed
 // waiter, nobody is woken: the caller takes the role in sleep_machine.

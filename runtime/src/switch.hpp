@@ -19,6 +19,29 @@
 
 #include <boost/context/detail/fcontext.hpp>
 
+#if defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define GORO_ASAN 1
+#endif
+#if __has_feature(thread_sanitizer)
+#define GORO_TSAN 1
+#endif
+#endif
+#if defined(__SANITIZE_ADDRESS__)
+#define GORO_ASAN 1
+#endif
+#if defined(__SANITIZE_THREAD__)
+#define GORO_TSAN 1
+#endif
+
+#if GORO_ASAN
+#include <sanitizer/asan_interface.h>
+#include <sanitizer/common_interface_defs.h>
+#endif
+#if GORO_TSAN
+#include <sanitizer/tsan_interface.h>
+#endif
+
 namespace goro::detail {
 
 namespace bctx = boost::context::detail;
@@ -52,14 +75,51 @@ struct switch_record {
   void* arg = nullptr;
 };
 
+// The first thing after every jump (C1, C3): `fake_stack` is the arriving context's saved
+// ASan fake stack (nullptr on a fiber's first entry).
+inline switch_record* finish_switch([[maybe_unused]] void* fake_stack, bctx::transfer_t t) {
+#if GORO_ASAN
+  const void* lo = nullptr;
+  std::size_t size = 0;
+  __sanitizer_finish_switch_fiber(fake_stack, &lo, &size);
+#endif
+  auto* rec = static_cast<switch_record*>(t.data);
+  rec->from->fctx = t.fctx;  // C1: the context we came from is now fully saved
+#if GORO_ASAN
+  // Where a scheduler context learns its thread's stack bounds (RELIABILITY.md §6).
+  rec->from->stack_lo = lo;
+  rec->from->stack_size = size;
+#endif
+  return rec;
+}
+
 // Switches from `from` (the running context) to `to`, handing over `rec`. Returns, once
 // something switches back to `from`, the record that came with that switch (whose `from`
 // context has been saved, C1). `dying`: `from` will never run again (ASan frees its
 // fake stack).
-// `thread_eh` is the running thread's exception state (thread_eh_state(), cached per
-// machine: the lookup costs a __tls_get_addr call).
-switch_record* switch_to(context& from, context& to, switch_record* rec, eh_state* thread_eh,
-                         bool dying = false);
+// `eh` is the running thread's exception state (thread_eh_state(), cached per machine: the
+// lookup costs a __tls_get_addr call). Inline: it is the switch path's middle (yield,
+// park, the scheduler loop), and a call would save and restore the registers the jump
+// saves anyway.
+inline switch_record* switch_to(context& from, context& to, switch_record* rec, eh_state* eh,
+                                bool dying = false) {
+  rec->from = &from;
+  // C2: `eh` belongs to the thread running this line; after the jump this code may run on
+  // another thread, so it is never used after the jump.
+  from.eh = *eh;
+  *eh = to.eh;
+#if GORO_ASAN
+  __sanitizer_start_switch_fiber(dying ? nullptr : &from.asan_fake_stack, to.stack_lo,
+                                 to.stack_size);
+#else
+  (void)dying;
+#endif
+#if GORO_TSAN
+  __tsan_switch_to_fiber(to.tsan_fiber, 0);  // flags 0: the switch orders memory
+#endif
+  bctx::transfer_t t = bctx::jump_fcontext(to.fctx, rec);
+  return finish_switch(from.asan_fake_stack, t);
+}
 
 // The calling thread's libstdc++ exception state.
 eh_state* thread_eh_state();
