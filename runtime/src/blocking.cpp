@@ -1,6 +1,7 @@
 // goro::blocking: Go's entersyscall/exitsyscall with an immediate hand-off of the processor.
 #include <goro/blocking.hpp>
 
+#include "direct_switch.hpp"
 #include "scheduler.hpp"
 #include "trace/record.hpp"
 

@@ -18,6 +18,7 @@
 #include <goro/wait_group.hpp>
 
 #include "debug/fatal.hpp"
+#include "direct_switch.hpp"
 #include "scheduler.hpp"
 #include "trace/record.hpp"
 

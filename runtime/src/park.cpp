@@ -7,6 +7,7 @@
 
 #include "chaos.hpp"
 #include "debug/fatal.hpp"
+#include "direct_switch.hpp"
 #include "scheduler.hpp"
 #include "trace/record.hpp"
 

@@ -76,9 +76,6 @@ struct scheduler {
 extern scheduler* g_sched;
 inline scheduler& sched() { return *g_sched; }
 
-// Switches the running fiber f out (rec says why): directly to the next fiber of m's
-// processor when there is one, else to m's scheduler. Returns when f runs again.
-void switch_out(machine* m, fiber* f, switch_record& rec, bool dying = false);
 // Acts on the record of a switch, in the context that received control: puts the fiber
 // that switched out back in a queue (yield, block), marks it parked and releases the
 // waker's lock (park), or frees it (exit). Invariant 1 is kept here.

@@ -6,6 +6,7 @@
 
 #include "debug/fatal.hpp"
 #include "deterministic/mode.hpp"
+#include "direct_switch.hpp"
 #include "scheduler.hpp"
 
 namespace goro::this_fiber {
