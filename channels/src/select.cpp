@@ -186,11 +186,12 @@ void wait_for_a_case(select_case* cases, chan_waiter* waiters, int n, const sele
   if (sp.heap) timer_remove(sp.heap, &t);  // gone from the heap, or its fire() is done (T3)
 }
 
-// Constructs the n waiters of a select that waits in `room` (waiter_room).
+// Constructs the waiters of a select that waits in `room` (waiter_room): n, and at least
+// one, whose word and fiber a select of no channel case (a deadline alone) waits with.
 chan_waiter* make_waiters(std::byte* room, int n) {
   fiber* f = current_fiber();
   auto* w = reinterpret_cast<chan_waiter*>(room);
-  for (int i = 0; i < n; ++i) ::new (static_cast<void*>(w + i)) chan_waiter(f);
+  for (int i = 0; i < (n > 0 ? n : 1); ++i) ::new (static_cast<void*>(w + i)) chan_waiter(f);
   return std::launder(w);
 }
 

@@ -140,6 +140,28 @@ TEST_P(SelectTest, TheResultIndexesTheChannelCases) {
   EXPECT_EQ(t.position, 1);
 }
 
+// The caller's stack where a select's waiters go, filled with a pattern first: a select
+// that reads a waiter it never constructed sees the pattern, not a lucky zero.
+[[gnu::noinline]] void fill_stack_below() {
+  volatile unsigned char junk[16 * 1024];
+  for (auto& b : junk) b = 0xa5;
+}
+[[gnu::noinline]] goro::selected select_a_deadline_alone() {
+  return goro::select(goro::timeout(1ms));
+}
+
+// A select of a deadline alone waits for it, on a fiber and on a plain thread (its one
+// waiter is the select's word and fiber even with no channel case).
+TEST_P(SelectTest, ADeadlineAloneTimesOut) {
+  fill_stack_below();
+  EXPECT_TRUE(select_a_deadline_alone().timed_out());
+  auto h = goro::spawn([] {
+    fill_stack_below();
+    return select_a_deadline_alone().timed_out();
+  });
+  EXPECT_TRUE(h.join());
+}
+
 TEST_P(SelectTest, NilChannelCaseIsNeverReady) {
   goro::chan<int> nil;
   goro::chan<int> ready(1);

@@ -135,9 +135,9 @@ struct select_case {
   void* elem = nullptr;
   bool ok = false;  // receive: a value arrived (false: closed)
 };
-// Room for a select's n waiters on its caller's stack. Only a select that waits (pass 2)
-// constructs them, so one that finds a case ready builds none. They are never destroyed:
-// a chan_waiter is trivially destructible.
+// Room for a select's waiters (n, at least one) on its caller's stack. Only a select that
+// waits (pass 2) constructs them, so one that finds a case ready builds none. They are
+// never destroyed: a chan_waiter is trivially destructible.
 template <int N>
 struct waiter_room {
   alignas(chan_waiter) std::byte bytes[N * sizeof(chan_waiter)];
