@@ -54,8 +54,7 @@ inline constexpr std::uint32_t runnext_streak_limit = 61;
   switch (r->action) {
     case switch_action::yield:
       f->state.store(fiber_state::runnable, std::memory_order_relaxed);
-      if (!m->p->runq.push(f)) [[unlikely]]  // runq_put(m->p, f, false), inline
-        runq_put_slow(m->p, f, false);
+      runq_put(m->p, f, false);
       break;
     case switch_action::park:
       m->p->parks.inc();
