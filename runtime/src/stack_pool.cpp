@@ -20,14 +20,7 @@
 #include <valgrind/valgrind.h>
 #define GORO_VALGRIND 1
 #endif
-#if defined(__SANITIZE_ADDRESS__)
-#define GORO_LSAN 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define GORO_LSAN 1
-#endif
-#endif
-#if GORO_LSAN
+#if GORO_ASAN  // switch.hpp: an ASan build, which has LeakSanitizer
 #include <sanitizer/lsan_interface.h>
 #endif
 
@@ -173,7 +166,7 @@ stack stack_pool::acquire(std::size_t size, stack_cache* cache) {
 
 void stack_pool::on_acquire(stack& s) {
   if (!s.guarded()) std::memcpy(s.lo, &stack_canary, sizeof stack_canary);
-#if GORO_LSAN
+#if GORO_ASAN
   // Objects referenced only from a parked fiber's stack are not leaks.
   __lsan_register_root_region(s.lo, s.size);
 #endif
@@ -184,7 +177,7 @@ void stack_pool::on_acquire(stack& s) {
 }
 
 void stack_pool::on_release(const stack& s) {
-#if GORO_LSAN
+#if GORO_ASAN
   __lsan_unregister_root_region(s.lo, s.size);
 #endif
 #if GORO_VALGRIND
